@@ -1,0 +1,53 @@
+# treadwatch: `make run` and `make test` set everything up (idempotently) and go.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TW := $(VENV)/bin/treadwatch
+PORT ?= 8000
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup models browser run test check lint format bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Virtual environment + dependencies + verified models (no network once cached).
+setup: $(STAMP) models
+
+models: $(STAMP)
+	$(TW) models fetch
+
+# Headless Chromium for the page tests (Debian package; needs root or sudo once).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: setup
+	$(TW) serve --source demo --port $(PORT)
+
+test: setup browser
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy edge server models
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: setup browser lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/pose_speed.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

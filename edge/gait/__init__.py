@@ -1,0 +1,1 @@
+"""Gait analysis: ring buffer, gait events, per-stride metrics, alerts."""

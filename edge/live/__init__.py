@@ -1,0 +1,1 @@
+"""The real-time path: frame sources, the live pipeline, presence detection."""

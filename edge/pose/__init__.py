@@ -1,0 +1,1 @@
+"""BlazePose two-stage pipeline (detector → region of interest → landmarks → tracking)."""

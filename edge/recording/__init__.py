@@ -1,0 +1,1 @@
+"""Session recording to SQLite, retention, clips."""

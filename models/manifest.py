@@ -1,0 +1,57 @@
+"""Reading the model manifest."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from edge.errors import ModelError
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    package: str
+    version: str
+    wheel_platform: str
+    wheel_python: str
+    member: str
+    sha256: str
+    size_bytes: int
+    input_size: tuple[int, int]
+    layout: str
+    license: str
+
+    @property
+    def filename(self) -> str:
+        return Path(self.member).name
+
+
+def load_manifest(path: Path | None = None) -> dict[str, ModelSpec]:
+    """Models by name, from ``models/manifest.toml`` (or ``path``)."""
+    if path is None:
+        text = resources.files("models").joinpath("manifest.toml").read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+        specs = {}
+        for m in raw["model"]:
+            specs[m["name"]] = ModelSpec(
+                name=m["name"],
+                package=m["package"],
+                version=m["version"],
+                wheel_platform=m["wheel_platform"],
+                wheel_python=m["wheel_python"],
+                member=m["member"],
+                sha256=m["sha256"].lower(),
+                size_bytes=int(m["size_bytes"]),
+                input_size=(int(m["input_size"][0]), int(m["input_size"][1])),
+                layout=m["layout"],
+                license=m["license"],
+            )
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ModelError(f"model manifest is malformed: {exc}") from None
+    return specs

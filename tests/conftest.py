@@ -1,0 +1,54 @@
+"""Shared fixtures: where the shared data lives, and the fetched pose models.
+
+Data-dependent tests skip when ``../shared/data`` (or ``$TREADWATCH_SHARED/data``) is absent,
+except under ``CI=true`` where absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("TREADWATCH_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when ``condition`` is false, or fail under CI=true."""
+    if condition:
+        return
+    if _in_ci():
+        pytest.fail(f"{reason} (required under CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    d = shared_dir() / "data"
+    require((d / "videos").is_dir(), f"shared data not found at {d}")
+    return d
+
+
+@pytest.fixture(scope="session")
+def model_paths() -> dict[str, Path]:
+    from models.fetch import REQUIRED_MODELS, default_cache_dir
+    from models.manifest import load_manifest
+
+    specs = load_manifest()
+    cache = default_cache_dir()
+    paths = {n: cache / specs[n].filename for n in REQUIRED_MODELS}
+    require(
+        all(p.is_file() for p in paths.values()),
+        f"pose models not fetched into {cache} (run `treadwatch models fetch`)",
+    )
+    return paths
