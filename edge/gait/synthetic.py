@@ -1,0 +1,462 @@
+"""A synthetic treadmill runner whose ground truth is known exactly.
+
+The runner is a stick figure built in body coordinates (metres; ``f`` forward, ``u`` up,
+``l`` towards the runner's left; origin on the belt under the hips) from a gait phase, then
+projected orthographically into the chosen camera view and written as BlazePose-shaped
+landmarks: ``(33, 4)`` float32 = x, y normalized to the frame width/height, z (depth,
+same scale as x, smaller = nearer the camera, 0 at the hips) and visibility.
+
+Construction, so the parameters *are* the ground truth:
+
+- Gait phase ``phase`` counts strides (1.0 = one stride = two steps). The right foot
+  touches down at integer phases, the left at half-integers; each foot is on the belt for
+  ``duty_factor`` of a stride.
+- Stance: the foot rides the belt backwards at constant speed. The heel is
+  ``overstride * leg_length`` ahead of the hips at initial contact. The foot angle (heel →
+  foot-index line against the belt, positive = toes up) at contact is set by
+  ``foot_strike``; the foot rolls flat about the heel (rearfoot/midfoot) or the toes
+  (forefoot), then rolls onto the toes before toe-off.
+- Swing: the foot eases from its toe-off pose to the next contact pose (zero velocity at
+  both ends), so initial contact is the heel's most forward point relative to the hips and
+  toe-off the toes' most backward point (Zeni et al. 2008's coordinate method is exact here).
+- Trunk (hip → shoulder midpoints) leans forward by ``trunk_lean_deg``; the ears sit
+  ``head_forward * torso_length`` ahead of the shoulders; the ear → nose line is
+  ``NEUTRAL_EAR_NOSE_DEG`` below horizontal when ``head_pitch_deg`` is 0.
+- Arms swing opposite to the legs with a fixed elbow angle; at its most forward point each
+  wrist is ``arm_crossover * shoulder_width`` past the body's midline (negative = stays on
+  its own side).
+- The hips rise and fall by ``vertical_oscillation * leg_length`` once per step, lowest at
+  mid-stance.
+
+For a live demo, keep a running phase with :func:`advance_phase` and draw with
+:func:`pose_at_phase`, so the gait stays continuous when the parameters change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.landmarks import LEFT_RIGHT_PAIRS, NUM_LANDMARKS, Landmark
+
+FootStrike = Literal["rearfoot", "midfoot", "forefoot"]
+View = Literal["side-left", "side-right", "front", "rear"]
+F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+
+# --- body dimensions (metres) --------------------------------------------------------------
+THIGH_M = 0.45
+SHANK_M = 0.45
+LEG_M = THIGH_M + SHANK_M  # the leg length every normalized metric divides by
+TORSO_M = 0.50  # hip midpoint → shoulder midpoint
+HIP_HALF_M = 0.10
+SHOULDER_HALF_M = 0.19
+SHOULDER_WIDTH_M = 2 * SHOULDER_HALF_M
+UPPER_ARM_M = 0.29
+FOREARM_M = 0.26
+ANKLE_UP_M = 0.07  # ankle centre above the sole
+HEEL_BACK_M = 0.06  # heel behind the ankle
+TOE_FWD_M = 0.15  # foot index ahead of the ankle
+FOOT_M = HEEL_BACK_M + TOE_FWD_M
+NECK_M = 0.20  # shoulder midpoint → ear midpoint, vertical
+HIP_HEIGHT_M = 0.87  # mean hip height above the belt
+BODY_HEIGHT_M = 1.75
+CAMERA_DISTANCE_M = 3.0  # front/rear views only (perspective)
+#: Angle of the ear → nose line below horizontal with the head level (gaze forward).
+NEUTRAL_EAR_NOSE_DEG = 15.0
+_NOSE_FROM_EAR = (
+    0.10 * math.cos(math.radians(NEUTRAL_EAR_NOSE_DEG)),
+    -0.10 * math.sin(math.radians(NEUTRAL_EAR_NOSE_DEG)),
+)
+TOE_OFF_FOOT_DEG = -40.0
+STRIKE_FOOT_DEG: dict[str, float] = {"rearfoot": 15.0, "midfoot": 2.0, "forefoot": -12.0}
+_ROLL_IN = 0.15  # fraction of stance spent rolling flat after contact
+_ROLL_OFF = 0.55  # fraction of stance where the heel starts to rise
+_TOE_OFF_BEHIND_M = 0.30  # toes behind the hips at toe-off
+_SWING_LIFT_M = 0.25
+_ARM_SWING_DEG = 35.0
+_ARM_MEAN_DEG = -5.0
+_WRIST_OUT_M = 0.17  # wrist's lateral distance from the midline at the back of the swing
+
+
+@dataclass(frozen=True)
+class RunnerParams:
+    """What the synthetic runner does; every field is also its ground truth."""
+
+    cadence_spm: float = 172.0
+    #: heel ahead of the hips at initial contact / leg length (~0.05 good, >= 0.2 overstride)
+    overstride: float = 0.0
+    #: how far the wrist crosses the midline at the front of its swing / shoulder width
+    arm_crossover: float = 0.0
+    head_pitch_deg: float = 0.0  # positive = gaze down
+    trunk_lean_deg: float = 5.0  # positive = forward
+    foot_strike: FootStrike = "rearfoot"
+    view: View = "side-left"
+    fps: float = 60.0
+    noise: float = 0.0  # landmark noise std, normalized units
+    dropout: float = 0.0  # fraction of frames with nobody (NaN)
+    swap_prob: float = 0.0  # per-frame probability of a left/right label swap
+    seed: int = 0
+    head_forward: float = 0.05  # ear ahead of shoulder / torso length
+    elbow_angle_deg: float = 90.0
+    vertical_oscillation: float = 0.08  # hip rise and fall / leg length
+    duty_factor: float = 0.36  # fraction of a stride each foot is on the belt
+    height_frac: float = 0.6  # body height / frame height
+    center_x: float = 0.5  # hip midpoint, normalized
+    center_y: float = 0.55
+    frame_width: int = 1280
+    frame_height: int = 720
+    far_visibility: float = 0.6  # visibility of the far side in side views
+
+    @property
+    def aspect(self) -> float:
+        """Frame width / height (multiply normalized x by this for square units)."""
+        return self.frame_width / self.frame_height
+
+    @property
+    def step_s(self) -> float:
+        return 60.0 / self.cadence_spm
+
+    @property
+    def stride_s(self) -> float:
+        return 2.0 * self.step_s
+
+    @property
+    def contact_time_s(self) -> float:
+        return self.duty_factor * self.stride_s
+
+    @property
+    def strike_angle_deg(self) -> float:
+        return STRIKE_FOOT_DEG[self.foot_strike]
+
+
+@dataclass(frozen=True)
+class StepTruth:
+    """Ground truth of one step (initial contact of ``foot`` to the next contact)."""
+
+    foot: Literal["left", "right"]
+    contact_t: float
+    toe_off_t: float
+    metrics: dict[str, float]
+
+
+@dataclass
+class SyntheticClip:
+    landmarks: F32  # (N, 33, 4), with noise, dropouts and label swaps applied
+    clean: F32  # (N, 33, 4) without them
+    timestamps: F64  # (N,)
+    fps: float
+    params: RunnerParams  # of the first segment
+    segments: list[tuple[RunnerParams, float, float]]  # (params, t_start, t_end)
+    steps: list[StepTruth] = field(default_factory=list)
+    swapped: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def contact_times(self) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {"left": [], "right": []}
+        for s in self.steps:
+            out[s.foot].append(s.contact_t)
+        return out
+
+    @property
+    def toe_off_times(self) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {"left": [], "right": []}
+        for s in self.steps:
+            out[s.foot].append(s.toe_off_t)
+        return out
+
+    def params_at(self, t_s: float) -> RunnerParams:
+        for p, t0, t1 in self.segments:
+            if t0 <= t_s < t1:
+                return p
+        return self.segments[-1][0]
+
+
+def advance_phase(phase: float, dt_s: float, params: RunnerParams) -> float:
+    """Gait phase (in strides) after ``dt_s`` seconds at ``params.cadence_spm``."""
+    return phase + dt_s * params.cadence_spm / 120.0
+
+
+def _rot(fx: F64, ux: F64, ang: F64) -> tuple[F64, F64]:
+    c, s = np.cos(ang), np.sin(ang)
+    return c * fx - s * ux, s * fx + c * ux
+
+
+def _ease(s: F64) -> F64:
+    out: F64 = 0.5 - 0.5 * np.cos(np.pi * s)
+    return out
+
+
+def _stance_foot(tau: F64, p: RunnerParams) -> tuple[F64, F64, F64, F64]:
+    """Heel (f, u) and foot angle (rad) and belt speed during stance, ``tau`` = stance fraction."""
+    th_s = math.radians(p.strike_angle_deg)
+    th_to = math.radians(TOE_OFF_FOOT_DEG)
+    x_h0 = p.overstride * LEG_M
+    # toes on the belt once the foot is flat; they end _TOE_OFF_BEHIND_M behind the hips
+    toe_flat_x0 = x_h0 + FOOT_M if p.foot_strike != "forefoot" else x_h0 + FOOT_M * math.cos(th_s)
+    v = (toe_flat_x0 + _TOE_OFF_BEHIND_M) / p.contact_time_s  # belt speed, m/s
+    tsec = tau * p.contact_time_s
+    roll_in = np.clip(tau / _ROLL_IN, 0.0, 1.0)
+    roll_off = np.clip((tau - _ROLL_OFF) / (1.0 - _ROLL_OFF), 0.0, 1.0)
+    theta = th_s * (1.0 - _ease(roll_in)) + th_to * _ease(roll_off)
+    if p.foot_strike == "forefoot":
+        toe_x = toe_flat_x0 - v * tsec
+        heel_x = toe_x - FOOT_M * np.cos(theta)
+        heel_u = -FOOT_M * np.sin(theta)
+    else:
+        # heel-anchored while rolling in and flat, toe-anchored while rolling off
+        heel_x_roll_in = x_h0 - v * tsec
+        toe_x = x_h0 + FOOT_M - v * tsec
+        heel_x_roll_off = toe_x - FOOT_M * np.cos(theta)
+        heel_u_roll_off = -FOOT_M * np.sin(theta)
+        late = tau >= _ROLL_OFF
+        heel_x = np.where(late, heel_x_roll_off, heel_x_roll_in)
+        heel_u = np.where(late, heel_u_roll_off, 0.0)
+    return heel_x, heel_u, theta, np.full_like(tau, v)
+
+
+def _foot(pf: F64, p: RunnerParams) -> tuple[F64, F64, F64]:
+    """Heel (f, u) and foot angle for a foot at local phase ``pf`` in [0, 1)."""
+    d = p.duty_factor
+    stance = pf < d
+    tau = np.clip(pf / d, 0.0, 1.0)
+    hx_st, hu_st, th_st, _ = _stance_foot(tau, p)
+    one = np.ones(1)
+    hx0, hu0, th0, _ = _stance_foot(one, p)  # toe-off pose
+    hx1, hu1, th1, _ = _stance_foot(np.zeros(1), p)  # contact pose
+    s = np.clip((pf - d) / (1.0 - d), 0.0, 1.0)
+    e = _ease(s)
+    hx_sw = hx0 + (hx1 - hx0) * e
+    hu_sw = hu0 + (hu1 - hu0) * s + _SWING_LIFT_M * np.sin(np.pi * s) ** 1.5
+    th_sw = th0 + (th1 - th0) * e
+    return (
+        np.where(stance, hx_st, hx_sw),
+        np.where(stance, hu_st, hu_sw),
+        np.where(stance, th_st, th_sw),
+    )
+
+
+def _knee(hf: F64, hu: F64, af: F64, au: F64) -> tuple[F64, F64]:
+    df, du = af - hf, au - hu
+    dist = np.clip(np.hypot(df, du), abs(THIGH_M - SHANK_M) + 1e-6, LEG_M - 1e-6)
+    cos_a = (THIGH_M**2 + dist**2 - SHANK_M**2) / (2 * THIGH_M * dist)
+    alpha = np.arccos(np.clip(cos_a, -1.0, 1.0))
+    n = np.hypot(df, du)
+    uf, uu = df / n, du / n
+    rf, ru = _rot(uf, uu, alpha)  # rotate towards +f: the knee bends forward
+    return hf + THIGH_M * rf, hu + THIGH_M * ru
+
+
+def body_points(phase: F64, p: RunnerParams) -> F64:
+    """(N, 33, 3) body coordinates (f, u, l) in metres for an array of gait phases."""
+    n = phase.shape[0]
+    out = np.zeros((n, NUM_LANDMARKS, 3))
+    L = Landmark  # noqa: N806
+    stride_phase = np.mod(phase, 1.0)
+    q = np.mod(2.0 * phase, 1.0)
+    hip_u = HIP_HEIGHT_M - 0.5 * p.vertical_oscillation * LEG_M * np.cos(
+        2 * np.pi * (q - p.duty_factor)
+    )
+    zero = np.zeros(n)
+
+    def put(lm: Landmark, f: F64, u: F64, lat: F64 | float) -> None:
+        out[:, lm, 0] = f
+        out[:, lm, 1] = u
+        out[:, lm, 2] = lat
+
+    legs = (
+        (+1.0, 0.5, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+        (-1.0, 0.0, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+    )
+    for side, offset, hip, knee, ankle, heel, toe in legs:
+        pf = np.mod(stride_phase - offset, 1.0)
+        hx, hu, th = _foot(pf, p)
+        ax, au = _rot(np.full(n, HEEL_BACK_M), np.full(n, ANKLE_UP_M), th)
+        ax, au = hx + ax, hu + au
+        tx, tu = hx + FOOT_M * np.cos(th), hu + FOOT_M * np.sin(th)
+        kx, ku = _knee(zero, hip_u, ax, au)
+        lat = side * HIP_HALF_M
+        put(hip, zero, hip_u, lat)
+        put(knee, kx, ku, lat)
+        put(ankle, ax, au, lat)
+        put(heel, hx, hu, lat)
+        put(toe, tx, tu, lat)
+
+    lean = math.radians(p.trunk_lean_deg)
+    sh_f = zero + TORSO_M * math.sin(lean)
+    sh_u = hip_u + TORSO_M * math.cos(lean)
+    arms = (
+        (+1.0, 0.875, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_PINKY, L.LEFT_INDEX,
+         L.LEFT_THUMB),
+        (-1.0, 0.375, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_PINKY,
+         L.RIGHT_INDEX, L.RIGHT_THUMB),
+    )  # fmt: skip
+    bend = math.pi - math.radians(p.elbow_angle_deg)
+    for side, ph0, sh, el, wr, pinky, index, thumb in arms:
+        swing = np.sin(2 * np.pi * (stride_phase - ph0))
+        beta = np.radians(_ARM_MEAN_DEG + _ARM_SWING_DEG * swing)
+        ef, eu = sh_f + UPPER_ARM_M * np.sin(beta), sh_u - UPPER_ARM_M * np.cos(beta)
+        ff, fu = _rot(np.sin(beta), -np.cos(beta), np.full(n, bend))
+        wf, wu = ef + FOREARM_M * ff, eu + FOREARM_M * fu
+        forward = 0.5 * (1.0 + swing)
+        wl = side * (_WRIST_OUT_M - (_WRIST_OUT_M + p.arm_crossover * SHOULDER_WIDTH_M) * forward)
+        put(sh, sh_f, sh_u, side * SHOULDER_HALF_M)
+        put(el, ef, eu, side * (SHOULDER_HALF_M + 0.01))
+        put(wr, wf, wu, wl)
+        put(pinky, wf + 0.07 * ff, wu + 0.07 * fu, wl + side * 0.02)
+        put(index, wf + 0.08 * ff, wu + 0.08 * fu, wl)
+        put(thumb, wf + 0.05 * ff, wu + 0.05 * fu + 0.02, wl - side * 0.02)
+
+    ear_f = sh_f + p.head_forward * TORSO_M
+    ear_u = sh_u + NECK_M
+    pitch = np.full(n, -math.radians(p.head_pitch_deg))
+
+    def face(lm: Landmark, df: float, du: float, lat: float) -> None:
+        rf, ru = _rot(np.full(n, df), np.full(n, du), pitch)
+        put(lm, ear_f + rf, ear_u + ru, lat)
+
+    put(L.LEFT_EAR, ear_f, ear_u, 0.075)
+    put(L.RIGHT_EAR, ear_f, ear_u, -0.075)
+    face(L.NOSE, _NOSE_FROM_EAR[0], _NOSE_FROM_EAR[1], 0.0)
+    for lm, lat in ((L.LEFT_EYE_INNER, 0.018), (L.LEFT_EYE, 0.032), (L.LEFT_EYE_OUTER, 0.046)):
+        face(lm, 0.082, 0.012, lat)
+    for lm, lat in ((L.RIGHT_EYE_INNER, -0.018), (L.RIGHT_EYE, -0.032),
+                    (L.RIGHT_EYE_OUTER, -0.046)):  # fmt: skip
+        face(lm, 0.082, 0.012, lat)
+    face(L.MOUTH_LEFT, 0.088, -0.055, 0.025)
+    face(L.MOUTH_RIGHT, 0.088, -0.055, -0.025)
+    return out
+
+
+def project(body: F64, p: RunnerParams) -> F32:
+    """Body coordinates (N, 33, 3) → landmarks (N, 33, 4) for ``p.view``."""
+    f, u, lat = body[..., 0], body[..., 1], body[..., 2]
+    if p.view == "side-left":  # camera on the runner's left: runner faces image-left
+        right, depth = -f, -lat
+    elif p.view == "side-right":
+        right, depth = f, lat
+    elif p.view == "front":  # the runner's left appears on the image's right
+        right, depth = lat, -f
+    else:  # rear
+        right, depth = -lat, f
+    scale = p.height_frac * p.frame_height / BODY_HEIGHT_M  # px per metre
+    if p.view in ("front", "rear"):
+        # a camera CAMERA_DISTANCE_M away at hip height: what is nearer looks bigger, and
+        # a foot on the belt nearer the camera sits lower in the image
+        persp = CAMERA_DISTANCE_M / (CAMERA_DISTANCE_M + depth)
+    else:  # side views are orthographic so lengths in the sagittal plane are exact
+        persp = np.ones_like(depth)
+    out = np.empty((*body.shape[:-1], 4), dtype=np.float32)
+    out[..., 0] = p.center_x + scale * persp * right / p.frame_width
+    out[..., 1] = p.center_y + scale * persp * (HIP_HEIGHT_M - u) / p.frame_height
+    out[..., 2] = scale * depth / p.frame_width
+    vis = np.full(body.shape[:-1], 0.98)
+    if p.view in ("side-left", "side-right"):
+        near_left = p.view == "side-left"
+        for left, right_lm in LEFT_RIGHT_PAIRS:
+            vis[..., right_lm if near_left else left] = p.far_visibility
+    out[..., 3] = vis
+    return out
+
+
+def pose_at_phase(phase: float, params: RunnerParams) -> F32:
+    """(33, 4) clean landmarks of the runner at gait ``phase`` (strides)."""
+    out: F32 = project(body_points(np.array([phase]), params), params)[0]
+    return out
+
+
+def pose_at(t_s: float, params: RunnerParams, phase0: float = 0.0) -> F32:
+    """(33, 4) clean landmarks at time ``t_s`` for a runner whose phase was ``phase0`` at 0."""
+    return pose_at_phase(advance_phase(phase0, t_s, params), params)
+
+
+def _step_truth(p: RunnerParams, foot: Literal["left", "right"], t_c: float) -> StepTruth:
+    lean = p.trunk_lean_deg
+    m = {
+        "cadence_spm": p.cadence_spm,
+        "overstride": p.overstride,
+        "arm_crossover": p.arm_crossover,
+        "head_pitch_deg": p.head_pitch_deg,
+        "head_forward": p.head_forward,
+        "trunk_lean_deg": lean,
+        "foot_strike_deg": p.strike_angle_deg,
+        "elbow_angle_deg": p.elbow_angle_deg,
+        "vertical_oscillation": p.vertical_oscillation,
+        "contact_time_ms": 1000.0 * p.contact_time_s,
+    }
+    return StepTruth(foot=foot, contact_t=t_c, toe_off_t=t_c + p.contact_time_s, metrics=m)
+
+
+def generate_schedule(
+    segments: Sequence[tuple[RunnerParams, float]], phase0: float = 0.0
+) -> SyntheticClip:
+    """A clip made of consecutive segments ``(params, duration_s)`` with a continuous phase.
+
+    Frame rate, noise, dropout, swaps and seed come from the first segment's parameters.
+    """
+    if not segments:
+        raise ValueError("need at least one segment")
+    first = segments[0][0]
+    fps = first.fps
+    total = sum(d for _, d in segments)
+    n = round(total * fps)
+    ts = np.arange(n) / fps
+    clean = np.empty((n, NUM_LANDMARKS, 4), dtype=np.float32)
+    steps: list[StepTruth] = []
+    seg_rows: list[tuple[RunnerParams, float, float]] = []
+    t0, phase_start = 0.0, phase0
+    for p, dur in segments:
+        t1 = t0 + dur
+        idx = np.nonzero((ts >= t0) & (ts < t1))[0]
+        phases = phase_start + (ts[idx] - t0) * p.cadence_spm / 120.0
+        if idx.size:
+            clean[idx] = project(body_points(phases, p), p)
+        # contacts: right at integer phases, left at half-integers
+        k = math.ceil(phase_start * 2.0 - 1e-9)
+        while True:
+            t_c = t0 + (k / 2.0 - phase_start) * 120.0 / p.cadence_spm
+            if t_c >= t1:
+                break
+            foot: Literal["left", "right"] = "right" if k % 2 == 0 else "left"
+            steps.append(_step_truth(p, foot, t_c))
+            k += 1
+        phase_start = advance_phase(phase_start, dur, p)
+        seg_rows.append((p, t0, t1))
+        t0 = t1
+    rng = np.random.default_rng(first.seed)
+    noisy = clean.copy()
+    if first.noise > 0:
+        noisy[..., :3] += rng.normal(0.0, first.noise, size=noisy[..., :3].shape).astype(np.float32)
+    swapped = rng.random(n) < first.swap_prob
+    if swapped.any():
+        rows = noisy[swapped]
+        for a, b in LEFT_RIGHT_PAIRS:
+            rows[:, [a, b]] = rows[:, [b, a]]
+        noisy[swapped] = rows
+    drop = rng.random(n) < first.dropout
+    noisy[drop] = np.nan
+    return SyntheticClip(
+        landmarks=noisy,
+        clean=clean,
+        timestamps=ts,
+        fps=fps,
+        params=first,
+        segments=seg_rows,
+        steps=steps,
+        swapped=swapped,
+    )
+
+
+def generate(params: RunnerParams, duration_s: float, phase0: float = 0.0) -> SyntheticClip:
+    """``duration_s`` of the runner at ``params.fps`` with noise, dropouts and swaps applied."""
+    return generate_schedule([(params, duration_s)], phase0=phase0)
+
+
+def with_fault(base: RunnerParams, **fault: float | str) -> RunnerParams:
+    """``base`` with some fields changed (convenience for scheduled faults)."""
+    return replace(base, **fault)  # type: ignore[arg-type]
