@@ -1,0 +1,130 @@
+"""The session database schema and its migrations.
+
+The schema version lives in SQLite's ``PRAGMA user_version``. ``MIGRATIONS[i]`` takes a
+database from version ``i`` to ``i + 1``; :func:`migrate` applies the missing ones in one
+transaction each, so a database written by older code opens with newer code. Never edit a
+released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from edge.errors import StorageError
+
+_V1 = """
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL,               -- the pipeline's session id
+    device_id     TEXT NOT NULL,
+    source        TEXT NOT NULL,               -- 'live' or 'analyze'
+    source_name   TEXT,                        -- video file name for 'analyze'
+    started_at    REAL NOT NULL,               -- wall clock, Unix seconds
+    ended_at      REAL,                        -- NULL while recording (or after a crash)
+    t_start_s     REAL NOT NULL,               -- capture time of the first frame
+    t_end_s       REAL,
+    end_reason    TEXT,                        -- 'ended', 'recovered' (crash), 'stopped'
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    frames        INTEGER NOT NULL DEFAULT 0,
+    frames_unstored INTEGER NOT NULL DEFAULT 0,
+    report_json   TEXT                         -- analyze report, when stored from a file
+);
+CREATE INDEX sessions_started ON sessions (started_at);
+CREATE INDEX sessions_uid ON sessions (uid);
+
+CREATE TABLE strides (
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    foot        TEXT NOT NULL,
+    frame_index INTEGER NOT NULL,
+    t_s         REAL NOT NULL,
+    metrics     TEXT NOT NULL,                 -- {name: [value, unit, confidence, reason]}
+    PRIMARY KEY (session_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    foot        TEXT NOT NULL,
+    frame_index INTEGER NOT NULL,
+    t_s         REAL NOT NULL,
+    confidence  REAL NOT NULL
+);
+CREATE INDEX events_session ON events (session_id, t_s);
+
+CREATE TABLE alerts (
+    session_id   INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    state        TEXT NOT NULL,
+    rule         TEXT NOT NULL,
+    cue          TEXT NOT NULL,
+    value        REAL,
+    stride_index INTEGER NOT NULL,
+    t_s          REAL NOT NULL,
+    priority     INTEGER NOT NULL
+);
+CREATE INDEX alerts_session ON alerts (session_id, t_s);
+
+-- Landmarks of every frame, one row per second: float16 (n, 33, 4) x, y, z, visibility
+-- (NaN rows: nobody), float32 time offsets from t0_s, int32 frame indices.
+CREATE TABLE landmark_blocks (
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    block         INTEGER NOT NULL,
+    t0_s          REAL NOT NULL,
+    n             INTEGER NOT NULL,
+    t_offsets     BLOB NOT NULL,
+    frame_indices BLOB NOT NULL,
+    data          BLOB NOT NULL,
+    PRIMARY KEY (session_id, block)
+) WITHOUT ROWID;
+
+CREATE TABLE marks (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    t_s        REAL NOT NULL,
+    created_at REAL NOT NULL,
+    note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX marks_session ON marks (session_id, t_s);
+
+CREATE TABLE clips (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    t_start_s  REAL NOT NULL,
+    t_end_s    REAL NOT NULL,
+    reason     TEXT NOT NULL,
+    path       TEXT NOT NULL,                  -- relative to the clips directory
+    mime       TEXT NOT NULL,
+    fps        REAL NOT NULL,
+    n_frames   INTEGER NOT NULL,
+    width      INTEGER NOT NULL,
+    height     INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    frame_times BLOB NOT NULL                  -- float64 capture time of each frame
+);
+CREATE INDEX clips_session ON clips (session_id, t_start_s);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to :data:`SCHEMA_VERSION`; returns the version found before."""
+    (found,) = conn.execute("PRAGMA user_version").fetchone()
+    if found > SCHEMA_VERSION:
+        raise StorageError(
+            f"session database has schema version {found}, newer than this treadwatch "
+            f"({SCHEMA_VERSION}): upgrade treadwatch or point recording.db_path elsewhere"
+        )
+    for version in range(found, SCHEMA_VERSION):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in MIGRATIONS[version].split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            conn.execute("ROLLBACK")
+            raise
+    return int(found)
