@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from edge.configbase import Section
+
+DemoPhase = Literal["clean", "overstride", "arms", "head_down", "absent"]
+DemoView = Literal["side-left", "side-right", "front", "rear"]
+
+DEFAULT_DEMO_SCHEDULE: tuple[DemoPhase, ...] = ("clean", "overstride", "arms", "head_down")
 
 
 class CaptureConfig(Section):
@@ -12,8 +19,108 @@ class CaptureConfig(Section):
         "demo",
         description="demo (simulated runner), camera (USB index 0), picamera, a file or a URL.",
     )
+    width: int = Field(
+        640, ge=160, le=4096, description="Requested camera frame width (camera sources)."
+    )
+    height: int = Field(
+        480, ge=120, le=4096, description="Requested camera frame height (camera sources)."
+    )
+    fps: float = Field(30.0, ge=1.0, le=240.0, description="Requested camera frame rate.")
+    model_width: int = Field(
+        320,
+        ge=128,
+        le=1920,
+        description="Width of the Pi camera's small stream for the model (lores stream).",
+    )
+    pace_files: bool = Field(
+        True,
+        description=(
+            "Play video files at their own frame rate (live behaviour). False: as fast as "
+            "the pipeline takes them, dropping none (offline analysis)."
+        ),
+    )
+    loop_files: bool = Field(
+        False, description="Start a video file again when it ends (demonstrations)."
+    )
+    retry_initial_s: float = Field(
+        0.5, ge=0.05, le=30.0, description="First wait before reopening a lost camera."
+    )
+    retry_max_s: float = Field(
+        10.0, ge=0.1, le=300.0, description="Longest wait between camera reopen attempts."
+    )
+    presence_start_s: float = Field(
+        1.0,
+        ge=0.0,
+        le=30.0,
+        description="A runner seen continuously this long starts a session.",
+    )
+    absence_timeout_s: float = Field(
+        8.0,
+        ge=0.5,
+        le=600.0,
+        description="Nobody seen for this long ends the session.",
+    )
+    demo_phase_s: float = Field(
+        5.0,
+        ge=0.5,
+        le=600.0,
+        description="Demo runner: seconds spent in each phase of demo_schedule.",
+    )
+    demo_schedule: list[DemoPhase] = Field(
+        default_factory=lambda: list(DEFAULT_DEMO_SCHEDULE),
+        min_length=1,
+        max_length=32,
+        description=(
+            "Demo runner: phases cycled in order (clean, overstride, arms, head_down, "
+            "absent = nobody on the belt)."
+        ),
+    )
+    demo_view: DemoView = Field("side-left", description="Demo runner: camera view simulated.")
+    demo_cadence_spm: float = Field(
+        170.0, ge=120.0, le=220.0, description="Demo runner: cadence in steps per minute."
+    )
+    demo_width: int = Field(
+        640, ge=160, le=1920, description="Demo runner: width of the rendered frames."
+    )
+    demo_height: int = Field(
+        480, ge=120, le=1080, description="Demo runner: height of the rendered frames."
+    )
 
 
 class ServerConfig(Section):
     host: str = Field("0.0.0.0", description="Address the web server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port of the web server.")
+    video_width: int = Field(
+        640, ge=160, le=1920, description="Width of the MJPEG video sent to the page (pixels)."
+    )
+    video_fps: float = Field(
+        15.0, ge=1.0, le=60.0, description="Frames per second of the MJPEG video to the page."
+    )
+    jpeg_quality: int = Field(70, ge=20, le=95, description="JPEG quality of the page video.")
+    client_queue: int = Field(
+        120,
+        ge=4,
+        le=10000,
+        description=(
+            "Messages kept per WebSocket client; a slow tablet loses its oldest ones "
+            "instead of slowing the others."
+        ),
+    )
+    status_interval_s: float = Field(
+        1.0, ge=0.1, le=60.0, description="How often the page receives the pipeline status."
+    )
+    settings_pin: str | None = Field(
+        None,
+        min_length=4,
+        max_length=64,
+        description=(
+            "PIN (or token) that unlocks the settings page and session review. Unset: "
+            "settings can only be changed in this file."
+        ),
+    )
+    auth_ttl_s: float = Field(
+        8 * 3600.0,
+        ge=60.0,
+        le=7 * 86400.0,
+        description="How long a settings login lasts (seconds).",
+    )

@@ -1,0 +1,120 @@
+"""The built-in demo: a simulated runner, rendered as a stick figure, with its true landmarks.
+
+Runs on any machine without a camera (``treadwatch serve --source demo``). The runner
+cycles through the phases of ``capture.demo_schedule`` (clean running, overstride, arms
+crossing, head down, nobody on the belt), ``capture.demo_phase_s`` seconds each, with a
+continuous gait phase across the changes. The frames say SIMULATED and the source reports
+``simulated = True`` so the page labels everything as such. The pipeline uses the
+generator's landmarks (``Frame.truth``), not the pose model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from edge.gait.synthetic import (
+    BODY_HEIGHT_M,
+    HIP_HEIGHT_M,
+    RunnerParams,
+    advance_phase,
+    pose_at_phase,
+)
+from edge.live.config import CaptureConfig, DemoPhase
+from edge.live.frames import Frame
+from edge.live.stickfigure import StickFigureRenderer
+
+#: How each phase differs from clean running (RunnerParams fields; see edge.gait.synthetic).
+PHASE_FAULTS: dict[str, dict[str, float]] = {
+    "clean": {},
+    "overstride": {"overstride": 0.30},
+    "arms": {"arm_crossover": 0.35},
+    "head_down": {"head_pitch_deg": 35.0},
+    "absent": {},
+}
+
+
+def phase_params(base: RunnerParams) -> dict[str, RunnerParams]:
+    return {name: replace(base, **fault) for name, fault in PHASE_FAULTS.items()}  # type: ignore[arg-type]
+
+
+class DemoSource:
+    """Frame source for the simulated runner, paced at ``fps`` unless ``pace`` is False."""
+
+    live = False
+    simulated = True
+
+    def __init__(
+        self,
+        base: RunnerParams,
+        schedule: Sequence[DemoPhase],
+        phase_s: float,
+        fps: float = 30.0,
+        pace: bool = True,
+    ) -> None:
+        if not schedule:
+            raise ValueError("demo schedule is empty")
+        if phase_s <= 0 or fps <= 0:
+            raise ValueError("phase_s and fps must be > 0")
+        self._base = replace(base, fps=fps)
+        self._params = phase_params(self._base)
+        self._schedule = list(schedule)
+        self._phase_s = phase_s
+        self._fps = fps
+        self._pace = pace
+        belt_y = base.center_y + base.height_frac * HIP_HEIGHT_M / BODY_HEIGHT_M + 0.01
+        self._renderer = StickFigureRenderer(base.frame_width, base.frame_height, belt_y=belt_y)
+        self._count = 0
+        self._gait = 0.0
+        self._start = 0.0
+        self.phase: DemoPhase = self._schedule[0]
+
+    @classmethod
+    def from_config(cls, cfg: CaptureConfig) -> DemoSource:
+        base = RunnerParams(
+            cadence_spm=cfg.demo_cadence_spm,
+            overstride=0.05,
+            view=cfg.demo_view,
+            fps=30.0,
+            frame_width=cfg.demo_width,
+            frame_height=cfg.demo_height,
+            height_frac=0.72,
+            center_y=0.5,
+        )
+        return cls(base, cfg.demo_schedule, cfg.demo_phase_s, fps=30.0, pace=True)
+
+    @property
+    def name(self) -> str:
+        return "demo (simulated runner)"
+
+    @property
+    def fps(self) -> float | None:
+        return self._fps
+
+    def phase_at(self, t_s: float) -> DemoPhase:
+        return self._schedule[int(t_s // self._phase_s) % len(self._schedule)]
+
+    def open(self) -> None:
+        self._start = time.monotonic()
+        self._count = 0
+        self._gait = 0.0
+
+    def read(self) -> Frame | None:
+        if self._pace:
+            delay = self._start + self._count / self._fps - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        t = self._count / self._fps
+        self.phase = self.phase_at(t)
+        params = self._params[self.phase]
+        if self._count:
+            self._gait = advance_phase(self._gait, 1.0 / self._fps, params)
+        truth = None if self.phase == "absent" else pose_at_phase(self._gait, params)
+        image = self._renderer.render(truth)
+        frame = Frame(self._count, t, time.monotonic(), time.time(), image, truth=truth)
+        self._count += 1
+        return frame
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""The web server on the Pi: live page, status, settings (FastAPI)."""

@@ -1,0 +1,122 @@
+"""The FastAPI application: factory, lifespan, routers.
+
+``create_app(config, source)`` builds the pipeline and the hubs; the lifespan starts them in
+order (hubs bound to the event loop → pipeline → status ticker) and stops them in reverse
+(ticker → pipeline, which ends any session → hubs, which release waiting clients).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+
+from edge import __version__
+from edge.config import Config
+from edge.live.frames import FrameSource
+from edge.live.pipeline import (
+    AnalyzerFactory,
+    EstimatorFactory,
+    LivePipeline,
+    default_analyzer_factory,
+)
+from edge.live.sink import PipelineSink
+from server.auth import PinAuth, require_settings
+from server.hub import LiveHub, VideoHub
+from server.routes import config as config_routes
+from server.routes import health, live, pages, status
+from server.state import LiveState
+
+log = logging.getLogger(__name__)
+
+
+async def _status_ticker(state: LiveState) -> None:
+    while True:
+        await asyncio.sleep(state.config.server.status_interval_s)
+        try:
+            state.hub.publish({"type": "status", **state.status()})
+        except Exception:  # never let the ticker die silently
+            log.exception("status update failed")
+
+
+def create_app(
+    config: Config,
+    source: FrameSource,
+    *,
+    sinks: Sequence[PipelineSink] = (),
+    analyzer_factory: AnalyzerFactory = default_analyzer_factory,
+    estimator_factory: EstimatorFactory | None = None,
+    models_dir: Path | None = None,
+) -> FastAPI:
+    hub = LiveHub(config.server.client_queue)
+    video = VideoHub()
+    pipeline = LivePipeline(
+        config,
+        source,
+        sinks=sinks,
+        listeners=[hub, video],
+        analyzer_factory=analyzer_factory,
+        estimator_factory=estimator_factory,
+        models_dir=models_dir,
+    )
+    state = LiveState(
+        config=config,
+        pipeline=pipeline,
+        hub=hub,
+        video=video,
+        auth=PinAuth(config.server.settings_pin, config.server.auth_ttl_s),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        hub.bind(loop)
+        video.bind(loop)
+        pipeline.start()
+        ticker = asyncio.create_task(_status_ticker(state), name="status-ticker")
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await asyncio.to_thread(pipeline.stop)
+            hub.close()
+            video.close()
+
+    app = FastAPI(
+        title="treadwatch",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.live = state
+    app.include_router(health.router)
+    app.include_router(status.router)
+    app.include_router(config_routes.router)
+    app.include_router(live.router)
+    _include_review(app)
+    app.include_router(pages.router)
+    return app
+
+
+def _include_review(app: FastAPI) -> None:
+    """Session review (sessions work): only for whoever holds the settings PIN, so a gym
+    member never sees another member's sessions."""
+    import importlib.util
+
+    try:
+        present = importlib.util.find_spec("server.review.routes") is not None
+    except ModuleNotFoundError:
+        present = False
+    if not present:
+        return
+    from server.review import routes as review_routes
+
+    app.include_router(review_routes.router, dependencies=[Depends(require_settings)])

@@ -1,0 +1,1 @@
+"""One router per area: health, status, config (settings), live data, pages."""

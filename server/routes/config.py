@@ -1,0 +1,132 @@
+"""Settings: ``GET/PUT /api/config`` and the PIN login.
+
+``PUT`` takes a partial configuration of the sections a therapist may change on the page
+(``gait``, ``alerts``, ``pose``), merges it over the one in force, validates the result
+with the same models as ``config.toml`` and applies it to the pipeline from its next frame.
+An invalid value gives a 422 whose ``detail`` names the field (``gait.view``). Changes last
+until restart; the config file stays the source of truth at boot.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from edge.config import Config
+from server.auth import COOKIE, require_settings
+from server.state import State
+
+router = APIRouter(prefix="/api", tags=["config"])
+
+#: Sections the settings page may change; the rest only in the config file.
+EDITABLE: tuple[str, ...] = ("gait", "alerts", "pose")
+
+
+def public_config(config: Config) -> dict[str, Any]:
+    data = config.model_dump(mode="json")
+    data["server"].pop("settings_pin", None)
+    return data
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _error(field: str, msg: str, kind: str) -> dict[str, Any]:
+    return {"loc": ["body", *field.split(".")], "field": field, "msg": msg, "type": kind}
+
+
+@router.get("/config")
+def get_config(state: State) -> dict[str, Any]:
+    return public_config(state.config)
+
+
+@router.get("/config/schema")
+def get_schema() -> dict[str, Any]:
+    """JSON schema of the editable sections (the settings form is built from it)."""
+    schema = Config.model_json_schema()
+    props = schema.get("properties", {})
+    schema["properties"] = {k: v for k, v in props.items() if k in EDITABLE}
+    schema["editable"] = list(EDITABLE)
+    return schema
+
+
+@router.put("/config", dependencies=[Depends(require_settings)])
+def put_config(patch: Annotated[dict[str, Any], Body()], state: State) -> JSONResponse:
+    errors = [
+        _error(key, "not editable from the page; change it in the config file", "not_editable")
+        for key in patch
+        if key not in EDITABLE
+    ]
+    errors += [
+        _error(key, "must be an object of options", "dict_type")
+        for key in patch
+        if key in EDITABLE and not isinstance(patch[key], dict)
+    ]
+    if errors:
+        return JSONResponse({"detail": errors}, status_code=422)
+    with state.config_lock:
+        merged = _merge(state.config.model_dump(mode="python"), patch)
+        try:
+            new = Config.model_validate(merged)
+        except ValidationError as exc:
+            detail = []
+            for e in exc.errors():
+                field = ".".join(str(p) for p in e["loc"])
+                msg = "unknown option" if e["type"] == "extra_forbidden" else e["msg"]
+                detail.append(_error(field, msg, e["type"]))
+            return JSONResponse({"detail": detail}, status_code=422)
+        state.config = new
+        state.pipeline.apply_config(new)
+    return JSONResponse(public_config(new))
+
+
+class Login(BaseModel):
+    pin: str
+
+
+@router.get("/auth")
+def auth_state(request: Request, state: State) -> dict[str, bool]:
+    return {
+        "enabled": state.auth.enabled,
+        "authenticated": state.auth.token_ok(request.cookies.get(COOKIE)),
+    }
+
+
+@router.post("/auth/login", status_code=status.HTTP_204_NO_CONTENT)
+def login(body: Login, response: Response, state: State) -> None:
+    result, token = state.auth.login(body.pin)
+    if result == "disabled":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "settings are locked: set server.settings_pin in the config file",
+        )
+    if result == "locked":
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "too many wrong PINs; wait 30 s and try again"
+        )
+    if result == "wrong" or token is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong PIN")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(state.config.server.auth_ttl_s),
+        httponly=True,
+        samesite="strict",
+        path="/",
+    )
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, state: State) -> None:
+    state.auth.logout(request.cookies.get(COOKIE))
+    response.delete_cookie(COOKIE, path="/")

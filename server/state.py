@@ -1,0 +1,46 @@
+"""What the routes share: the pipeline, the hubs, the PIN, the configuration in force."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from edge.config import Config
+from edge.live.pipeline import LivePipeline
+from server.auth import PinAuth
+from server.hub import LiveHub, VideoHub
+
+
+@dataclass
+class LiveState:
+    config: Config
+    pipeline: LivePipeline
+    hub: LiveHub
+    video: VideoHub
+    auth: PinAuth
+    config_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def status(self) -> dict[str, Any]:
+        data = self.pipeline.status()
+        demo_phase = getattr(self.pipeline.source, "phase", None)
+        if demo_phase is not None:
+            data["source"]["demo_phase"] = demo_phase
+        hub = self.hub.stats()
+        data["clients"] = {
+            "websocket": hub["clients"],
+            "video": self.video.viewers,
+            "dropped_messages": sum(hub["client_dropped"]),
+        }
+        return data
+
+
+def get_state(request: Request) -> LiveState:
+    state: LiveState = request.app.state.live
+    return state
+
+
+#: Route parameter type: ``state: State``.
+State = Annotated[LiveState, Depends(get_state)]
