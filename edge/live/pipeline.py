@@ -205,7 +205,9 @@ class LivePipeline:
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start analysis then capture (so no frame waits for a consumer)."""
+        """Build the analyzer (a setup error is raised here, not per frame), then start
+        analysis and capture (so no frame waits for a consumer)."""
+        self._ensure_stages()
         self._started_mono = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="analysis", daemon=True)
         self._thread.start()
