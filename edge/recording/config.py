@@ -76,9 +76,6 @@ class RecordingConfig(Section):
             "running; what was not stored is counted)."
         ),
     )
-    headroom_interval_s: float = Field(
-        5.0, ge=0.1, le=3600.0, description="How often free disk space is checked."
-    )
     clips: bool = Field(
         False,
         description=(

@@ -7,8 +7,8 @@ writer thread, which owns the database connection and the JPEG ring:
 * commits at least every ``flush_interval_s`` (so a ``kill -9`` loses at most that much),
   landmarks as one float16 block per second of frames (the open block is rewritten on
   every commit);
-* checks free disk space every ``headroom_interval_s`` and degrades in order: clips stop
-  first, then landmarks, metrics last (:class:`StorageLevel`);
+* checks free disk space before every commit and degrades in order: clips stop first,
+  then landmarks, metrics last (:class:`StorageLevel`);
 * applies retention (days, GiB) at start and every ``retention_interval_s``;
 * closes sessions a crash left open, at start.
 
@@ -110,10 +110,17 @@ class _Block:
     )
     n: int = 0
     number: int = 0
+    written: int = 0  # frames of this block already committed (as a partial block)
 
-    def snapshot(self) -> tuple[int, Any, Any, Any]:
+    def snapshot(self) -> tuple[int, Any, Any, Any, int]:
         n = self.n
-        return (self.number, self.t[:n].copy(), self.fi[:n].copy(), self.xyzv[:n].copy())
+        return (
+            self.number,
+            self.t[:n].copy(),
+            self.fi[:n].copy(),
+            self.xyzv[:n].copy(),
+            self.written,
+        )
 
 
 @dataclass(slots=True)
@@ -170,7 +177,7 @@ class Recorder:
         self._dequeued = 0
         self._session: _Session | None = None
         self._block = _Block()
-        self._blocks: list[tuple[int, Any, Any, Any]] = []
+        self._blocks: list[tuple[int, Any, Any, Any, int]] = []
         self._strides: list[StrideRecord] = []
         self._events: list[GaitEvent] = []
         self._alerts: list[AlertRecord] = []
@@ -299,7 +306,6 @@ class Recorder:
         cfg = self.config
         now = time.monotonic()
         next_flush = now + cfg.flush_interval_s
-        next_headroom = now + cfg.headroom_interval_s
         next_retention = now + cfg.retention_interval_s
         stopping = False
         while not stopping:
@@ -316,10 +322,7 @@ class Recorder:
                 elif msg is not None:
                     self._handle(msg)
                 now = time.monotonic()
-                if now >= next_headroom:
-                    next_headroom = now + cfg.headroom_interval_s
-                    self._check_headroom()
-                if now >= next_flush or stopping:
+                if now >= next_flush and not stopping:
                     next_flush = now + cfg.flush_interval_s
                     self._flush()
                 if now >= next_retention:
@@ -392,6 +395,7 @@ class Recorder:
             if b.n and (t_s - b.t[0] >= BLOCK_S or b.n == BLOCK_CAPACITY):
                 self._blocks.append(b.snapshot())
                 b.n = 0
+                b.written = 0
                 b.number += 1
             b.t[b.n] = t_s
             b.fi[b.n] = frame_index
@@ -516,8 +520,9 @@ class Recorder:
         if level != self._level:
             log.warning("recording: %.0f MiB free, storage level %s", free_mib, level.name)
         self._level = level
-        # A write that failed for lack of space is retried after each check.
-        self._error_level = StorageLevel.ALL
+        # After a write failed for lack of space, the next commit retries at the lower level;
+        # the one after that tries everything again.
+        self._error_level = StorageLevel(max(0, self._error_level - 1))
 
     def _run_retention(self) -> None:
         cfg = self.config
@@ -542,12 +547,15 @@ class Recorder:
         s = self._session
         if s is None and not (self._clips_done or self._strides or self._alerts):
             return
+        self._check_headroom()
         level = self._effective_level()
         if level >= StorageLevel.PAUSED:
             self._drop_pending(landmarks_too=True)
             return
         for attempt in range(2):
             with_landmarks = level < StorageLevel.METRICS_ONLY
+            if not with_landmarks:
+                self._drop_landmarks()
             try:
                 self._commit(s, with_landmarks=with_landmarks)
             except Exception as exc:
@@ -566,16 +574,20 @@ class Recorder:
                     self._failed_flushes = 0
                 return
             self._failed_flushes = 0
+            if level > StorageLevel.ALL:
+                self._store.checkpoint()  # low on space: do not let the WAL grow
             return
 
     def _drop_landmarks(self) -> None:
         s = self._session
-        n = sum(len(b[1]) for b in self._blocks)
+        n = sum(len(b[1]) - b[4] for b in self._blocks)
         self._blocks.clear()
         if s is not None:
-            s.frames_unstored += n + self._block.n
-        # The open block keeps its number: a later commit may still replace it.
+            s.frames_unstored += n + self._block.n - self._block.written
+        # A new block number: the open one may already be on disk with fewer frames.
         self._block.n = 0
+        self._block.written = 0
+        self._block.number += 1
 
     def _drop_pending(self, *, landmarks_too: bool) -> None:
         self._strides_unstored += len(self._strides)
@@ -609,7 +621,7 @@ class Recorder:
                 for t, note, wall in self._marks:
                     store.add_mark(sid, t, note, created_at=wall)
                 if with_landmarks:
-                    for number, t_arr, fi_arr, xyzv in self._blocks:
+                    for number, t_arr, fi_arr, xyzv, _ in self._blocks:
                         store.put_landmark_block(sid, number, t_arr, fi_arr, xyzv)
                     b = self._block
                     if b.n:
@@ -648,6 +660,7 @@ class Recorder:
         self._clips_done.clear()
         if with_landmarks:
             self._blocks.clear()
+            self._block.written = self._block.n
 
     def _shutdown(self) -> None:
         s = self._session

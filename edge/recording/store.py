@@ -185,6 +185,9 @@ class SessionStore:
             self.conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a commit survives a power cut too (one fsync of the WAL per flush).
             self.conn.execute("PRAGMA synchronous = FULL")
+            # Keep the WAL small (it is disk space the headroom check has to count on).
+            self.conn.execute("PRAGMA wal_autocheckpoint = 256")
+            self.conn.execute("PRAGMA journal_size_limit = 1048576")
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             self.conn.close()
@@ -215,6 +218,10 @@ class SessionStore:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        """Move the WAL into the database and truncate it (gives disk space back)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
     # --- writing (inside a transaction) -----------------------------------------------------
 
@@ -468,7 +475,7 @@ class SessionStore:
             self.delete_session(sid)
             deleted.append(sid)
         if deleted:
-            self.conn.execute("PRAGMA incremental_vacuum")
+            self.conn.executescript("PRAGMA incremental_vacuum;")  # runs every step
         return deleted
 
     # --- reading ------------------------------------------------------------------------------
