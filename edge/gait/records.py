@@ -33,6 +33,7 @@ class MetricValue:
     unit: str
     confidence: float = 0.0
     reason: str | None = None
+    label: str | None = None  # a category where the metric has one (foot strike: "rearfoot")
 
 
 @dataclass(frozen=True, slots=True)

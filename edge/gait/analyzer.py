@@ -1,0 +1,392 @@
+"""Live gait analysis, frame by frame: ring buffer → legs by continuity → events → metrics
+→ alerts. Offline analysis (:mod:`edge.gait.report`) pushes every frame through the same
+object.
+
+Delay: a contact or toe-off is reported ``delay_s`` (``GaitConfig.event_delay_s`` rounded
+to whole frames of the capture rate) after it happened; a step's metrics (a
+:class:`StrideRecord`) are reported when the *next* contact is reported, i.e. one step plus
+``delay_s`` after the step's own contact; alerts come with that stride record.
+
+Time: ``t_s`` passed to :meth:`GaitAnalyzer.push` is playback time; with ``capture_fps``
+set (slow-motion footage) every time is converted to capture time, which is what all
+records carry.
+
+Threading: one thread (the one consuming pose results) calls :meth:`push`, :meth:`reset`
+and reads :attr:`ring` views. Other threads may call :meth:`current` (it returns a fresh
+dict built under a lock) or :meth:`RingBuffer.snapshot`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.errors import FrameError
+from edge.gait.alerts import AlertEngine
+from edge.gait.config import AlertsConfig, GaitConfig
+from edge.gait.events import ExtremumDetector
+from edge.gait.metrics import (
+    FRONTAL,
+    METRICS,
+    N_SIGNALS,
+    S_FOOT_VIS,
+    S_HEEL_X,
+    S_HEEL_Y,
+    S_HIP_Y,
+    S_LEG,
+    S_TOE_X,
+    SIDE,
+    StepContext,
+    View,
+    ViewGuess,
+    cadence_from_contacts,
+    detect_view,
+    frame_signals,
+    periodicity_cadence,
+    step_metrics,
+    summarize,
+)
+from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
+from edge.gait.ring import RingBuffer
+from edge.gait.tracking import ARM_KEYS, ARM_PAIRS, LEG_KEYS, LEG_PAIRS, PairTracker
+from edge.landmarks import NUM_LANDMARKS, Landmark
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+
+_GAP_RESET_S = 1.0  # nobody in view this long: legs and events start afresh
+_VIEW_EVERY_S = 2.0
+_SPAN_S = 0.6  # look-back for a contact's prominence
+
+
+@dataclass(frozen=True, slots=True)
+class _Contact:
+    t: float
+    frame: float
+    track: int
+    confidence: float
+
+
+class GaitAnalyzer:
+    def __init__(
+        self,
+        gait: GaitConfig,
+        alerts: AlertsConfig,
+        fps: float,
+        capture_fps: float | None = None,
+        *,
+        aspect: float = 1.0,
+        view: View | None = None,
+        keep_strides: int = 256,
+    ):
+        """``aspect``: frame width / height (normalized x is scaled by it before any
+        distance or angle). ``view`` overrides ``gait.view`` (e.g. detected offline over a
+        whole clip). ``keep_strides``: how many stride records :attr:`strides` keeps."""
+        if not (fps > 0 and math.isfinite(fps)):
+            raise FrameError(f"frame rate must be positive, got {fps}")
+        if capture_fps is not None and not (capture_fps > 0 and math.isfinite(capture_fps)):
+            raise FrameError(f"capture fps must be positive, got {capture_fps}")
+        self.gait = gait
+        self.alerts_config = alerts
+        self.fps = float(fps)
+        self.capture_fps = capture_fps
+        self.rate = float(capture_fps) if capture_fps else self.fps  # frames per capture-second
+        self.time_scale = self.fps / self.rate  # playback seconds → capture seconds
+        self.aspect = float(aspect)
+        self.delay_frames = max(2, round(gait.event_delay_s * self.rate))
+        self.delay_s = self.delay_frames / self.rate
+        fixed = view if view is not None else (None if gait.view == "auto" else gait.view)
+        self._fixed_view: View | None = fixed
+        self.ring = RingBuffer(gait.window_s, self.rate, N_SIGNALS)
+        self._buf = np.zeros((NUM_LANDMARKS, 4), dtype=np.float32)
+        self._sig = np.zeros(N_SIGNALS, dtype=np.float32)
+        self._legs = PairTracker(LEG_PAIRS, LEG_KEYS)
+        self._arms = PairTracker(ARM_PAIRS, ARM_KEYS)
+        back = max(2, round(0.6 * gait.min_step_s * self.rate))
+        span = round(_SPAN_S * self.rate)
+        stride_gap = 2.0 * gait.min_step_s
+        self._contact_det = [
+            ExtremumDetector(self.rate, self.delay_frames, back, span, stride_gap) for _ in range(2)
+        ]
+        self._toe_det = [
+            ExtremumDetector(self.rate, self.delay_frames, back, span, stride_gap) for _ in range(2)
+        ]
+        self._keep = keep_strides
+        self._lock = threading.Lock()
+        self.reset()
+
+    # --- session ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything: a new runner / session."""
+        self.ring.clear()
+        self._legs.reset()
+        self._arms.reset()
+        for d in (*self._contact_det, *self._toe_det):
+            d.reset()
+        self.view: ViewGuess | None = (
+            ViewGuess(self._fixed_view, 1 if self._fixed_view == "side-right" else -1, 1.0, 0.0)
+            if self._fixed_view is not None
+            else None
+        )
+        self._view_checked_t = -math.inf
+        self._facing_checked = False
+        self.leg_length = math.nan
+        self.torso_length = math.nan
+        self._scale_t = -math.inf
+        self._last_person_t = -math.inf
+        self._contacts: deque[_Contact] = deque(maxlen=64)
+        self._toe_offs: deque[_Contact] = deque(maxlen=64)
+        self.events: deque[GaitEvent] = deque(maxlen=4096)
+        self.strides: deque[StrideRecord] = deque(maxlen=self._keep)
+        self._stride_index = 0
+        self._near_track = 0
+        self.alerts = AlertEngine(self.alerts_config)
+        self.frames = 0
+        self.frames_with_person = 0
+
+    @property
+    def facing(self) -> int:
+        return self.view.facing if self.view is not None else 1
+
+    def track_is_left(self, track: int) -> bool:
+        return self._legs.track0_is_left == (track == 0)
+
+    # --- per frame -------------------------------------------------------------------------
+
+    def push(self, frame_index: int, t_s: float, xyzv: F32) -> AnalysisUpdate:
+        """Add one frame's landmarks ((33, 4), NaN when nobody) and return what it produced."""
+        if xyzv.ndim != 2 or xyzv.shape[0] != NUM_LANDMARKS or xyzv.shape[1] < 4:
+            raise FrameError(f"landmarks must be (33, 4), got {xyzv.shape}")
+        t = float(t_s) * self.time_scale
+        if not math.isfinite(t) or (len(self.ring) and t <= self.ring.latest_t):
+            raise FrameError(f"timestamps must increase: got {t_s} s after a later frame")
+        upd = AnalysisUpdate()
+        buf = self._buf
+        buf[:] = xyzv[:, :4]
+        buf[:, 0] *= self.aspect
+        buf[:, 2] *= self.aspect
+        self.frames += 1
+        person = bool(
+            np.isfinite(buf[Landmark.LEFT_HIP, 0]) and np.isfinite(buf[Landmark.RIGHT_HIP, 0])
+        )
+        if person:
+            if t - self._last_person_t > _GAP_RESET_S:
+                self._legs.reset()
+                self._arms.reset()
+            self._last_person_t = t
+            self.frames_with_person += 1
+            self._legs.update(buf)
+            self._arms.update(buf)
+            frame_signals(buf, self._sig)
+        else:
+            self._sig[:] = np.nan
+        self.ring.push(t, frame_index, buf, self._sig)
+        if t - self._scale_t > 0.5:
+            self._update_scales(t)
+        every = _VIEW_EVERY_S if self.view is not None else 0.25
+        if self._fixed_view is None and t - self._view_checked_t > every:
+            self._update_view(t)
+        elif self._fixed_view in SIDE and not self._facing_checked and len(self.ring) > self.rate:
+            self._check_facing()
+        if self.view is not None and math.isfinite(self.leg_length):
+            self._detect(upd)
+        return upd
+
+    def _update_scales(self, t: float) -> None:
+        self._scale_t = t
+        w = self.ring.last()
+        legs = w.signals[:, S_LEG]
+        legs = legs[np.isfinite(legs)]
+        if legs.size >= 5:
+            self.leg_length = float(np.median(legs))
+        p = w.xyzv
+        sh = 0.5 * (p[:, Landmark.LEFT_SHOULDER, :2] + p[:, Landmark.RIGHT_SHOULDER, :2])
+        hip = 0.5 * (p[:, Landmark.LEFT_HIP, :2] + p[:, Landmark.RIGHT_HIP, :2])
+        torso = np.hypot(*(sh - hip).T)
+        torso = torso[np.isfinite(torso)]
+        if torso.size >= 5:
+            self.torso_length = float(np.median(torso))
+        vis = [w.signals[:, S_FOOT_VIS[k]] for k in (0, 1)]
+        m = [float(np.nanmean(v)) if np.isfinite(v).any() else 0.0 for v in vis]
+        self._near_track = 0 if m[0] >= m[1] else 1
+
+    def _update_view(self, t: float) -> None:
+        self._view_checked_t = t
+        w = self.ring.since(t - 3.0)
+        if len(w) < max(5, round(0.5 * self.rate)):
+            return
+        guess = detect_view(w.xyzv)
+        if guess is not None:
+            self.view = guess
+
+    def _check_facing(self) -> None:
+        """A configured side view still takes the runner's facing from the landmarks."""
+        self._facing_checked = True
+        guess = detect_view(self.ring.last().xyzv)
+        if guess is not None and self.view is not None:
+            self.view = ViewGuess(
+                self.view.view, guess.facing, self.view.confidence, guess.shoulder_ratio
+            )
+
+    def _detect(self, upd: AnalysisUpdate) -> None:
+        assert self.view is not None
+        det0 = self._contact_det[0]
+        k = det0.span + det0.delay + det0.back + 1
+        w = self.ring.last(k)
+        if len(w) < k:
+            return
+        side = self.view.view in SIDE
+        s = float(self.facing)
+        prom = self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
+        for track in (0, 1):
+            if side:
+                heel = w.signals[:, S_HEEL_X[track]].astype(np.float64) * s
+            else:  # nearer the camera = lower in the image
+                heel = w.signals[:, S_HEEL_Y[track]].astype(np.float64)
+            ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
+            if ext is not None:
+                self._on_contact(
+                    w.t, w.frame, w.signals, back=ext.back, tc=ext.t, track=track, upd=upd
+                )
+            if side:
+                toe = -s * w.signals[:, S_TOE_X[track]].astype(np.float64)
+                ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False)
+                if ext is not None:
+                    conf = self._event_conf(w.signals, ext.back, track)
+                    fr = self._frame_at(w.t, w.frame, ext.t)
+                    c = _Contact(ext.t, fr, track, conf)
+                    self._toe_offs.append(c)
+                    ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
+                    self.events.append(ev)
+                    upd.events.append(ev)
+
+    def _event_conf(self, sig: F32, back: int, track: int) -> float:
+        v = float(sig[-1 - back, S_FOOT_VIS[track]])
+        conf = v if math.isfinite(v) else 0.0
+        assert self.view is not None
+        if self.view.view in FRONTAL:
+            conf *= 0.5  # frontal contacts are approximate
+        elif track != self._near_track:
+            conf *= 0.8  # the far leg is often occluded
+        return max(0.0, min(1.0, conf))
+
+    @staticmethod
+    def _frame_at(t: F64, frames: npt.NDArray[np.int64], tc: float) -> float:
+        return float(np.interp(tc, t, frames.astype(np.float64)))
+
+    def _foot(self, track: int) -> Foot:
+        return "left" if self.track_is_left(track) else "right"
+
+    def _on_contact(
+        self,
+        t: F64,
+        frames: npt.NDArray[np.int64],
+        sig: F32,
+        *,
+        back: int,
+        tc: float,
+        track: int,
+        upd: AnalysisUpdate,
+    ) -> None:
+        conf = self._event_conf(sig, back, track)
+        fr = self._frame_at(t, frames, tc)
+        c = _Contact(tc, fr, track, conf)
+        ev = GaitEvent("contact", self._foot(track), round(fr), tc, conf)
+        self.events.append(ev)
+        upd.events.append(ev)
+        prev = self._contacts[-1] if self._contacts else None
+        self._contacts.append(c)
+        if prev is None or tc - prev.t > 1.5 or tc - prev.t < 0.5 * self.gait.min_step_s:
+            return
+        stride = self._make_stride(prev, c)
+        self.strides.append(stride)
+        upd.strides.append(stride)
+        upd.alerts.extend(self.alerts.on_stride(stride))
+
+    def _rolling_cadence(self) -> MetricValue:
+        recent = [c for c in self._contacts if c.t >= self._contacts[-1].t - self.gait.window_s]
+        got = cadence_from_contacts([c.t for c in recent], [c.track for c in recent])
+        if got is None:
+            return MetricValue(None, "steps/min", 0.0, "fewer than three contacts")
+        spm, steps = got
+        conf = min(1.0, steps / 8.0) * float(np.median([c.confidence for c in recent]))
+        return MetricValue(spm, "steps/min", conf)
+
+    def _make_stride(self, prev: _Contact, nxt: _Contact) -> StrideRecord:
+        assert self.view is not None
+        cad = self._rolling_cadence()
+        stride_s = 120.0 / cad.value if cad.value else None
+        toe = None
+        for to in self._toe_offs:
+            if to.track == prev.track and prev.t < to.t < nxt.t + 0.5 * (nxt.t - prev.t):
+                toe = to.t
+                break
+        w = self.ring.since(prev.t - 2.0 / self.rate)
+        ctx = StepContext(
+            view=self.view.view,
+            facing=self.facing,
+            leg_length=self.leg_length,
+            torso_length=self.torso_length if math.isfinite(self.torso_length) else 1.0,
+            capture_rate=self.rate,
+            track_is_left=(self.track_is_left(0), self.track_is_left(1)),
+            near_track=self._near_track,
+            cadence_spm=cad,
+        )
+        metrics = step_metrics(
+            w.t,
+            w.xyzv,
+            t_contact=prev.t,
+            t_next=nxt.t,
+            track=prev.track,
+            event_conf=prev.confidence,
+            toe_off_t=toe,
+            stride_s=stride_s,
+            ctx=ctx,
+            cfg=self.gait,
+        )
+        rec = StrideRecord(
+            index=self._stride_index,
+            foot=self._foot(prev.track),
+            frame_index=round(prev.frame),
+            t_s=prev.t,
+            metrics=metrics,
+        )
+        self._stride_index += 1
+        return rec
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def periodicity_cadence(self) -> float | None:
+        w = self.ring.last()
+        return periodicity_cadence(w.t.astype(np.float64), w.signals[:, S_HIP_Y].astype(np.float64))
+
+    def current(self) -> dict[str, MetricValue]:
+        """Latest values over the ring window: medians over its strides, with confidence."""
+        with self._lock:
+            t_end = self.ring.latest_t
+            recent = [s for s in self.strides if s.t_s >= t_end - self.gait.window_s]
+            out = {name: summarize(recent, name) for name in METRICS if name != "cadence_spm"}
+            out["cadence_spm"] = self._cadence_summary(recent)
+            return out
+
+    def _cadence_summary(self, recent: list[StrideRecord]) -> MetricValue:
+        contact = self._rolling_cadence() if self._contacts else None
+        per = self.periodicity_cadence()
+        if contact is not None and contact.value is not None:
+            conf = contact.confidence
+            reason = None
+            if per is not None and abs(per - contact.value) > self.gait.cadence_agreement_spm:
+                conf *= 0.4
+                reason = f"contacts and hip bounce disagree ({contact.value:.0f} vs {per:.0f})"
+            elif per is None:
+                conf *= 0.8
+            return MetricValue(contact.value, "steps/min", conf, reason)
+        if per is not None:
+            return MetricValue(per, "steps/min", 0.4, "from the hips' bounce (no foot contacts)")
+        return MetricValue(None, "steps/min", 0.0, "no steps found yet")

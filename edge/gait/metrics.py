@@ -1,0 +1,478 @@
+"""Form metrics of one step, the views they are valid in, and summaries over steps.
+
+Coordinates are square units: x (and z) multiplied by the frame's width/height, y as is,
+so distances and angles mean the same horizontally and vertically (a portrait clip has
+very different pixel scales for normalized x and y). ``facing`` is +1 when the runner faces
+image-right, -1 image-left; "forward" below always means the runner's forward.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.gait.config import GaitConfig
+from edge.gait.records import MetricValue, StrideRecord
+from edge.landmarks import Landmark
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+View = Literal["side-left", "side-right", "front", "rear"]
+SIDE: tuple[View, ...] = ("side-left", "side-right")
+FRONTAL: tuple[View, ...] = ("front", "rear")
+ALL_VIEWS: tuple[View, ...] = SIDE + FRONTAL
+L = Landmark
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    unit: str
+    views: tuple[View, ...]  # where the metric is valid (full confidence)
+    low_confidence_views: tuple[View, ...] = ()  # estimable, flagged low confidence
+    description: str = ""
+
+
+#: Every per-step metric: its unit and the camera views where it means something.
+METRICS: dict[str, MetricSpec] = {
+    "cadence_spm": MetricSpec("steps/min", ALL_VIEWS, (), "steps per minute (rolling)"),
+    "step_time_ms": MetricSpec("ms", ALL_VIEWS, (), "this contact to the next"),
+    "overstride": MetricSpec("leg lengths", SIDE, (), "heel ahead of hips at contact"),
+    "shank_angle_deg": MetricSpec("deg", SIDE, (), "knee→ankle from vertical at contact"),
+    "knee_flexion_deg": MetricSpec("deg", SIDE, (), "knee bend at contact"),
+    "foot_strike": MetricSpec("deg", SIDE, (), "heel→toe angle at contact, + = toes up"),
+    "contact_time_ms": MetricSpec("ms", SIDE, (), "contact to toe-off"),
+    "duty_factor": MetricSpec("fraction", SIDE, (), "contact time / stride time"),
+    "trunk_lean_deg": MetricSpec("deg", SIDE, (), "hip→shoulder line from vertical"),
+    "head_forward": MetricSpec("torso lengths", SIDE, (), "ears ahead of shoulders"),
+    "head_pitch_deg": MetricSpec("deg", SIDE, (), "gaze below level, from ear→nose"),
+    "head_tilt_deg": MetricSpec("deg", FRONTAL, (), "eye line from horizontal"),
+    "head_sway": MetricSpec("shoulder widths", FRONTAL, (), "side-to-side head travel"),
+    "head_bob": MetricSpec("leg lengths", ALL_VIEWS, (), "head rise and fall per step"),
+    "arm_crossover": MetricSpec(
+        "shoulder widths", FRONTAL, SIDE, "wrist past the midline (+ = crosses)"
+    ),
+    "elbow_angle_deg": MetricSpec("deg", SIDE, (), "angle at the elbow"),
+    "vertical_oscillation": MetricSpec("leg lengths", ALL_VIEWS, (), "hip rise and fall"),
+}
+
+SIDE_ONLY_REASON = "needs a side view (camera beside the treadmill)"
+FRONTAL_ONLY_REASON = "needs a front or rear view (camera facing the runner)"
+
+# per-frame signals kept in the ring (columns)
+S_HIP_X, S_HIP_Y, S_SH_X, S_SH_Y, S_HEAD_Y = 0, 1, 2, 3, 4
+S_HEEL_X = (5, 6)  # per track, relative to the hip midpoint
+S_HEEL_Y = (7, 8)
+S_TOE_X = (9, 10)
+S_TOE_Y = (11, 12)
+S_LEG = 13
+S_FOOT_VIS = (14, 15)
+N_SIGNALS = 16
+
+
+def frame_signals(p: F32, out: F32) -> None:
+    """Fill ``out`` (N_SIGNALS,) from one tracked frame ``p`` (33, 4), square units."""
+    hx = 0.5 * (p[L.LEFT_HIP, 0] + p[L.RIGHT_HIP, 0])
+    hy = 0.5 * (p[L.LEFT_HIP, 1] + p[L.RIGHT_HIP, 1])
+    out[S_HIP_X] = hx
+    out[S_HIP_Y] = hy
+    out[S_SH_X] = 0.5 * (p[L.LEFT_SHOULDER, 0] + p[L.RIGHT_SHOULDER, 0])
+    out[S_SH_Y] = 0.5 * (p[L.LEFT_SHOULDER, 1] + p[L.RIGHT_SHOULDER, 1])
+    out[S_HEAD_Y] = 0.5 * (p[L.LEFT_EAR, 1] + p[L.RIGHT_EAR, 1])
+    legs = 0.0
+    for k, (hip, knee, ankle, heel, toe) in enumerate(
+        (
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+        )
+    ):
+        out[S_HEEL_X[k]] = p[heel, 0] - hx
+        out[S_HEEL_Y[k]] = p[heel, 1] - hy
+        out[S_TOE_X[k]] = p[toe, 0] - hx
+        out[S_TOE_Y[k]] = p[toe, 1] - hy
+        legs += math.hypot(p[hip, 0] - p[knee, 0], p[hip, 1] - p[knee, 1]) + math.hypot(
+            p[knee, 0] - p[ankle, 0], p[knee, 1] - p[ankle, 1]
+        )
+        out[S_FOOT_VIS[k]] = (p[heel, 3] + p[toe, 3] + p[ankle, 3]) / 3.0
+    out[S_LEG] = 0.5 * legs
+
+
+# --- view ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewGuess:
+    view: View
+    facing: int  # +1 runner faces image-right, -1 image-left (side views)
+    confidence: float
+    shoulder_ratio: float  # shoulder width / torso length seen in the image
+
+
+def detect_view(xyzv: F32) -> ViewGuess | None:
+    """Guess the camera view from frames (k, 33, 4), square units; None without a person."""
+    ok = np.isfinite(xyzv[:, L.LEFT_SHOULDER, 0]) & np.isfinite(xyzv[:, L.LEFT_HIP, 0])
+    if ok.sum() < 3:
+        return None
+    p = xyzv[ok].astype(np.float64)
+    sh_w = p[:, L.LEFT_SHOULDER, :2] - p[:, L.RIGHT_SHOULDER, :2]
+    sh_mid = 0.5 * (p[:, L.LEFT_SHOULDER, :2] + p[:, L.RIGHT_SHOULDER, :2])
+    hip_mid = 0.5 * (p[:, L.LEFT_HIP, :2] + p[:, L.RIGHT_HIP, :2])
+    torso = float(np.median(np.hypot(*(sh_mid - hip_mid).T)))
+    if torso <= 0:
+        return None
+    ratio = float(np.median(np.abs(sh_w[:, 0]))) / torso
+    ear_mid_x = 0.5 * (p[:, L.LEFT_EAR, 0] + p[:, L.RIGHT_EAR, 0])
+    nose_ahead = float(np.median(p[:, L.NOSE, 0] - ear_mid_x))
+    facing = 1 if nose_ahead > 0 else -1
+    if ratio > 0.35:
+        # the runner's left shoulder appears on the image's right when they face the camera
+        front = float(np.median(sh_w[:, 0])) > 0
+        conf = min(1.0, (ratio - 0.35) / 0.2)
+        return ViewGuess("front" if front else "rear", facing, conf, ratio)
+    conf = min(1.0, (0.35 - ratio) / 0.2) * min(1.0, abs(nose_ahead) / (0.05 * torso))
+    return ViewGuess("side-right" if facing > 0 else "side-left", facing, conf, ratio)
+
+
+# --- small geometry -----------------------------------------------------------------------
+
+
+def _angle_at(a: F64, b: F64, c: F64) -> F64:
+    """Angle ABC in degrees for arrays (..., 2)."""
+    v1, v2 = a - b, c - b
+    cos = (v1 * v2).sum(-1) / (np.hypot(v1[..., 0], v1[..., 1]) * np.hypot(v2[..., 0], v2[..., 1]))
+    out: F64 = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return out
+
+
+def _nanmedian(x: F64) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else None
+
+
+def _mean_vis(p: F64, lms: Iterable[Landmark]) -> float:
+    v = p[..., list(lms), 3]
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else 0.0
+
+
+def peak_to_peak_fit(t: F64, y: F64, period: float) -> float | None:
+    """Peak-to-peak of ``y`` by a least-squares sinusoid at ``period`` (robust to noise)."""
+    ok = np.isfinite(y)
+    if ok.sum() < 5:
+        return None
+    t, y = t[ok], y[ok]
+    w = 2.0 * math.pi / period
+    a = np.stack([np.cos(w * t), np.sin(w * t), np.ones_like(t)], axis=1)
+    sol, *_ = np.linalg.lstsq(a, y, rcond=None)
+    return 2.0 * math.hypot(float(sol[0]), float(sol[1]))
+
+
+def periodicity_cadence(
+    t: F64, y: F64, lo_spm: float = 120.0, hi_spm: float = 240.0
+) -> float | None:
+    """Cadence (steps/min) from the autocorrelation of a once-per-step signal (hip height)."""
+    ok = np.isfinite(y)
+    if ok.sum() < 20 or t.shape[0] < 20:
+        return None
+    dt = float(np.median(np.diff(t)))
+    if dt <= 0:
+        return None
+    tt = np.arange(t[0], t[-1], dt)
+    yy = np.interp(tt, t[ok], y[ok])
+    n = yy.shape[0]
+    # remove slow drift with a one-second moving average
+    k = max(3, round(1.0 / dt))
+    if n <= 2 * k:
+        return None
+    trend = np.convolve(yy, np.ones(k) / k, mode="same")
+    yy = (yy - trend)[k // 2 : n - k // 2]
+    yy = yy - yy.mean()
+    n = yy.shape[0]
+    lag_lo = max(1, math.floor(60.0 / hi_spm / dt))
+    lag_hi = min(n // 2, math.ceil(60.0 / lo_spm / dt) + 1)
+    if lag_hi - lag_lo < 3:
+        return None
+    ac = np.array(
+        [float(np.dot(yy[:-lag], yy[lag:])) / (n - lag) for lag in range(lag_lo, lag_hi + 1)]
+    )
+    var = float(np.dot(yy, yy)) / n
+    if var <= 0:
+        return None
+    i = int(np.argmax(ac))
+    if ac[i] / var < 0.2 or i == 0 or i == ac.shape[0] - 1:
+        return None
+    y0, y1, y2 = ac[i - 1], ac[i], ac[i + 1]
+    den = y0 - 2 * y1 + y2
+    frac = 0.5 * (y0 - y2) / den if den < 0 else 0.0
+    lag = (lag_lo + i + frac) * dt
+    return 60.0 / lag
+
+
+def cadence_from_contacts(
+    times: Sequence[float], tracks: Sequence[int]
+) -> tuple[float, int] | None:
+    """Cadence by a line fit of contact time against step number; missing steps are bridged.
+
+    Returns (steps/min, steps spanned) or None with fewer than three contacts.
+    """
+    if len(times) < 3:
+        return None
+    t = np.asarray(times, dtype=np.float64)
+    dts = np.diff(t)
+    alt = [float(d) for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a != b]
+    same = [float(d) for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a == b]
+    if alt:
+        step = statistics.median(alt)
+    elif same:
+        step = statistics.median(same) / 2.0
+    else:
+        return None
+    if step <= 0:
+        return None
+    k = np.concatenate([[0.0], np.cumsum(np.maximum(1.0, np.round(dts / step)))])
+    if k[-1] < 2:
+        return None
+    slope = float(np.polyfit(k, t, 1)[0])
+    if slope <= 0:
+        return None
+    return 60.0 / slope, int(k[-1])
+
+
+# --- per-step metrics ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepContext:
+    view: View
+    facing: int
+    leg_length: float
+    torso_length: float
+    capture_rate: float  # frames per second of capture time
+    track_is_left: tuple[bool, bool]
+    near_track: int  # 0 or 1 in side views: the leg/arm nearer the camera
+    cadence_spm: MetricValue
+
+
+def _interp_frame(t: F64, xyzv: F32, tc: float) -> F64:
+    i = int(np.searchsorted(t, tc))
+    i = min(max(i, 1), t.shape[0] - 1)
+    t0, t1 = float(t[i - 1]), float(t[i])
+    w = 0.0 if t1 <= t0 else min(1.0, max(0.0, (tc - t0) / (t1 - t0)))
+    out: F64 = (1.0 - w) * xyzv[i - 1].astype(np.float64) + w * xyzv[i].astype(np.float64)
+    return out
+
+
+LEG_LMS = (
+    (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+    (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+)
+ARM_LMS = (
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),
+)
+
+
+def _mv(
+    spec: str, value: float | None, confidence: float, reason: str | None = None
+) -> MetricValue:
+    unit = METRICS[spec].unit
+    if value is None or not math.isfinite(value):
+        return MetricValue(None, unit, 0.0, reason or "not measurable in this step")
+    return MetricValue(float(value), unit, float(max(0.0, min(1.0, confidence))), reason)
+
+
+def step_metrics(
+    t: F64,
+    xyzv: F32,
+    *,
+    t_contact: float,
+    t_next: float,
+    track: int,
+    event_conf: float,
+    toe_off_t: float | None,
+    stride_s: float | None,
+    ctx: StepContext,
+    cfg: GaitConfig,
+) -> dict[str, MetricValue]:
+    """Metrics of the step from ``t_contact`` (foot ``track``) to ``t_next``.
+
+    ``t``/``xyzv``: frames covering the step (square units, tracked), oldest first.
+    """
+    m: dict[str, MetricValue] = {}
+    side = ctx.view in SIDE
+    s = float(ctx.facing)
+    leg = ctx.leg_length
+    in_step = (t >= t_contact) & (t < t_next)
+    seg = xyzv[in_step].astype(np.float64)
+    seg_t = t[in_step]
+    valid = np.isfinite(seg[:, L.LEFT_HIP, 0])
+    seg, seg_t = seg[valid], seg_t[valid]
+    coverage = seg.shape[0] / max(1.0, (t_next - t_contact) * ctx.capture_rate)
+    cov = min(1.0, coverage)
+    step_s = t_next - t_contact
+    m["cadence_spm"] = ctx.cadence_spm
+    m["step_time_ms"] = _mv("step_time_ms", 1000.0 * step_s, event_conf)
+    if seg.shape[0] < 2:
+        for name in METRICS:
+            m.setdefault(name, _mv(name, None, 0.0, "no landmarks in this step"))
+        return m
+    hip = 0.5 * (seg[:, L.LEFT_HIP, :2] + seg[:, L.RIGHT_HIP, :2])
+    sh = 0.5 * (seg[:, L.LEFT_SHOULDER, :2] + seg[:, L.RIGHT_SHOULDER, :2])
+    ears = 0.5 * (seg[:, L.LEFT_EAR, :2] + seg[:, L.RIGHT_EAR, :2])
+    period = max(step_s, 1e-3)
+
+    # --- at initial contact (side views) ---
+    p = _interp_frame(t, xyzv, t_contact)
+    hip_c, knee_c, ankle_c, heel_c, toe_c = LEG_LMS[track]
+    vis_leg = _mean_vis(p, LEG_LMS[track][1:]) * event_conf
+    if side and np.isfinite(p[heel_c, 0]):
+        hip_x = 0.5 * (p[L.LEFT_HIP, 0] + p[L.RIGHT_HIP, 0])
+        m["overstride"] = _mv("overstride", s * (p[heel_c, 0] - hip_x) / leg, vis_leg)
+        dx, dy = s * (p[ankle_c, 0] - p[knee_c, 0]), p[ankle_c, 1] - p[knee_c, 1]
+        m["shank_angle_deg"] = _mv("shank_angle_deg", math.degrees(math.atan2(dx, dy)), vis_leg)
+        knee = float(_angle_at(p[hip_c, :2], p[knee_c, :2], p[ankle_c, :2]))
+        m["knee_flexion_deg"] = _mv("knee_flexion_deg", 180.0 - knee, vis_leg)
+        fx, fy = s * (p[toe_c, 0] - p[heel_c, 0]), -(p[toe_c, 1] - p[heel_c, 1])
+        angle = math.degrees(math.atan2(fy, fx))
+        if angle > cfg.rearfoot_above_deg:
+            label = "rearfoot"
+        elif angle < cfg.forefoot_below_deg:
+            label = "forefoot"
+        else:
+            label = "midfoot"
+        m["foot_strike"] = MetricValue(angle, "deg", vis_leg, None, label=label)
+        if toe_off_t is not None and stride_s is not None:
+            ct = toe_off_t - t_contact
+            approx = ctx.capture_rate < cfg.min_fps_contact_time
+            reason = (
+                f"approximate: {ctx.capture_rate:.0f} fps is below "
+                f"{cfg.min_fps_contact_time:.0f} fps"
+                if approx
+                else None
+            )
+            conf = vis_leg * (0.6 if approx else 1.0)
+            m["contact_time_ms"] = _mv("contact_time_ms", 1000.0 * ct, conf, reason)
+            m["duty_factor"] = _mv("duty_factor", ct / stride_s, conf, reason)
+        else:
+            for name in ("contact_time_ms", "duty_factor"):
+                m[name] = _mv(name, None, 0.0, "toe-off of this foot not found")
+    else:
+        reason = SIDE_ONLY_REASON if not side else "heel not found at contact"
+        for name in ("overstride", "shank_angle_deg", "knee_flexion_deg", "foot_strike"):
+            m[name] = _mv(name, None, 0.0, reason)
+        for name in ("contact_time_ms", "duty_factor"):
+            m[name] = _mv(name, None, 0.0, reason)
+
+    # --- over the step ---
+    vis_trunk = _mean_vis(seg, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP))
+    vis_head = _mean_vis(seg, (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR))
+    if side:
+        d = sh - hip
+        lean = np.degrees(np.arctan2(s * d[:, 0], -d[:, 1]))
+        m["trunk_lean_deg"] = _mv("trunk_lean_deg", _nanmedian(lean), vis_trunk * cov)
+        fwd = s * (ears[:, 0] - sh[:, 0]) / ctx.torso_length
+        m["head_forward"] = _mv("head_forward", _nanmedian(fwd), vis_head * cov)
+        nd = seg[:, L.NOSE, :2] - ears
+        up = np.degrees(np.arctan2(-nd[:, 1], s * nd[:, 0]))
+        pitch = _nanmedian(-up - cfg.head_pitch_neutral_deg)
+        m["head_pitch_deg"] = _mv("head_pitch_deg", pitch, vis_head * cov)
+        for name in ("head_tilt_deg", "head_sway"):
+            m[name] = _mv(name, None, 0.0, FRONTAL_ONLY_REASON)
+    else:
+        for name in ("trunk_lean_deg", "head_forward", "head_pitch_deg"):
+            m[name] = _mv(name, None, 0.0, SIDE_ONLY_REASON)
+        eye = seg[:, L.RIGHT_EYE, :2] - seg[:, L.LEFT_EYE, :2]
+        tilt = np.degrees(np.arctan2(eye[:, 1], eye[:, 0]))
+        tilt = (tilt + 90.0) % 180.0 - 90.0  # a left/right label swap must not flip it
+        vis_eyes = _mean_vis(seg, (L.LEFT_EYE, L.RIGHT_EYE))
+        m["head_tilt_deg"] = _mv("head_tilt_deg", _nanmedian(tilt), vis_eyes * cov)
+        sw = float(np.nanmedian(np.abs(seg[:, L.LEFT_SHOULDER, 0] - seg[:, L.RIGHT_SHOULDER, 0])))
+        sway = seg[:, L.NOSE, 0] - hip[:, 0]
+        sway = sway[np.isfinite(sway)]
+        value = float(sway.max() - sway.min()) / sw if sway.size and sw > 0 else None
+        m["head_sway"] = _mv("head_sway", value, vis_head * cov)
+    bob = peak_to_peak_fit(seg_t, ears[:, 1], period)
+    m["head_bob"] = _mv("head_bob", None if bob is None else bob / leg, vis_head * cov)
+    vo = peak_to_peak_fit(seg_t, hip[:, 1], period)
+    m["vertical_oscillation"] = _mv(
+        "vertical_oscillation", None if vo is None else vo / leg, vis_trunk * cov
+    )
+
+    # --- arms ---
+    m["arm_crossover"] = _arm_crossover(seg, side, cov)
+    if side:
+        arm = ARM_LMS[ctx.near_track]
+        ea = _angle_at(seg[:, arm[0], :2], seg[:, arm[1], :2], seg[:, arm[2], :2])
+        m["elbow_angle_deg"] = _mv("elbow_angle_deg", _nanmedian(ea), _mean_vis(seg, arm) * cov)
+    else:
+        m["elbow_angle_deg"] = _mv("elbow_angle_deg", None, 0.0, SIDE_ONLY_REASON)
+    return m
+
+
+def _arm_crossover(seg: F64, side: bool, cov: float) -> MetricValue:
+    """How far a wrist passes the shoulder–hip midline, in shoulder widths (max over the step).
+
+    Frontal views see it directly; side views can only estimate it from landmark depth,
+    which BlazePose guesses, so the value is flagged low confidence.
+    """
+    axis = 2 if side else 0  # side: the body's left-right axis is the camera's depth
+    shl, shr = seg[:, L.LEFT_SHOULDER, axis], seg[:, L.RIGHT_SHOULDER, axis]
+    mid = 0.25 * (shl + shr + seg[:, L.LEFT_HIP, axis] + seg[:, L.RIGHT_HIP, axis])
+    width = float(np.nanmedian(np.abs(shl - shr)))
+    if not math.isfinite(width) or width <= 1e-6:
+        return _mv("arm_crossover", None, 0.0, "shoulder width not measurable")
+    # +1 when the runner's left appears at larger coordinate; robust to a consistent swap
+    lat = float(np.sign(np.nanmedian(shl - shr)))
+    cross_l = lat * (mid - seg[:, L.LEFT_WRIST, axis]) / width
+    cross_r = lat * (seg[:, L.RIGHT_WRIST, axis] - mid) / width
+    both = np.concatenate([cross_l, cross_r])
+    both = both[np.isfinite(both)]
+    if both.size == 0:
+        return _mv("arm_crossover", None, 0.0, "wrists not found")
+    vis = _mean_vis(seg, (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
+    if side:
+        return _mv(
+            "arm_crossover",
+            float(both.max()),
+            0.3 * vis * cov,
+            "estimated from landmark depth in a side view: low confidence",
+        )
+    return _mv("arm_crossover", float(both.max()), vis * cov)
+
+
+# --- summaries ----------------------------------------------------------------------------
+
+
+def summarize(strides: Sequence[StrideRecord], name: str, min_strides: int = 6) -> MetricValue:
+    """Median over strides of one metric, confidence scaled by how many strides it stands on."""
+    unit = METRICS[name].unit if name in METRICS else ""
+    vals: list[float] = []
+    confs: list[float] = []
+    labels: list[str] = []
+    reasons: list[str] = []
+    for st in strides:
+        mv = st.metrics.get(name)
+        if mv is None:
+            continue
+        if mv.value is None:
+            if mv.reason:
+                reasons.append(mv.reason)
+            continue
+        vals.append(mv.value)
+        confs.append(mv.confidence)
+        if mv.label:
+            labels.append(mv.label)
+        if mv.reason:
+            reasons.append(mv.reason)
+    if not vals:
+        why = statistics.mode(reasons) if reasons else "no strides measured yet"
+        return MetricValue(None, unit, 0.0, why)
+    conf = statistics.median(confs) * min(1.0, len(vals) / min_strides)
+    label = statistics.mode(labels) if labels else None
+    reason = statistics.mode(reasons) if reasons and len(reasons) * 2 >= len(vals) else None
+    return MetricValue(float(statistics.median(vals)), unit, conf, reason, label=label)

@@ -1,0 +1,106 @@
+"""Left/right identity by continuity, not by the pose model's label.
+
+Side views make BlazePose swap left and right labels often (the shared references show
+it). Each limb group (legs, arms) is tracked frame to frame: the labelling that keeps the
+limbs closest to where they were predicted to be (last position + last velocity) wins, and
+the frame's left/right rows are swapped in place when needed. A track's anatomical side is
+the label the model gave it most often (a majority vote over the session).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.landmarks import Landmark
+
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+
+L = Landmark
+LEG_PAIRS = (
+    (L.LEFT_HIP, L.RIGHT_HIP),
+    (L.LEFT_KNEE, L.RIGHT_KNEE),
+    (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+    (L.LEFT_HEEL, L.RIGHT_HEEL),
+    (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
+)
+LEG_KEYS = (
+    (L.LEFT_KNEE, L.RIGHT_KNEE),
+    (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+    (L.LEFT_HEEL, L.RIGHT_HEEL),
+    (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
+)
+ARM_PAIRS = (
+    (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    (L.LEFT_ELBOW, L.RIGHT_ELBOW),
+    (L.LEFT_WRIST, L.RIGHT_WRIST),
+    (L.LEFT_PINKY, L.RIGHT_PINKY),
+    (L.LEFT_INDEX, L.RIGHT_INDEX),
+    (L.LEFT_THUMB, L.RIGHT_THUMB),
+)
+ARM_KEYS = ((L.LEFT_ELBOW, L.RIGHT_ELBOW), (L.LEFT_WRIST, L.RIGHT_WRIST))
+
+
+class PairTracker:
+    """Keeps a limb group's two tracks continuous; all state is preallocated."""
+
+    def __init__(
+        self,
+        pairs: tuple[tuple[Landmark, Landmark], ...],
+        keys: tuple[tuple[Landmark, Landmark], ...],
+    ):
+        self._pa = np.array([a for a, _ in pairs], dtype=np.intp)
+        self._pb = np.array([b for _, b in pairs], dtype=np.intp)
+        self._ka = np.array([a for a, _ in keys], dtype=np.intp)
+        self._kb = np.array([b for _, b in keys], dtype=np.intp)
+        n = len(keys)
+        self._prev = np.zeros((2, n, 2))  # track, key, xy
+        self._vel = np.zeros((2, n, 2))
+        self._tmp = np.zeros((2, n, 2))
+        self._has_prev = False
+        self.agree = 0  # frames where track 0 carried the model's LEFT label
+        self.disagree = 0
+        self.swaps = 0
+
+    def reset(self) -> None:
+        self._has_prev = False
+        self._vel[:] = 0.0
+        self.agree = self.disagree = self.swaps = 0
+
+    @property
+    def track0_is_left(self) -> bool:
+        return self.agree >= self.disagree
+
+    def update(self, xyzv: F32) -> bool:
+        """Reorder ``xyzv`` (33, 4) in place so row LEFT_* holds track 0; True if swapped."""
+        a = xyzv[self._ka, :2]
+        b = xyzv[self._kb, :2]
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            return False
+        if not self._has_prev:
+            self._prev[0] = a
+            self._prev[1] = b
+            self._has_prev = True
+            self.agree += 1
+            return False
+        pred = self._tmp
+        np.add(self._prev, self._vel, out=pred)
+        keep = float(((a - pred[0]) ** 2).sum() + ((b - pred[1]) ** 2).sum())
+        swap = float(((b - pred[0]) ** 2).sum() + ((a - pred[1]) ** 2).sum())
+        swapped = swap < keep
+        if swapped:
+            rows_a = xyzv[self._pa].copy()
+            xyzv[self._pa] = xyzv[self._pb]
+            xyzv[self._pb] = rows_a
+            self.disagree += 1
+            self.swaps += 1
+            a, b = b, a
+        else:
+            self.agree += 1
+        # damped velocity: keeps prediction useful without amplifying jitter
+        self._vel[0] = 0.5 * (a - self._prev[0])
+        self._vel[1] = 0.5 * (b - self._prev[1])
+        self._prev[0] = a
+        self._prev[1] = b
+        return swapped
