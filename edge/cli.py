@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge.commands",
     "edge.analyze",
     "edge.live.commands",
+    "edge.recording.commands",
 )
 
 

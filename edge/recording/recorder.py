@@ -22,6 +22,7 @@ import contextlib
 import logging
 import queue
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -360,8 +361,10 @@ class Recorder:
             if is_disk_full(msg[1]):
                 self._error_level = max(self._error_level, StorageLevel.NO_CLIPS)
         elif kind == "sync":
-            self._flush()
-            msg[1].set()
+            try:
+                self._flush()
+            finally:
+                msg[1].set()
 
     def _on_start(self, uid: str, t_s: float, settings: dict[str, Any], wall: float) -> None:
         if self._session is not None:
@@ -575,7 +578,10 @@ class Recorder:
                 return
             self._failed_flushes = 0
             if level > StorageLevel.ALL:
-                self._store.checkpoint()  # low on space: do not let the WAL grow
+                try:
+                    self._store.checkpoint()  # low on space: do not let the WAL grow
+                except sqlite3.Error as exc:
+                    self._error(exc)
             return
 
     def _drop_landmarks(self) -> None:

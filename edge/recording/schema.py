@@ -38,7 +38,7 @@ CREATE TABLE strides (
     foot        TEXT NOT NULL,
     frame_index INTEGER NOT NULL,
     t_s         REAL NOT NULL,
-    metrics     TEXT NOT NULL,                 -- {name: [value, unit, confidence, reason]}
+    metrics     TEXT NOT NULL,                 -- {name: {value, unit, confidence, ...}}
     PRIMARY KEY (session_id, idx)
 ) WITHOUT ROWID;
 

@@ -9,6 +9,7 @@ Writes are grouped with :meth:`SessionStore.transaction`; nothing is committed o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
@@ -117,19 +118,29 @@ class LandmarkSeries:
     xyzv: npt.NDArray[np.float32]
 
 
+_METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(MetricValue))
+
+
 def metrics_to_json(metrics: dict[str, MetricValue]) -> str:
+    """``{name: {field: value}}`` with ``None`` fields left out (new fields need no migration)."""
     return json.dumps(
-        {k: [m.value, m.unit, m.confidence, m.reason] for k, m in metrics.items()},
+        {
+            k: {f: v for f in _METRIC_FIELDS if (v := getattr(m, f)) is not None}
+            for k, m in metrics.items()
+        },
         allow_nan=False,
         separators=(",", ":"),
     )
 
 
 def metrics_from_json(text: str) -> dict[str, MetricValue]:
-    raw = cast(dict[str, list[Any]], json.loads(text))
-    return {
-        k: MetricValue(value=v[0], unit=v[1], confidence=v[2], reason=v[3]) for k, v in raw.items()
-    }
+    out = {}
+    for k, m in cast(dict[str, dict[str, Any]], json.loads(text)).items():
+        kw = {f: v for f, v in m.items() if f in _METRIC_FIELDS}
+        kw.setdefault("value", None)
+        kw.setdefault("unit", "")
+        out[k] = MetricValue(**kw)
+    return out
 
 
 def _finite(x: float | None) -> float | None:
@@ -141,7 +152,7 @@ def _clean_metrics(metrics: dict[str, MetricValue]) -> dict[str, MetricValue]:
     out = {}
     for k, m in metrics.items():
         if m.value is not None and not math.isfinite(m.value):
-            out[k] = MetricValue(None, m.unit, m.confidence, m.reason or "not finite")
+            out[k] = dataclasses.replace(m, value=None, reason=m.reason or "not finite")
         else:
             out[k] = m
     return out

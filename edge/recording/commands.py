@@ -1,0 +1,106 @@
+"""Subcommands: ``treadwatch sessions list`` and ``treadwatch export SESSION``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from edge.config import load_config
+from edge.errors import StorageError, TreadwatchError
+from edge.recording.export import export_json, strides_csv
+from edge.recording.store import SessionStore
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    if args.db is not None:
+        path = Path(args.db)
+    else:
+        path = load_config(args.config).recording.resolved_db_path()
+    if not path.is_file():
+        raise StorageError(
+            f"no session database at {path} (nothing recorded yet, or set recording.db_path)"
+        )
+    return path
+
+
+def _date(text: str) -> float:
+    try:
+        d = dt.date.fromisoformat(text)
+    except ValueError:
+        raise TreadwatchError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+    return dt.datetime(d.year, d.month, d.day).timestamp()  # local midnight
+
+
+def _fmt_time(t: float) -> str:
+    return dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _sessions_list(args: argparse.Namespace) -> int:
+    with SessionStore(_db_path(args)) as store:
+        sessions = store.list_sessions(
+            date_from=_date(args.date_from) if args.date_from else None,
+            date_to=_date(args.date_to) + 86400.0 if args.date_to else None,
+            device_id=args.device,
+        )
+    print(f"{'id':>5}  {'started':19}  {'duration':>8}  {'steps':>5}  {'cadence':>7}  "
+          f"{'alerts':>6}  device / source")  # fmt: skip
+    for s in sessions:
+        cad = f"{s.cadence_spm:7.1f}" if s.cadence_spm is not None else f"{'-':>7}"
+        where = s.device_id + (f" ({s.source_name})" if s.source_name else "")
+        state = "" if s.ended_at is not None else "  [recording]"
+        print(
+            f"{s.id:>5}  {_fmt_time(s.started_at)}  {s.duration_s:7.1f}s  {s.n_strides:>5}  "
+            f"{cad}  {s.n_alerts:>6}  {where}{state}"
+        )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    with SessionStore(_db_path(args)) as store:
+        info = store.session(args.session)
+        if args.format == "csv":
+            text = strides_csv(store.strides(info.id), info.t_start_s)
+        else:
+            text = export_json(store, info)
+            if not text.endswith("\n"):
+                text += "\n"
+    if args.output is None or str(args.output) == "-":
+        sys.stdout.write(text)
+    else:
+        out = Path(args.output)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(out.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(out)
+        except OSError as exc:
+            raise StorageError(f"cannot write {out}: {exc}") from None
+        print(f"session {info.id} written to {out}", file=sys.stderr)
+    return 0
+
+
+def _common(p: Any) -> None:
+    p.add_argument("--config", type=Path, default=None, help="config file (for recording.db_path)")
+    p.add_argument("--db", type=Path, default=None, help="session database (overrides config)")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sessions", help="recorded sessions")
+    ssub = p.add_subparsers(dest="sessions_command", metavar="ACTION")
+    ssub.required = True
+    q = ssub.add_parser("list", help="list recorded sessions, newest first")
+    _common(q)
+    q.add_argument("--from", dest="date_from", default=None, help="from this date (YYYY-MM-DD)")
+    q.add_argument("--to", dest="date_to", default=None, help="up to this date (YYYY-MM-DD)")
+    q.add_argument("--device", default=None, help="only this device id")
+    q.set_defaults(func=_sessions_list)
+
+    p = sub.add_parser("export", help="export a recorded session as CSV (steps) or JSON")
+    p.add_argument("session", help="session id (see `treadwatch sessions list`) or uid")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
+    _common(p)
+    p.set_defaults(func=_export)

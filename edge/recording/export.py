@@ -1,0 +1,345 @@
+"""Export a stored session: strides as CSV, everything as JSON; import an analysis as a session.
+
+CSV layout (one row per step): ``index, foot, frame_index, t_s, session_time_s``, then for
+every metric ``NAME [UNIT]`` (the value; empty when not measurable), ``NAME confidence``,
+``NAME reason`` and ``NAME label`` (a category, e.g. foot strike). Numbers are written with ``repr`` so they read back exactly
+(:func:`parse_strides_csv`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.errors import StorageError
+from edge.gait.records import (
+    AlertRecord,
+    GaitEvent,
+    MetricValue,
+    StrideRecord,
+)
+from edge.recording.store import SessionInfo, SessionStore
+
+JSON_SCHEMA = "treadwatch.session/1"
+_BASE_COLS = ("index", "foot", "frame_index", "t_s", "session_time_s")
+_VALUE_COL = re.compile(r"^(?P<name>.+) \[(?P<unit>.*)\]$")
+
+
+def metric_columns(strides: Sequence[StrideRecord]) -> list[tuple[str, str]]:
+    """(name, unit) of every metric present, in first-seen order."""
+    seen: dict[str, str] = {}
+    for s in strides:
+        for name, m in s.metrics.items():
+            seen.setdefault(name, m.unit)
+    return list(seen.items())
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else repr(float(x))
+
+
+def strides_csv(strides: Sequence[StrideRecord], t_start_s: float = 0.0) -> str:
+    cols = metric_columns(strides)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    header = list(_BASE_COLS)
+    for name, unit in cols:
+        header += [f"{name} [{unit}]", f"{name} confidence", f"{name} reason", f"{name} label"]
+    w.writerow(header)
+    for s in strides:
+        row = [str(s.index), s.foot, str(s.frame_index), repr(s.t_s), repr(s.t_s - t_start_s)]
+        for name, _ in cols:
+            m = s.metrics.get(name)
+            if m is None:
+                row += ["", "", "absent", ""]
+            else:
+                row += [_num(m.value), repr(float(m.confidence)), m.reason or "", m.label or ""]
+        w.writerow(row)
+    return out.getvalue()
+
+
+def parse_strides_csv(text: str) -> list[StrideRecord]:
+    """Read :func:`strides_csv` back (metrics marked ``absent`` are left out)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or tuple(rows[0][: len(_BASE_COLS)]) != _BASE_COLS:
+        raise ValueError("not a treadwatch strides CSV")
+    header = rows[0]
+    metrics: list[tuple[int, str, str]] = []
+    for i in range(len(_BASE_COLS), len(header), 4):
+        match = _VALUE_COL.match(header[i])
+        if match is None:
+            raise ValueError(f"unexpected column {header[i]!r}")
+        metrics.append((i, match["name"], match["unit"]))
+    strides = []
+    for row in rows[1:]:
+        values: dict[str, MetricValue] = {}
+        for i, name, unit in metrics:
+            if row[i + 2] == "absent":
+                continue
+            values[name] = MetricValue(
+                value=float(row[i]) if row[i] else None,
+                unit=unit,
+                confidence=float(row[i + 1]),
+                reason=row[i + 2] or None,
+                label=row[i + 3] or None,
+            )
+        foot = row[1]
+        if foot not in ("left", "right"):
+            raise ValueError(f"bad foot {foot!r}")
+        strides.append(
+            StrideRecord(
+                index=int(row[0]),
+                foot="left" if foot == "left" else "right",
+                frame_index=int(row[2]),
+                t_s=float(row[3]),
+                metrics=values,
+            )
+        )
+    return strides
+
+
+def stride_json(s: StrideRecord) -> dict[str, Any]:
+    return {
+        "index": s.index,
+        "foot": s.foot,
+        "frame_index": s.frame_index,
+        "t_s": s.t_s,
+        "metrics": {
+            k: {
+                "value": m.value,
+                "unit": m.unit,
+                "confidence": m.confidence,
+                "reason": m.reason,
+                "label": m.label,
+            }
+            for k, m in s.metrics.items()
+        },
+    }
+
+
+def event_json(e: GaitEvent) -> dict[str, Any]:
+    return {
+        "kind": e.kind,
+        "foot": e.foot,
+        "frame_index": e.frame_index,
+        "t_s": e.t_s,
+        "confidence": e.confidence,
+    }
+
+
+def alert_json(a: AlertRecord) -> dict[str, Any]:
+    return {
+        "state": a.state,
+        "rule": a.rule,
+        "cue": a.cue,
+        "value": a.value,
+        "stride_index": a.stride_index,
+        "t_s": a.t_s,
+        "priority": a.priority,
+    }
+
+
+def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]:
+    """Per metric: unit, count measured, mean, median, standard deviation, min, max."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, unit in metric_columns(strides):
+        vals = [
+            m.value
+            for s in strides
+            if (m := s.metrics.get(name)) is not None
+            and m.value is not None
+            and math.isfinite(m.value)
+        ]
+        if vals:
+            a = np.asarray(vals, dtype=np.float64)
+            out[name] = {
+                "unit": unit,
+                "n": len(vals),
+                "mean": float(a.mean()),
+                "median": float(np.median(a)),
+                "std": float(a.std()),
+                "min": float(a.min()),
+                "max": float(a.max()),
+            }
+        else:
+            out[name] = {"unit": unit, "n": 0, "mean": None, "median": None, "std": None,
+                         "min": None, "max": None}  # fmt: skip
+    return out
+
+
+def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
+    """The whole session as JSON (landmarks excluded: export those with the API)."""
+    strides = store.strides(info.id)
+    return {
+        "schema": JSON_SCHEMA,
+        "session": info.as_json(),
+        "settings": info.settings,
+        "summary": metric_summary(strides),
+        "strides": [stride_json(s) for s in strides],
+        "events": [event_json(e) for e in store.events(info.id)],
+        "alerts": [alert_json(a) for a in store.alerts(info.id)],
+        "marks": [
+            {"id": m.id, "t_s": m.t_s, "created_at": m.created_at, "note": m.note}
+            for m in store.marks(info.id)
+        ],
+        "clips": [
+            {
+                "id": c.id,
+                "t_start_s": c.t_start_s,
+                "t_end_s": c.t_end_s,
+                "reason": c.reason,
+                "mime": c.mime,
+                "fps": c.fps,
+                "n_frames": c.n_frames,
+            }
+            for c in store.clips(info.id)
+        ],
+    }
+
+
+def export_json(store: SessionStore, info: SessionInfo) -> str:
+    """Sessions stored from ``treadwatch analyze`` export their report as it was written
+    (the ``analyze --report`` schema); live sessions export :func:`session_json`."""
+    report = store.report_json(info.id)
+    if report is not None:
+        return report
+    return json.dumps(session_json(store, info), indent=2, allow_nan=False)
+
+
+def compare(a: Sequence[StrideRecord], b: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]:
+    """Per-metric summaries of two sessions and the difference of their means (b − a)."""
+    sa, sb = metric_summary(a), metric_summary(b)
+    out: dict[str, dict[str, Any]] = {}
+    for name in list(dict.fromkeys([*sa, *sb])):
+        ma, mb = sa.get(name), sb.get(name)
+        mean_a = ma["mean"] if ma else None
+        mean_b = mb["mean"] if mb else None
+        diff = mean_b - mean_a if mean_a is not None and mean_b is not None else None
+        out[name] = {
+            "unit": (ma or mb or {}).get("unit", ""),
+            "a": ma,
+            "b": mb,
+            "diff": diff,
+            "diff_pct": (diff / abs(mean_a) * 100.0) if diff is not None and mean_a else None,
+        }
+    return out
+
+
+# --- analyze → session ------------------------------------------------------------------------
+
+
+def _records_from_report(
+    data: dict[str, Any],
+) -> tuple[list[StrideRecord], list[GaitEvent], list[AlertRecord]]:
+    """The report's steps, events and alerts as records (fields named as in the records)."""
+    strides = []
+    for s in data.get("strides", []) or []:
+        metrics = {
+            k: MetricValue(
+                value=m.get("value"),
+                unit=m.get("unit", ""),
+                confidence=m.get("confidence", 0.0),
+                reason=m.get("reason"),
+                label=m.get("label"),
+            )
+            for k, m in (s.get("metrics") or {}).items()
+        }
+        strides.append(
+            StrideRecord(
+                index=int(s["index"]),
+                foot=s["foot"],
+                frame_index=int(s["frame_index"]),
+                t_s=float(s["t_s"]),
+                metrics=metrics,
+            )
+        )
+    events = [
+        GaitEvent(
+            kind=e["kind"],
+            foot=e["foot"],
+            frame_index=int(e["frame_index"]),
+            t_s=float(e["t_s"]),
+            confidence=float(e.get("confidence", 0.0)),
+        )
+        for e in data.get("events", []) or []
+    ]
+    alerts = [
+        AlertRecord(
+            state=a.get("state", "raised"),
+            rule=a["rule"],
+            cue=a.get("cue", ""),
+            value=a.get("value"),
+            stride_index=int(a.get("stride_index", -1)),
+            t_s=float(a["t_s"]),
+            priority=int(a.get("priority", 0)),
+        )
+        for a in data.get("alerts", []) or []
+    ]
+    return strides, events, alerts
+
+
+def store_report_as_session(
+    db: SessionStore | Path | str,
+    report: Any,
+    landmarks: npt.NDArray[np.float32],
+    source_name: str,
+    *,
+    fps: float,
+    device_id: str = "analyze",
+    settings: dict[str, Any] | None = None,
+) -> int:
+    """Store a ``treadwatch analyze`` result as a session; returns its id.
+
+    ``report`` is the pydantic report of ``edge.gait.report.analyze_landmarks`` (or its
+    dict); ``landmarks`` is ``(N, 33, 4)`` at capture rate ``fps`` (frame i at i / fps s).
+    """
+    if fps <= 0:
+        raise StorageError("cannot store a session without a positive frame rate")
+    if hasattr(report, "model_dump_json"):
+        report_text: str = report.model_dump_json()
+        data: dict[str, Any] = report.model_dump(mode="json")
+    else:
+        data = dict(report)
+        report_text = json.dumps(data)
+    strides, events, alerts = _records_from_report(data)
+    store = db if isinstance(db, SessionStore) else SessionStore(Path(db))
+    try:
+        n = len(landmarks)
+        t = np.arange(n, dtype=np.float64) / fps
+        with store.transaction():
+            sid = store.begin_session(
+                f"analyze:{source_name}",
+                device_id,
+                0.0,
+                settings or {},
+                source="analyze",
+                source_name=source_name,
+            )
+            for block, start in enumerate(range(0, n, max(1, round(fps)))):
+                stop = min(n, start + max(1, round(fps)))
+                store.put_landmark_block(
+                    sid,
+                    block,
+                    t[start:stop],
+                    np.arange(start, stop, dtype=np.int64),
+                    np.asarray(landmarks[start:stop, :, :4], dtype=np.float16),
+                )
+            store.insert_strides(sid, strides)
+            store.insert_events(sid, events)
+            store.insert_alerts(sid, alerts)
+            store.set_counts(sid, n, 0)
+            store.set_report(sid, report_text)
+            store.end_session(sid, float(t[-1]) if n else 0.0, reason="ended")
+        return sid
+    finally:
+        if store is not db:
+            store.close()

@@ -1,0 +1,29 @@
+"""The recording sink for the live pipeline (found by ``edge.live.sink.load_sinks``)."""
+
+from __future__ import annotations
+
+import logging
+
+from edge.config import Config
+from edge.errors import StorageError
+from edge.live.sink import PipelineSink
+from edge.recording.recorder import Recorder
+
+log = logging.getLogger(__name__)
+
+
+def make_sinks(config: Config, *, headless: bool = False) -> list[PipelineSink]:
+    """The recorder when ``recording.enabled``.
+
+    Headless, recording is the point of running: a database that cannot be opened stops the
+    start with its message. With the page, the live view goes on without recording.
+    """
+    if not config.recording.enabled:
+        return []
+    try:
+        return [Recorder.from_config(config.recording)]
+    except StorageError as exc:
+        if headless:
+            raise
+        log.error("recording is off: %s", exc)
+        return []

@@ -1,0 +1,153 @@
+"""Export (CSV, JSON, CLI) and storing an analysis result as a session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.cli import main
+from edge.gait.records import MetricValue, StrideRecord
+from edge.recording.export import (
+    compare,
+    export_json,
+    parse_strides_csv,
+    store_report_as_session,
+    strides_csv,
+)
+from edge.recording.recorder import Recorder
+from edge.recording.store import SessionStore
+from tests.recording.synth import SynthSession, recording_config
+
+
+@pytest.fixture
+def recorded(tmp_path: Path) -> tuple[Path, SynthSession]:
+    synth = SynthSession(duration_s=6.0)
+    rec = Recorder(recording_config(tmp_path))
+    rec.session_started("exp-1", synth.t0, {"gait": {"view": "side-left"}})
+    for f in synth:
+        rec.frame(*f)
+    rec.mark("look at the left knee", t_s=synth.t0 + 2.0)
+    rec.session_ended(synth.t_end)
+    rec.close()
+    return tmp_path / "sessions.db", synth
+
+
+def test_csv_reads_back_to_the_same_strides(recorded: tuple[Path, SynthSession]) -> None:
+    db, synth = recorded
+    with SessionStore(db) as store:
+        info = store.session("exp-1")
+        text = strides_csv(store.strides(info.id), info.t_start_s)
+    lines = text.splitlines()
+    assert lines[0].startswith("index,foot,frame_index,t_s,session_time_s,overstride [leg],")
+    assert len(synth.strides) == 17
+    assert len(lines) == 1 + len(synth.strides)
+    assert parse_strides_csv(text) == synth.strides
+
+
+def test_csv_of_strides_with_different_metrics() -> None:
+    strides = [
+        StrideRecord(0, "left", 3, 1.0, {"a": MetricValue(1.5, "deg", 0.5, label="midfoot")}),
+        StrideRecord(1, "right", 9, 1.3, {"b": MetricValue(None, "cm", 0.0, "occluded, far leg")}),
+    ]
+    assert parse_strides_csv(strides_csv(strides)) == strides
+
+
+def test_json_export_holds_everything(recorded: tuple[Path, SynthSession]) -> None:
+    db, synth = recorded
+    with SessionStore(db) as store:
+        data = json.loads(export_json(store, store.session("exp-1")))
+    assert data["schema"] == "treadwatch.session/1"
+    assert data["session"]["uid"] == "exp-1"
+    assert data["settings"] == {"gait": {"view": "side-left"}}
+    assert len(data["strides"]) == len(synth.strides)
+    assert data["strides"][3]["metrics"]["overstride"] == {
+        "value": 0.13, "unit": "leg", "confidence": 0.9, "reason": None, "label": None,
+    }  # fmt: skip
+    assert data["strides"][3]["metrics"]["arm_crossover"]["reason"] == "side view: not measurable"
+    assert [a["t_s"] for a in data["alerts"]] == [a.t_s for a in synth.alerts]
+    assert len(data["events"]) == len(synth.events)
+    assert data["marks"][0]["note"] == "look at the left knee"
+    s = data["summary"]["shank_angle_deg"]
+    vals = [5.0 + i % 5 for i in range(len(synth.strides))]
+    assert s["n"] == len(vals)
+    assert s["mean"] == pytest.approx(np.mean(vals))
+    assert data["summary"]["arm_crossover"]["n"] == 0
+
+
+def test_cli_export_and_list(
+    recorded: tuple[Path, SynthSession], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, synth = recorded
+    out = tmp_path / "out" / "s.csv"
+    assert main(["export", "exp-1", "--db", str(db), "-o", str(out)]) == 0
+    assert parse_strides_csv(out.read_text()) == synth.strides
+    assert main(["export", "1", "--db", str(db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["session"]["id"] == 1
+    assert main(["sessions", "list", "--db", str(db)]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 2
+    assert listing[1].split()[0] == "1"
+    assert " 17 " in listing[1]  # steps
+    assert main(["export", "42", "--db", str(db)]) == 2
+    assert "no session '42'" in capsys.readouterr().err
+    assert main(["sessions", "list", "--db", str(tmp_path / "none.db")]) == 2
+    assert "no session database" in capsys.readouterr().err
+
+
+def test_cli_uses_the_data_dir_from_the_environment(
+    recorded: tuple[Path, SynthSession],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, _ = recorded
+    monkeypatch.setenv("TREADWATCH_DATA_DIR", str(db.parent))
+    assert main(["sessions", "list"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_analysis_stored_as_a_session_exports_its_report(tmp_path: Path) -> None:
+    report = {
+        "video": "phone.mp4",
+        "fps": 240.0,
+        "strides": [
+            {"index": 0, "foot": "left", "frame_index": 80, "t_s": 0.333,
+             "metrics": {"overstride": {"value": 0.2, "unit": "leg", "confidence": 0.8,
+                                        "reason": None}}},
+        ],
+        "events": [{"kind": "contact", "foot": "left", "frame_index": 80, "t_s": 0.333,
+                    "confidence": 0.9}],
+        "alerts": [],
+    }  # fmt: skip
+    landmarks = np.random.default_rng(0).random((500, 33, 4)).astype(np.float32)
+    landmarks[10] = np.nan
+    db = tmp_path / "s.db"
+    sid = store_report_as_session(db, report, landmarks, "phone.mp4", fps=240.0)
+    with SessionStore(db) as store:
+        info = store.session(sid)
+        assert (info.source, info.source_name) == ("analyze", "phone.mp4")
+        assert info.frames == 500
+        assert info.duration_s == pytest.approx(499 / 240.0)
+        assert store.strides(sid)[0].metrics["overstride"].value == 0.2
+        series = store.landmarks(sid)
+        assert series.xyzv.shape == (500, 33, 4)
+        np.testing.assert_allclose(series.t_s[239], 239 / 240.0, atol=1e-6)
+        np.testing.assert_allclose(series.xyzv[300], landmarks[300], atol=1e-3)
+        assert np.isnan(series.xyzv[10]).all()
+        assert json.loads(export_json(store, info)) == report
+
+
+def test_compare_gives_the_difference_of_means() -> None:
+    def strides(vals: list[float]) -> list[StrideRecord]:
+        return [
+            StrideRecord(i, "left", i, float(i), {"overstride": MetricValue(v, "leg", 1.0)})
+            for i, v in enumerate(vals)
+        ]
+
+    diff = compare(strides([0.2, 0.3]), strides([0.1, 0.1, 0.1]))["overstride"]
+    assert diff["a"]["mean"] == pytest.approx(0.25)
+    assert diff["b"]["n"] == 3
+    assert diff["diff"] == pytest.approx(-0.15)
+    assert diff["diff_pct"] == pytest.approx(-60.0)
