@@ -2,8 +2,8 @@
 
 CSV layout (one row per step): ``index, foot, frame_index, t_s, session_time_s``, then for
 every metric ``NAME [UNIT]`` (the value; empty when not measurable), ``NAME confidence``,
-``NAME reason`` and ``NAME label`` (a category, e.g. foot strike). Numbers are written with ``repr`` so they read back exactly
-(:func:`parse_strides_csv`).
+``NAME reason`` and ``NAME label`` (a category, e.g. foot strike). Numbers are written
+with ``repr`` so they read back exactly (:func:`parse_strides_csv`).
 """
 
 from __future__ import annotations
