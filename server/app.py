@@ -13,7 +13,10 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from edge import __version__
 from edge.config import Config
@@ -27,6 +30,7 @@ from edge.live.pipeline import (
 from edge.live.sink import PipelineSink
 from server.auth import PinAuth, require_settings
 from server.hub import LiveHub, VideoHub
+from server.review import routes as review_routes
 from server.routes import config as config_routes
 from server.routes import health, live, pages, status
 from server.state import LiveState
@@ -108,15 +112,17 @@ def create_app(
 
 def _include_review(app: FastAPI) -> None:
     """Session review (sessions work): only for whoever holds the settings PIN, so a gym
-    member never sees another member's sessions."""
-    import importlib.util
-
-    try:
-        present = importlib.util.find_spec("server.review.routes") is not None
-    except ModuleNotFoundError:
-        present = False
-    if not present:
-        return
-    from server.review import routes as review_routes
-
+    member never sees another member's sessions. A locked review page sends the browser to
+    the PIN form."""
     app.include_router(review_routes.router, dependencies=[Depends(require_settings)])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _locked_pages(request: Request, exc: StarletteHTTPException) -> Response:
+        if (
+            exc.status_code == 401
+            and request.method == "GET"
+            and request.url.path.startswith("/review")
+            and "text/html" in request.headers.get("accept", "")
+        ):
+            return RedirectResponse("/settings?next=" + request.url.path, status_code=303)
+        return await http_exception_handler(request, exc)

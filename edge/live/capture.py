@@ -186,8 +186,9 @@ class CaptureWorker:
                         break
                     self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
                     continue
-                finally:
-                    self.source.close()
+                self.source.close()
+                if self._stop.is_set():
+                    break
                 if ended and not (self._cfg.loop_files and not self.source.live):
                     if self.source.live:  # a live source that "ends" is a lost one
                         self._attempts += 1

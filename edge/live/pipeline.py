@@ -313,7 +313,8 @@ class LivePipeline:
                     stage.sink_errors += 1
                     log.exception("sink %r failed on frame %d", sink, frame.index)
         if change == "ended":
-            self._end_session(frame.t_s, already_ended=True)
+            # The session ends when the runner was last seen, not when the timeout noticed it.
+            self._end_session(self._presence.last_seen or frame.t_s, already_ended=True)
         stage.rate.tick(time.monotonic())
 
     def _encode_video(self, frame: Frame) -> bytes | None:

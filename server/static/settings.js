@@ -127,6 +127,7 @@
   // --- flow --------------------------------------------------------------------------------
   async function openEditor() {
     $("login").hidden = true; $("editor").hidden = false; $("logout").hidden = false;
+    $("review-link").hidden = false;
     schema = (await api("GET", "/api/config/schema")).data;
     config = (await api("GET", "/api/config")).data;
     zone = config.pose.belt_zone;
@@ -163,7 +164,12 @@
     ev.preventDefault();
     const r = await api("POST", "/api/auth/login", { pin: $("pin").value });
     $("pin").value = "";
-    if (r.status === 204) { $("pin-error").textContent = ""; openEditor(); return; }
+    if (r.status === 204) {
+      $("pin-error").textContent = "";
+      const next = new URLSearchParams(location.search).get("next");
+      if (next && next.startsWith("/review")) { location.href = next; return; }
+      openEditor(); return;
+    }
     $("pin-error").textContent = r.status === 429 ? "Too many wrong PINs: wait 30 s." : "Wrong PIN";
   });
 
