@@ -1,0 +1,1 @@
+"""Session review pages and API (sessions work)."""
