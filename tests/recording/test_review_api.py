@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
-import pytest
 import httpx
+import pytest
 
 from edge.config import Config
 from edge.recording.export import parse_strides_csv
