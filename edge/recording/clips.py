@@ -152,7 +152,7 @@ class ClipEncoder:
         self,
         on_done: Callable[[EncodedClip], None],
         on_error: Callable[[BaseException], None],
-        max_pending: int = 2,
+        max_pending: int = 8,
     ) -> None:
         self._on_done = on_done
         self._on_error = on_error

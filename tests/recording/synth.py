@@ -53,7 +53,7 @@ def landmarks_at(t: float) -> np.ndarray:
     return lm
 
 
-def stride_at(index: int, t: float, frame_index: int) -> StrideRecord:
+def stride_at(index: int, t: float, frame_index: int, shank_shift: float = 0.0) -> StrideRecord:
     foot: Foot = "left" if index % 2 == 0 else "right"
     return StrideRecord(
         index=index,
@@ -62,7 +62,7 @@ def stride_at(index: int, t: float, frame_index: int) -> StrideRecord:
         t_s=t,
         metrics={
             "overstride": MetricValue(0.10 + 0.01 * (index % 7), "leg", 0.9),
-            "shank_angle_deg": MetricValue(5.0 + index % 5, "deg", 0.8),
+            "shank_angle_deg": MetricValue(5.0 + index % 5 + shank_shift, "deg", 0.8),
             "cadence_spm": MetricValue(172.0, "steps/min", 1.0),
             "arm_crossover": MetricValue(None, "shoulder", 0.0, "side view: not measurable"),
         },
@@ -77,6 +77,7 @@ class SynthSession:
     gap: tuple[float, float] | None = (4.0, 4.5)  # nobody in frame in this window
     alert_every: int = 8  # an alert raised every N strides
     jpeg_size: tuple[int, int] = (0, 0)  # (w, h); 0: no JPEG
+    shank_shift: float = 0.0  # added to every shank angle (a "different" session)
     strides: list[StrideRecord] = field(default_factory=list)
     events: list[GaitEvent] = field(default_factory=list)
     alerts: list[AlertRecord] = field(default_factory=list)
@@ -92,7 +93,7 @@ class SynthSession:
             lm = np.zeros((0, 5), dtype=np.float32) if nobody else landmarks_at(t)
             update = AnalysisUpdate()
             if t >= next_step:
-                s = stride_at(k, t, i)
+                s = stride_at(k, t, i, self.shank_shift)
                 ev = GaitEvent("contact", s.foot, i, t - 0.004, 0.9)
                 update.events.append(ev)
                 update.strides.append(s)

@@ -1,0 +1,170 @@
+"""The review pages in a real headless Chromium: list, session view with plots, replay of a
+clip with the skeleton overlay, comparison, and the CSV download read back stride for stride."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.recording.export import parse_strides_csv
+from edge.recording.recorder import Recorder
+from tests.conftest import require
+from tests.recording.reviewapp import review_app
+from tests.recording.serving import serve
+from tests.recording.synth import SynthSession, recording_config
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[SynthSession]]]:
+    tmp = tmp_path_factory.mktemp("browser")
+    rec = Recorder(recording_config(tmp, clips=True, clip_before_s=1.0, clip_after_s=1.0))
+    sessions = []
+    for n in range(2):
+        synth = SynthSession(
+            duration_s=10.0, t0=500.0 + 100 * n, jpeg_size=(160, 120), shank_shift=-2.5 * n
+        )
+        rec.session_started(f"b{n}", synth.t0, {})
+        for f in synth:
+            rec.frame(*f)
+        rec.session_ended(synth.t_end)
+        sessions.append(synth)
+    rec.close()
+    with serve(review_app(tmp / "sessions.db")) as url:
+        yield url, sessions
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require(
+        Path(CHROMIUM).is_file() or shutil.which("chromium") is not None,
+        "chromium not installed (apt-get install chromium)",
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert errors == []
+
+
+def test_list_and_session_view_render_with_plots(
+    page: Any, site: tuple[str, list[SynthSession]], tmp_path: Path
+) -> None:
+    url, sessions = site
+    page.goto(f"{url}/review")
+    page.wait_for_selector("body[data-loaded=true]")
+    rows = page.locator("#sessions tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(1)  # oldest session, listed last
+    cells = first.locator("td").all_inner_texts()
+    assert cells[2] == "10 s"
+    assert cells[3] == str(len(sessions[0].strides))
+    assert cells[4] == "172"
+    assert cells[5] == str(len(sessions[0].alerts))
+
+    first.locator("a").first.click()
+    page.wait_for_selector("body[data-loaded=true]")
+    assert "/review/session?id=" in page.url
+    synth = sessions[0]
+    plots = page.locator("#plots canvas")
+    assert plots.count() == 4
+    points = {
+        c.get_attribute("data-metric"): int(c.get_attribute("data-points")) for c in plots.all()
+    }
+    n = len(synth.strides)
+    assert points == {
+        "overstride": n,
+        "shank_angle_deg": n,
+        "cadence_spm": n,
+        "arm_crossover": 0,  # never measurable from the side: nothing drawn
+    }
+    # The plot is really drawn: coloured pixels on the canvas.
+    painted = page.evaluate(
+        """() => { const c = document.querySelector('#plots canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+    )
+    assert painted > 1000
+    assert page.locator("#strides tbody tr").count() == n
+    assert page.locator("#alerts tbody tr").count() == len(synth.alerts)
+    assert page.locator("#timeline").get_attribute("data-items") == str(
+        len(synth.alerts) + len(synth.alerts)  # one clip per alert
+    )
+
+    # The stick figure is drawn from the stored landmarks.
+    page.wait_for_function("document.getElementById('overlay').dataset.drawn === '1'")
+
+    # CSV download from the page reads back to the same strides.
+    with page.expect_download() as dl:
+        page.click("#csv")
+    path = tmp_path / "strides.csv"
+    dl.value.save_as(path)
+    assert parse_strides_csv(path.read_text()) == synth.strides
+
+
+def test_clip_plays_in_slow_motion_with_the_skeleton(
+    page: Any, site: tuple[str, list[SynthSession]]
+) -> None:
+    url, _ = site
+    page.goto(f"{url}/review/session?id=1")
+    page.wait_for_selector("body[data-loaded=true]")
+    clips = page.locator("#clips button")
+    assert clips.count() >= 1
+    page.select_option("#speed", "0.25")
+    clips.first.click()
+    page.wait_for_function(
+        "() => { const v = document.getElementById('video');"
+        " return v.readyState >= 2 && v.currentTime > 0; }",
+        timeout=15000,
+    )
+    assert page.evaluate("document.getElementById('video').playbackRate") == 0.25
+    page.wait_for_function("document.getElementById('overlay').dataset.drawn === '1'")
+    clock = page.locator("#clock").inner_text()
+    assert clock.endswith(" s")
+
+
+def test_compare_two_sessions(page: Any, site: tuple[str, list[SynthSession]]) -> None:
+    url, sessions = site
+    page.goto(f"{url}/review")
+    page.wait_for_selector("body[data-loaded=true]")
+    boxes = page.locator("#sessions tbody input[type=checkbox]")
+    boxes.nth(0).check()
+    assert page.locator("#compare").is_disabled()
+    boxes.nth(1).check()
+    page.click("#compare")
+    page.wait_for_selector("body[data-loaded=true]")
+    row = page.locator("#diff tr[data-metric=shank_angle_deg] td").all_inner_texts()
+    assert row[0] == "shank angle"
+    assert row[3] == str(len(sessions[0].strides))
+    assert row[6] == "-2.50"  # the second session's shank angles are 2.5° lower
+    assert page.locator("#plots canvas").count() == 4
