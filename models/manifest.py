@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from edge.errors import ModelError
+
+MANIFEST_PATH = Path(__file__).with_name("manifest.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +33,8 @@ class ModelSpec:
 def load_manifest(path: Path | None = None) -> dict[str, ModelSpec]:
     """Models by name, from ``models/manifest.toml`` (or ``path``)."""
     if path is None:
-        text = resources.files("models").joinpath("manifest.toml").read_text(encoding="utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
+        path = MANIFEST_PATH
+    text = path.read_text(encoding="utf-8")
     try:
         raw = tomllib.loads(text)
         specs = {}

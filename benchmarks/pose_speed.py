@@ -1,0 +1,100 @@
+"""Pose-stage speed against the bare landmark-model invoke, per shared clip.
+
+For each clip: the median milliseconds per frame of the whole pose stage
+(``PoseEngine.process``: detection when needed, crop, landmark model, decoding, tracking,
+smoothing) over the frames where it was tracking (no detector run), next to the median
+of the bare ``invoke()`` of the landmark model on the same machine, same thread count,
+on a fixed input. Decoding the video is not counted.
+
+Usage: python benchmarks/pose_speed.py [CLIP ...] [--threads N] [--frames N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edge.config import Config
+from edge.pose.engine import PoseEngine
+from edge.pose.interpreter import TFLiteModel
+from edge.video import VideoFile
+from models.fetch import model_path
+
+CLIPS = (
+    "treadmill_side_male_gt",
+    "treadmill_side_good_A",
+    "treadmill_side_overstride_A",
+    "treadmill_side_lab_slowmo",
+    "front_jog_single",
+    "treadmill_front_oblique",
+    "treadmill_curved_side_2people",
+)
+
+
+def shared_videos() -> Path:
+    root = Path(os.environ.get("TREADWATCH_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+    return root / "data" / "videos"
+
+
+def bare_invoke_ms(threads: int, repeats: int = 200) -> float:
+    model = TFLiteModel(model_path("pose_landmark_full"), threads)
+    x = np.random.default_rng(0).random(model.input_shape, dtype=np.float32)
+    model.set_input(x)
+    for _ in range(10):
+        model.invoke()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model.invoke()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def pose_stage_ms(video: Path, threads: int, max_frames: int) -> tuple[float, float, int, int]:
+    cfg = Config()
+    cfg.pose.num_threads = threads
+    engine = PoseEngine(cfg.pose)
+    tracking, every = [], []
+    with VideoFile(video) as vf:
+        fps = vf.info.fps
+        for i, frame in enumerate(vf):
+            if i >= max_frames:
+                break
+            runs = engine.detector_runs
+            t0 = time.perf_counter()
+            engine.process(frame, i / fps)
+            ms = (time.perf_counter() - t0) * 1000
+            every.append(ms)
+            if engine.detector_runs == runs:
+                tracking.append(ms)
+    return statistics.median(tracking), statistics.median(every), len(tracking), len(every)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clips", nargs="*", default=list(CLIPS))
+    ap.add_argument("--threads", type=int, default=Config().pose.num_threads)
+    ap.add_argument("--frames", type=int, default=300)
+    args = ap.parse_args()
+    bare = bare_invoke_ms(args.threads)
+    print(f"threads={args.threads} cpu_count={os.cpu_count()}")
+    print(f"bare landmark invoke: median {bare:.2f} ms")
+    print(f"{'clip':32s} {'tracking ms':>11s} {'all ms':>8s} {'ratio':>6s} {'frames':>7s}")
+    for name in args.clips:
+        path = shared_videos() / f"{name}.mp4"
+        if not path.exists():
+            print(f"{name:32s} (missing: {path})")
+            continue
+        trk, allf, n_trk, n = pose_stage_ms(path, args.threads, args.frames)
+        print(f"{name:32s} {trk:11.2f} {allf:8.2f} {trk / bare:6.2f} {n_trk:>3d}/{n:<3d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
