@@ -45,7 +45,13 @@ def landmarks_list(pose: PoseResult) -> list[float] | None:
 
 
 def event_json(ev: GaitEvent) -> JSON:
-    return {"kind": ev.kind, "foot": ev.foot, "t": _num(ev.t_s, 4), "conf": _num(ev.confidence)}
+    return {
+        "kind": ev.kind,
+        "foot": ev.foot,
+        "frame": ev.frame_index,
+        "t": _num(ev.t_s, 4),
+        "conf": _num(ev.confidence),
+    }
 
 
 def frame_message(pose: PoseResult, wall: float, events: list[GaitEvent]) -> JSON:

@@ -113,16 +113,18 @@
     for (const c of [videoCanvas, overlay]) if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
   }
 
-  function drawOverlay(lm) {
+  function drawOverlay(lm, id) {
     octx.clearRect(0, 0, overlay.width, overlay.height);
     if (lm) TW.drawSkeleton(octx, lm, state.edges);
+    // Read-only hook for the browser tests: what the overlay shows now.
+    window.twOverlay = { id: id === undefined ? -1 : id, lm: lm || null, frozen: state.frozen };
   }
 
   function showFrozen() {
     if (!state.contact) return;
     sizeCanvases(freezeCanvas.width, freezeCanvas.height);
     vctx.drawImage(freezeCanvas, 0, 0);
-    drawOverlay(state.contact.lm);
+    drawOverlay(state.contact.lm, state.contact.id);
     TW.drawAngles(octx, state.contact.lm);
   }
 
@@ -133,14 +135,26 @@
     if (state.frozen) showFrozen();
   });
 
+  // Recent decoded video frames, so the frame of a contact (reported a few frames late)
+  // can still be held.
+  const recent = [];
+  const RECENT_MAX = 10;
+
   function keepContact(id, bitmap) {
-    const lm = state.lmById.get(id) || (state.pendingContact && state.pendingContact.lm);
-    if (!lm) return;
+    const lm = state.lmById.get(id);
+    if (!lm) return false;
     freezeCanvas.width = bitmap.width; freezeCanvas.height = bitmap.height;
     freezeCanvas.getContext("2d").drawImage(bitmap, 0, 0);
     state.contact = { id, lm };
     state.pendingContact = null;
     $("freeze").disabled = false;
+    return true;
+  }
+
+  function nearestRecent(frameId) {
+    let best = null;
+    for (const r of recent) if (!best || Math.abs(r.id - frameId) < Math.abs(best.id - frameId)) best = r;
+    return best && Math.abs(best.id - frameId) <= 2 ? best : null;
   }
 
   async function onVideoFrame(id, jpeg) {
@@ -148,14 +162,16 @@
     try { bitmap = await createImageBitmap(new Blob([jpeg], { type: "image/jpeg" })); } catch (e) { return; }
     state.lastVideoAt = performance.now();
     $("novideo").hidden = true;
-    if (state.pendingContact && id >= state.pendingContact.id - 1) keepContact(id, bitmap);
+    recent.push({ id, bitmap });
+    while (recent.length > RECENT_MAX) recent.shift().bitmap.close();
+    if (state.pendingContact && Math.abs(id - state.pendingContact.id) <= 2) keepContact(id, bitmap);
     if (!state.frozen && id > state.videoId) {
       state.videoId = id;
+      window.twVideoId = id;
       sizeCanvases(bitmap.width, bitmap.height);
       vctx.drawImage(bitmap, 0, 0);
-      drawOverlay(state.lmById.get(id) || null);
+      drawOverlay(state.lmById.get(id) || null, id);
     }
-    bitmap.close();
   }
 
   async function videoLoop() {
@@ -178,14 +194,18 @@
     if (state.lmById.size > 120) {
       for (const k of state.lmById.keys()) { if (k < m.id - 90) state.lmById.delete(k); else break; }
     }
-    if (m.ev && m.ev.some((e) => e.kind === "contact") && m.lm) state.pendingContact = { id: m.id, lm: m.lm };
+    for (const e of m.ev || []) {
+      if (e.kind !== "contact") continue;
+      const near = nearestRecent(e.frame);
+      if (!near || !keepContact(near.id, near.bitmap)) state.pendingContact = { id: e.frame };
+    }
     if (state.frozen) return;
-    if (m.id === state.videoId) drawOverlay(m.lm);
+    if (m.id === state.videoId) drawOverlay(m.lm, m.id);
     // No video (yet, or stalled): draw the skeleton as it comes.
     if (performance.now() - state.lastVideoAt > 1500) {
       if (videoCanvas.width !== 640) sizeCanvases(640, 480);
       vctx.fillStyle = "#000"; vctx.fillRect(0, 0, videoCanvas.width, videoCanvas.height);
-      drawOverlay(m.lm);
+      drawOverlay(m.lm, m.id);
     }
   }
 

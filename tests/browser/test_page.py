@@ -1,0 +1,170 @@
+"""The live page and the settings page in a real headless Chromium (Debian ``chromium``).
+
+The demo's fault schedule is shortened (4 s phases: clean, overstride, clean, clean) so the
+alert is raised and cleared within seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.config import Config
+from edge.live.demo import DemoSource
+from server.app import create_app
+from tests.conftest import REPO, require
+from tests.server.serving import serve
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PIN = "8642"
+ARTIFACTS = REPO / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[str]:
+    require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
+    cfg = Config.model_validate(
+        {
+            "capture": {
+                "demo_schedule": ["clean", "overstride", "clean", "clean"],
+                "demo_phase_s": 4.0,
+            },
+            "server": {"settings_pin": PIN},
+            "recording": {"enabled": False},
+        }
+    )
+    app = create_app(cfg, DemoSource.from_config(cfg.capture))
+    with serve(app) as h:
+        yield h
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _number(text: str | None) -> float:
+    assert text is not None and text.strip() not in ("", "–"), text
+    return float(text)
+
+
+def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"http://{host}/")
+
+    # Connected, labelled as simulated.
+    page.wait_for_selector('#conn[data-state="live"]', timeout=15_000)
+    assert page.is_visible("#simulated")
+    assert "SIMULATED" in (page.text_content("#simulated") or "")
+
+    # The overlay is drawn for the frame the video shows (matched by frame id) and its
+    # pixels are set where the skeleton is, and clear away from it.
+    page.wait_for_function("window.twOverlay && window.twOverlay.lm && window.twVideoId >= 0")
+    probe = page.evaluate(
+        """() => {
+          const c = document.getElementById('overlay');
+          const ctx = c.getContext('2d');
+          const o = window.twOverlay;
+          const alpha = (x, y) => ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data[3];
+          const lm = o.lm, w = c.width, h = c.height;
+          const at = (i) => alpha(lm[3 * i] * w, lm[3 * i + 1] * h);
+          const mid = (a, b) => alpha((lm[3*a] + lm[3*b]) / 2 * w, (lm[3*a+1] + lm[3*b+1]) / 2 * h);
+          return { id: o.id, video: window.twVideoId, hip: at(23), knee: at(25),
+                   thigh: mid(23, 25), corner: alpha(w - 3, 3), w, h };
+        }"""
+    )
+    assert probe["id"] == probe["video"]
+    assert probe["hip"] > 0 and probe["knee"] > 0 and probe["thigh"] > 0
+    assert probe["corner"] == 0
+    assert (probe["w"], probe["h"]) == (640, 480)
+
+    # Numbers update: cadence near the demo's 170 steps/min; overstride small while clean.
+    page.wait_for_function(
+        "document.getElementById('metric-cadence_spm').textContent !== '–'", timeout=15_000
+    )
+    assert _number(page.text_content("#metric-cadence_spm")) == pytest.approx(170, abs=6)
+    clean_overstride = _number(page.text_content("#metric-overstride"))
+
+    # The overstride phase (4-8 s) raises the cue, and it clears once clean again.
+    page.wait_for_selector('#cue[data-active="true"]', timeout=20_000)
+    assert page.get_attribute("#cue", "data-rule") == "overstride"
+    assert "Land under your hips" in (page.text_content("#cue") or "")
+    assert _number(page.text_content("#metric-overstride")) > max(0.15, clean_overstride)
+    assert page.get_attribute("#tile-overstride", "data-alert") == "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "live_page_alert.png"))
+    page.wait_for_selector('#cue[data-active="false"]', timeout=20_000)
+    assert (page.text_content("#cue") or "").strip() == "Running well"
+    assert _number(page.text_content("#metric-overstride")) < 0.15
+
+    # Freeze holds the last foot contact, with joint angles drawn.
+    page.wait_for_function("!document.getElementById('freeze').disabled", timeout=10_000)
+    page.click("#freeze")
+    assert page.is_visible("#frozen-label")
+    frozen = page.evaluate("() => window.twOverlay")
+    assert frozen["frozen"] is True and frozen["lm"] is not None
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.twOverlay.id") == frozen["id"]  # held, not live
+    page.screenshot(path=str(ARTIFACTS / "live_page_frozen.png"))
+    page.click("#freeze")
+    assert not page.is_visible("#frozen-label")
+
+    assert problems == []
+    page.close()
+
+
+def test_settings_refuse_a_wrong_pin_and_open_with_the_right_one(host: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(f"http://{host}/settings")
+    page.wait_for_selector("#login:not([hidden])")
+    page.fill("#pin", "1111")
+    page.click("#pin-submit")
+    page.wait_for_function("document.getElementById('pin-error').textContent !== ''")
+    assert page.text_content("#pin-error") == "Wrong PIN"
+    assert page.is_hidden("#editor")
+    status = page.evaluate(
+        "async () => (await fetch('/api/config', {method: 'PUT', "
+        "headers: {'Content-Type': 'application/json'}, body: '{}'})).status"
+    )
+    assert status == 401
+
+    page.fill("#pin", PIN)
+    page.click("#pin-submit")
+    page.wait_for_selector("#editor:not([hidden])")
+    page.wait_for_selector("#f-alerts-overstride-threshold")
+    assert page.input_value("#f-alerts-overstride-threshold") == "0.2"
+    page.fill("#f-alerts-overstride-threshold", "5000")
+    page.click("#save")
+    page.wait_for_function("document.getElementById('save-msg').textContent !== ''")
+    assert "alerts.overstride.threshold" in (page.text_content("#save-msg") or "")
+    page.fill("#f-alerts-overstride-threshold", "0.25")
+    page.click("#save")
+    page.wait_for_function("document.getElementById('save-msg').textContent === 'Saved'")
+    r = page.evaluate("async () => (await fetch('/api/config')).json()")
+    assert r["alerts"]["overstride"]["threshold"] == 0.25
+    page.close()

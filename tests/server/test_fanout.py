@@ -1,0 +1,92 @@
+"""20 tablets on the real server for 60 s of demo, one of them never reading.
+
+The issue's acceptance test: the 19 others get at least 95 % of the frames, and the pipeline
+drops nothing because of the dead one (its own queue loses its oldest messages instead).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from edge.config import Config
+from edge.live.demo import DemoSource
+from server.app import create_app
+from tests.conftest import REPO
+from tests.server.serving import serve
+
+VIEWERS = 19
+SECONDS = 60.0
+
+
+def _dead_client(host: str) -> socket.socket:
+    """Opens a WebSocket with a tiny receive buffer and never reads from it again."""
+    addr, port = host.split(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((addr, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(
+        (
+            f"GET /ws/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    return s
+
+
+@pytest.mark.slow
+def test_twenty_viewers_one_dead_for_sixty_seconds() -> None:
+    cfg = Config.model_validate({"capture": {"demo_phase_s": 5.0}, "recording": {"enabled": False}})
+    app = create_app(cfg, DemoSource.from_config(cfg.capture))
+    state = app.state.live
+    with serve(app, ws_ping_interval=None) as host:
+        dead = _dead_client(host)
+        try:
+            time.sleep(0.5)
+            before = state.pipeline.status()
+            # The viewers run in their own process, as tablets are other machines.
+            out = subprocess.run(
+                [sys.executable, "-m", "tests.server.viewers", host, str(VIEWERS), str(SECONDS)],
+                capture_output=True,
+                text=True,
+                timeout=SECONDS + 60,
+                check=True,
+                cwd=REPO,
+            )
+            per_viewer: list[list[int]] = json.loads(out.stdout)
+            after = state.pipeline.status()
+            hub = state.hub.stats()
+            status = httpx.get(f"http://{host}/api/status", timeout=10.0).json()
+        finally:
+            dead.close()
+
+    analysed = after["analysis"]["frames"] - before["analysis"]["frames"]
+    assert analysed >= 0.9 * 30 * SECONDS  # the demo ran at (about) its 30 fps
+    # The pipeline dropped nothing: every captured frame was analysed and published.
+    assert after["capture"]["dropped"] == 0
+    assert after["analysis"]["errors"] == 0
+    assert after["errors"]["listeners"] == 0
+    for ids in per_viewer:
+        received = len(set(ids))
+        span = ids[-1] - ids[0] + 1
+        assert received >= 0.95 * span, (received, span)
+        assert received >= 0.95 * analysed * 0.98  # connected a few ms after the start
+        assert ids == sorted(ids)
+    # The dead tablet is still connected and its queue is what lost messages, bounded.
+    assert status["clients"]["websocket"] == VIEWERS + 1 - VIEWERS  # only the dead one is left
+    assert max(hub["client_dropped"]) > 0
+    print(
+        f"\nfan-out: analysed {analysed} frames in {SECONDS:.0f} s; viewers received "
+        f"min {min(len(set(i)) for i in per_viewer)}; dead client dropped "
+        f"{max(hub['client_dropped'])} messages; capture dropped {after['capture']['dropped']}"
+    )
