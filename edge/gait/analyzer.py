@@ -4,8 +4,9 @@ object.
 
 Delay: a contact or toe-off is reported ``delay_s`` (``GaitConfig.event_delay_s`` rounded
 to whole frames of the capture rate) after it happened; a step's metrics (a
-:class:`StrideRecord`) are reported when the *next* contact is reported, i.e. one step plus
-``delay_s`` after the step's own contact; alerts come with that stride record.
+:class:`StrideRecord`) are reported once both the *next* contact and this foot's toe-off
+are reported (at most one more step later when the toe-off is not found), i.e. one step
+plus ``delay_s`` after the step's own contact; alerts come with that stride record.
 
 Time: ``t_s`` passed to :meth:`GaitAnalyzer.push` is playback time; with ``capture_fps``
 set (slow-motion footage) every time is converted to capture time, which is what all
@@ -37,9 +38,11 @@ from edge.gait.metrics import (
     S_FOOT_VIS,
     S_HEEL_X,
     S_HEEL_Y,
+    S_HIP_X,
     S_HIP_Y,
     S_LEG,
     S_TOE_X,
+    S_TOE_Y,
     SIDE,
     StepContext,
     View,
@@ -62,10 +65,24 @@ F64 = npt.NDArray[np.float64]
 _GAP_RESET_S = 1.0  # nobody in view this long: legs and events start afresh
 _VIEW_EVERY_S = 2.0
 _SPAN_S = 0.6  # look-back for a contact's prominence
+_MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
+_BACK_S = 0.35  # an event is the extremum of at least this much signal before it
+
+
+def _smooth(x: F64, k: int) -> F64:
+    """Centred moving average of odd length ``k``; the ends use what is available."""
+    if x.shape[0] < k or not np.isfinite(x).all():
+        return x
+    kernel = np.ones(k) / k
+    out: F64 = np.convolve(x, kernel, mode="same")
+    norm = np.convolve(np.ones_like(x), kernel, mode="same")
+    return out / norm
 
 
 @dataclass(frozen=True, slots=True)
-class _Contact:
+class Contact:
+    """A contact or toe-off on leg ``track`` (0/1, by continuity; see ``track_is_left``)."""
+
     t: float
     frame: float
     track: int
@@ -107,7 +124,7 @@ class GaitAnalyzer:
         self._sig = np.zeros(N_SIGNALS, dtype=np.float32)
         self._legs = PairTracker(LEG_PAIRS, LEG_KEYS)
         self._arms = PairTracker(ARM_PAIRS, ARM_KEYS)
-        back = max(2, round(0.6 * gait.min_step_s * self.rate))
+        back = max(2, round(_BACK_S * self.rate))
         span = round(_SPAN_S * self.rate)
         stride_gap = 2.0 * gait.min_step_s
         self._contact_det = [
@@ -117,6 +134,7 @@ class GaitAnalyzer:
             ExtremumDetector(self.rate, self.delay_frames, back, span, stride_gap) for _ in range(2)
         ]
         self._keep = keep_strides
+        self._hip_smooth = max(3, 2 * round(0.06 * self.rate) + 1)
         self._lock = threading.Lock()
         self.reset()
 
@@ -140,15 +158,27 @@ class GaitAnalyzer:
         self.torso_length = math.nan
         self._scale_t = -math.inf
         self._last_person_t = -math.inf
-        self._contacts: deque[_Contact] = deque(maxlen=64)
-        self._toe_offs: deque[_Contact] = deque(maxlen=64)
+        keep_events = max(64, 2 * self._keep)
+        self._contacts: deque[Contact] = deque(maxlen=keep_events)
+        self._toe_offs: deque[Contact] = deque(maxlen=keep_events)
         self.events: deque[GaitEvent] = deque(maxlen=4096)
         self.strides: deque[StrideRecord] = deque(maxlen=self._keep)
         self._stride_index = 0
+        self._pending: deque[tuple[Contact, Contact]] = deque()
+        self.duplicates_dropped = 0
         self._near_track = 0
         self.alerts = AlertEngine(self.alerts_config)
         self.frames = 0
         self.frames_with_person = 0
+
+    @property
+    def contacts(self) -> list[Contact]:
+        """Initial contacts kept so far (track = leg by continuity), oldest first."""
+        return list(self._contacts)
+
+    @property
+    def toe_offs(self) -> list[Contact]:
+        return list(self._toe_offs)
 
     @property
     def facing(self) -> int:
@@ -181,8 +211,8 @@ class GaitAnalyzer:
                 self._arms.reset()
             self._last_person_t = t
             self.frames_with_person += 1
-            self._legs.update(buf)
-            self._arms.update(buf)
+            self._legs.update(buf, self.leg_length)
+            self._arms.update(buf, self.leg_length)
             frame_signals(buf, self._sig)
         else:
             self._sig[:] = np.nan
@@ -244,27 +274,40 @@ class GaitAnalyzer:
         side = self.view.view in SIDE
         s = float(self.facing)
         prom = self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
+        # the hips barely move on a treadmill: measuring the feet against a smoothed hip
+        # position keeps the hips' own jitter out of the event times
+        hip_x = w.signals[:, S_HIP_X].astype(np.float64)
+        hip_jitter = hip_x - _smooth(hip_x, self._hip_smooth)
         for track in (0, 1):
             if side:
-                heel = w.signals[:, S_HEEL_X[track]].astype(np.float64) * s
+                heel = (w.signals[:, S_HEEL_X[track]] + hip_jitter) * s
             else:  # nearer the camera = lower in the image
                 heel = w.signals[:, S_HEEL_Y[track]].astype(np.float64)
             ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
-            if ext is not None:
+            if ext is not None and self._foot_usable(w.signals[-1 - ext.back], track):
                 self._on_contact(
                     w.t, w.frame, w.signals, back=ext.back, tc=ext.t, track=track, upd=upd
                 )
             if side:
-                toe = -s * w.signals[:, S_TOE_X[track]].astype(np.float64)
-                ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False)
-                if ext is not None:
+                toe = -s * (w.signals[:, S_TOE_X[track]] + hip_jitter)
+                lift = (w.signals[:, S_TOE_Y[track]] + w.signals[:, S_HIP_Y]).astype(np.float64)
+                ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False, lift=lift)
+                if ext is not None and self._foot_usable(w.signals[-1 - ext.back], track):
                     conf = self._event_conf(w.signals, ext.back, track)
                     fr = self._frame_at(w.t, w.frame, ext.t)
-                    c = _Contact(ext.t, fr, track, conf)
+                    c = Contact(ext.t, fr, track, conf)
                     self._toe_offs.append(c)
                     ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
                     self.events.append(ev)
                     upd.events.append(ev)
+                    self._flush(upd)
+
+    def _foot_usable(self, row: F32, track: int) -> bool:
+        """A foot outside the frame or barely visible gives no events (never invented)."""
+        y = float(row[S_HEEL_Y[track]] + row[S_HIP_Y])
+        x = float(row[S_HEEL_X[track]] + row[S_HIP_X])
+        vis = float(row[S_FOOT_VIS[track]])
+        return y <= 1.0 and 0.0 <= x <= self.aspect and vis >= self.gait.min_visibility
 
     def _event_conf(self, sig: F32, back: int, track: int) -> float:
         v = float(sig[-1 - back, S_FOOT_VIS[track]])
@@ -294,23 +337,63 @@ class GaitAnalyzer:
         track: int,
         upd: AnalysisUpdate,
     ) -> None:
+        prev = self._contacts[-1] if self._contacts else None
+        if prev is not None and prev.track != track and tc - prev.t < self._dup_window():
+            # both legs "landing" at once: the model has put the hidden far leg onto the
+            # near one; the first contact keeps the left/right alternation
+            self.duplicates_dropped += 1
+            return
         conf = self._event_conf(sig, back, track)
         fr = self._frame_at(t, frames, tc)
-        c = _Contact(tc, fr, track, conf)
+        c = Contact(tc, fr, track, conf)
         ev = GaitEvent("contact", self._foot(track), round(fr), tc, conf)
         self.events.append(ev)
         upd.events.append(ev)
-        prev = self._contacts[-1] if self._contacts else None
         self._contacts.append(c)
-        if prev is None or tc - prev.t > 1.5 or tc - prev.t < 0.5 * self.gait.min_step_s:
-            return
-        stride = self._make_stride(prev, c)
-        self.strides.append(stride)
-        upd.strides.append(stride)
-        upd.alerts.extend(self.alerts.on_stride(stride))
+        if prev is not None and self.gait.min_step_s <= tc - prev.t <= _MAX_STEP_S:
+            self._pending.append((prev, c))
+        self._flush(upd)
+
+    def _dup_window(self) -> float:
+        if len(self._contacts) >= 3:
+            recent = [c.t for c in list(self._contacts)[-6:]]
+            step = float(np.median(np.diff(recent)))
+            return max(0.5 * self.gait.min_step_s, 0.5 * step)
+        return self.gait.min_step_s
+
+    def _find_toe_off(self, a: Contact, b: Contact) -> float | None:
+        """Toe-off of ``a``'s foot after ``a`` (before that foot could land again)."""
+        toe = None
+        limit = b.t + 0.5 * (b.t - a.t)
+        for to in reversed(self._toe_offs):
+            if to.t <= a.t:
+                break
+            if to.track == a.track and to.t < limit:
+                toe = to.t
+        return toe
+
+    def _flush(self, upd: AnalysisUpdate) -> None:
+        """Emit steps whose toe-off is known, or that a later contact has closed for good."""
+        newest = self._contacts[-1].t if self._contacts else -math.inf
+        while self._pending:
+            a, b = self._pending[0]
+            toe = self._find_toe_off(a, b)
+            if toe is None and newest <= b.t:
+                break
+            self._pending.popleft()
+            stride = self._make_stride(a, b, toe)
+            self.strides.append(stride)
+            upd.strides.append(stride)
+            upd.alerts.extend(self.alerts.on_stride(stride))
 
     def _rolling_cadence(self) -> MetricValue:
-        recent = [c for c in self._contacts if c.t >= self._contacts[-1].t - self.gait.window_s]
+        t_min = self._contacts[-1].t - self.gait.window_s
+        recent: list[Contact] = []
+        for c in reversed(self._contacts):
+            if c.t < t_min:
+                break
+            recent.append(c)
+        recent.reverse()
         got = cadence_from_contacts([c.t for c in recent], [c.track for c in recent])
         if got is None:
             return MetricValue(None, "steps/min", 0.0, "fewer than three contacts")
@@ -318,15 +401,10 @@ class GaitAnalyzer:
         conf = min(1.0, steps / 8.0) * float(np.median([c.confidence for c in recent]))
         return MetricValue(spm, "steps/min", conf)
 
-    def _make_stride(self, prev: _Contact, nxt: _Contact) -> StrideRecord:
+    def _make_stride(self, prev: Contact, nxt: Contact, toe: float | None) -> StrideRecord:
         assert self.view is not None
         cad = self._rolling_cadence()
         stride_s = 120.0 / cad.value if cad.value else None
-        toe = None
-        for to in self._toe_offs:
-            if to.track == prev.track and prev.t < to.t < nxt.t + 0.5 * (nxt.t - prev.t):
-                toe = to.t
-                break
         w = self.ring.since(prev.t - 2.0 / self.rate)
         ctx = StepContext(
             view=self.view.view,
@@ -378,7 +456,16 @@ class GaitAnalyzer:
     def _cadence_summary(self, recent: list[StrideRecord]) -> MetricValue:
         contact = self._rolling_cadence() if self._contacts else None
         per = self.periodicity_cadence()
-        if contact is not None and contact.value is not None:
+        few = len(recent) + 1 < self.gait.min_contacts or (
+            self.view is not None and self.view.view in FRONTAL
+        )
+        disagree = (
+            per is not None
+            and contact is not None
+            and contact.value is not None
+            and abs(per - contact.value) > self.gait.cadence_agreement_spm
+        )
+        if contact is not None and contact.value is not None and not (few and disagree):
             conf = contact.confidence
             reason = None
             if per is not None and abs(per - contact.value) > self.gait.cadence_agreement_spm:

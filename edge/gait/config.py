@@ -38,7 +38,7 @@ class GaitConfig(Section):
     )
     window_s: float = Field(10.0, ge=2.0, le=120.0, description="Ring-buffer length in seconds.")
     event_delay_s: float = Field(
-        0.1,
+        0.15,
         ge=0.03,
         le=0.5,
         description=(

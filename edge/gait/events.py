@@ -33,28 +33,51 @@ F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 
 
-def refine_break(t: F64, y: F64, t0: float, dt: float, linear_after: bool) -> float:
-    """Time of the break between a parabola and a line in ``y(t)``, searched near ``t0``.
+def refine_break(
+    t: F64, y: F64, t0: float, dt: float, *, linear_after: bool, search: tuple[float, float]
+) -> float:
+    """Time of the break between a straight segment and a curved one in ``y(t)``.
 
-    ``linear_after``: the peak is followed by a straight descent (contact); otherwise it is
-    preceded by a straight ascent (toe-off on the negated signal). ``dt`` is one frame.
+    Model: a line on one side of ``tau``, a parabola on the other, meeting at ``tau``
+    (``y = p + v1 (t - tau)`` on the straight side, ``p + v2 (t - tau) + a (t - tau)^2`` on
+    the curved side). ``linear_after``: the line follows the break (contact: the belt
+    carries the foot back); otherwise it precedes it (toe-off). The slopes may differ (a
+    kink, as when the heel strikes) or match (a smooth lift-off). ``tau`` is searched on a
+    grid of 0.1 frame over ``t0 + search * dt``; ``dt`` is one frame.
     """
     ok = np.isfinite(y)
     t, y = t[ok], y[ok]
-    if t.shape[0] < 5:
+    if t.shape[0] < 6:
         return t0
-    taus = t0 + dt * np.arange(-2.0, 2.0001, 0.1)
+    taus = t0 + dt * np.arange(search[0], search[1] + 1e-9, 0.1)
+    # at least three samples on each side of the break, or the fit can bend to anything
+    taus = taus[(taus >= t[2]) & (taus <= t[-3])]
+    if taus.shape[0] == 0:
+        return t0
     d = t[None, :] - taus[:, None]
-    if linear_after:
-        a1, a2 = -(np.minimum(d, 0.0) ** 2), -np.maximum(d, 0.0)
+    straight = d >= 0 if linear_after else d <= 0
+    curved = ~straight
+    one = np.ones_like(d)
+    if linear_after:  # heel strike: the swing ends at rest, the belt then carries the foot
+        a = np.stack([one, np.where(straight, d, 0.0), np.where(curved, d * d, 0.0)], axis=-1)
     else:
-        a1, a2 = np.minimum(d, 0.0), -(np.maximum(d, 0.0) ** 2)
-    a = np.stack([np.ones_like(d), a1, a2], axis=-1)
-    ata = np.einsum("kni,knj->kij", a, a) + 1e-12 * np.eye(3)
+        a = np.stack([one, np.where(straight, d, 0.0), np.where(curved, d, 0.0),
+                      np.where(curved, d * d, 0.0)], axis=-1)  # fmt: skip
+    ata = np.einsum("kni,knj->kij", a, a) + 1e-12 * np.eye(a.shape[-1])
     aty = np.einsum("kni,n->ki", a, y)
     sol = np.linalg.solve(ata, aty[..., None])[..., 0]
     res = ((np.einsum("kni,ki->kn", a, sol) - y) ** 2).sum(axis=1)
     return float(taus[int(np.argmin(res))])
+
+
+def running_median(x: F64, half: int) -> F64:
+    """Running median over ``2 * half + 1`` samples (same length; the ends kept as they are)."""
+    out = x.copy()
+    k = 2 * half + 1
+    if half >= 1 and x.shape[0] >= k:
+        win = np.lib.stride_tricks.sliding_window_view(x, k)
+        out[half:-half] = np.median(win, axis=1)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +102,40 @@ class ExtremumDetector:
         self.span = max(self.back, span)
         self.refractory_s = refractory_s
         self.last_t = -math.inf
+        self.median_half = max(1, round(0.015 * rate))  # a ~30 ms running median
         self.fit_before = max(4, round(0.1 * rate))
         self.fit_after = max(3, min(self.delay, round(0.08 * rate)))
 
     def reset(self) -> None:
         self.last_t = -math.inf
 
-    def check(self, t: F64, sig: F64, prominence: float, linear_after: bool) -> Extremum | None:
-        """``t`` and ``sig``: the newest frames (oldest first). Returns a confirmed maximum."""
+    def check(
+        self,
+        t: F64,
+        sig: F64,
+        prominence: float,
+        linear_after: bool,
+        lift: F64 | None = None,
+    ) -> Extremum | None:
+        """``t`` and ``sig``: the newest frames (oldest first). Returns a confirmed maximum.
+
+        ``lift`` (toe-off): the toe's height signal; when given, the time is refined to
+        where the toe leaves the belt (the end of its flat stretch), searched up to five
+        frames before the extremum: the foot keeps travelling back for a moment after it
+        has lifted, so the most backward point is late.
+        """
         n = sig.shape[0]
         c = n - 1 - self.delay
-        if c < self.back:
+        if c < self.back + 1 + self.median_half:
             return None
-        v = sig[c]
+        # candidates on a short running median: single-frame glitches (a far foot the
+        # model flicks onto the near one) are not events; the fit below uses raw samples
+        h = self.median_half
+        med = running_median(sig[max(0, c - self.back - h) : n], h)
+        v = med[min(c, self.back + h)]
         if not math.isfinite(v):
             return None
-        w = sig[c - self.back : n]
-        if v < np.nanmax(w):
+        if v < np.nanmax(med):
             return None
         before = sig[max(0, c - self.span) : c]
         if before.shape[0] == 0 or not np.isfinite(before).any():
@@ -104,10 +144,21 @@ class ExtremumDetector:
             return None
         if t[c] - self.last_t < self.refractory_s:
             return None
-        lo = max(0, c - self.fit_before - 2)
-        hi = min(n, c + self.fit_after + 3)
         dt = 1.0 / self.rate
-        tau = refine_break(t[lo:hi], sig[lo:hi], float(t[c]), dt, linear_after)
+        if lift is None:
+            search = (-3.0, 3.0)
+            lo = max(0, c - self.fit_before - 3)
+            hi = min(n, c + self.fit_after + 3)
+            tau = refine_break(
+                t[lo:hi], sig[lo:hi], float(t[c]), dt, linear_after=linear_after, search=search
+            )
+        else:
+            search = (-5.0, 1.0)
+            lo = max(0, c - self.fit_before - 5)
+            hi = min(n, c + self.fit_after + 2)
+            tau = refine_break(
+                t[lo:hi], lift[lo:hi], float(t[c]), dt, linear_after=False, search=search
+            )
         self.last_t = tau
         frame = c + (tau - float(t[c])) / dt
         return Extremum(t=tau, frame=frame, back=n - 1 - c)

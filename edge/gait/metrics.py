@@ -105,12 +105,17 @@ def frame_signals(p: F32, out: F32) -> None:
 # --- view ---------------------------------------------------------------------------------
 
 
+#: (shoulder width + hip width) / torso length seen in the image above which the camera
+#: is taken as frontal. Side clips measure 0.1–0.3, a 45° oblique ~0.4, a front view ~1.
+FRONTAL_WIDTH_RATIO = 0.35
+
+
 @dataclass(frozen=True)
 class ViewGuess:
     view: View
     facing: int  # +1 runner faces image-right, -1 image-left (side views)
     confidence: float
-    shoulder_ratio: float  # shoulder width / torso length seen in the image
+    shoulder_ratio: float  # (shoulder + hip width) / torso length seen in the image
 
 
 def detect_view(xyzv: F32) -> ViewGuess | None:
@@ -125,16 +130,21 @@ def detect_view(xyzv: F32) -> ViewGuess | None:
     torso = float(np.median(np.hypot(*(sh_mid - hip_mid).T)))
     if torso <= 0:
         return None
-    ratio = float(np.median(np.abs(sh_w[:, 0]))) / torso
+    # shoulders and hips look wide from the front/back, narrow from the side; an oblique
+    # camera (~45°) falls on the frontal side: it sees arms and head, not the feet's travel
+    hip_w = np.abs(p[:, L.LEFT_HIP, 0] - p[:, L.RIGHT_HIP, 0])
+    ratio = (float(np.median(np.abs(sh_w[:, 0]))) + float(np.median(hip_w))) / torso
     ear_mid_x = 0.5 * (p[:, L.LEFT_EAR, 0] + p[:, L.RIGHT_EAR, 0])
     nose_ahead = float(np.median(p[:, L.NOSE, 0] - ear_mid_x))
     facing = 1 if nose_ahead > 0 else -1
-    if ratio > 0.35:
+    if ratio > FRONTAL_WIDTH_RATIO:
         # the runner's left shoulder appears on the image's right when they face the camera
         front = float(np.median(sh_w[:, 0])) > 0
-        conf = min(1.0, (ratio - 0.35) / 0.2)
+        conf = min(1.0, (ratio - FRONTAL_WIDTH_RATIO) / 0.2)
         return ViewGuess("front" if front else "rear", facing, conf, ratio)
-    conf = min(1.0, (0.35 - ratio) / 0.2) * min(1.0, abs(nose_ahead) / (0.05 * torso))
+    conf = min(1.0, (FRONTAL_WIDTH_RATIO - ratio) / 0.2) * min(
+        1.0, abs(nose_ahead) / (0.05 * torso)
+    )
     return ViewGuess("side-right" if facing > 0 else "side-left", facing, conf, ratio)
 
 
@@ -172,10 +182,35 @@ def peak_to_peak_fit(t: F64, y: F64, period: float) -> float | None:
     return 2.0 * math.hypot(float(sol[0]), float(sol[1]))
 
 
+def _ac_peak(yy: F64, lag_lo: int, lag_hi: int, dt: float) -> tuple[float, float] | None:
+    """(lag in s, normalized height) of the highest autocorrelation peak in a lag range."""
+    n = yy.shape[0]
+    lag_hi = min(lag_hi, n // 2)
+    if lag_hi - lag_lo < 2 or lag_lo < 1:
+        return None
+    var = float(np.dot(yy, yy)) / n
+    if var <= 0:
+        return None
+    ac = np.array(
+        [float(np.dot(yy[:-lag], yy[lag:])) / (n - lag) for lag in range(lag_lo, lag_hi + 1)]
+    )
+    i = int(np.argmax(ac))
+    if i == 0 or i == ac.shape[0] - 1:
+        return None
+    y0, y1, y2 = ac[i - 1], ac[i], ac[i + 1]
+    den = y0 - 2 * y1 + y2
+    frac = 0.5 * (y0 - y2) / den if den < 0 else 0.0
+    return (lag_lo + i + frac) * dt, float(ac[i]) / var
+
+
 def periodicity_cadence(
     t: F64, y: F64, lo_spm: float = 120.0, hi_spm: float = 240.0
 ) -> float | None:
-    """Cadence (steps/min) from the autocorrelation of a once-per-step signal (hip height)."""
+    """Cadence (steps/min) from the autocorrelation of the hips' height.
+
+    The hips bounce once per step. When that peak is missing but the signal repeats once
+    per stride (an oblique camera, an asymmetric runner), the stride period is used.
+    """
     ok = np.isfinite(y)
     if ok.sum() < 20 or t.shape[0] < 20:
         return None
@@ -192,25 +227,15 @@ def periodicity_cadence(
     trend = np.convolve(yy, np.ones(k) / k, mode="same")
     yy = (yy - trend)[k // 2 : n - k // 2]
     yy = yy - yy.mean()
-    n = yy.shape[0]
-    lag_lo = max(1, math.floor(60.0 / hi_spm / dt))
-    lag_hi = min(n // 2, math.ceil(60.0 / lo_spm / dt) + 1)
-    if lag_hi - lag_lo < 3:
-        return None
-    ac = np.array(
-        [float(np.dot(yy[:-lag], yy[lag:])) / (n - lag) for lag in range(lag_lo, lag_hi + 1)]
-    )
-    var = float(np.dot(yy, yy)) / n
-    if var <= 0:
-        return None
-    i = int(np.argmax(ac))
-    if ac[i] / var < 0.2 or i == 0 or i == ac.shape[0] - 1:
-        return None
-    y0, y1, y2 = ac[i - 1], ac[i], ac[i + 1]
-    den = y0 - 2 * y1 + y2
-    frac = 0.5 * (y0 - y2) / den if den < 0 else 0.0
-    lag = (lag_lo + i + frac) * dt
-    return 60.0 / lag
+    step_lo = max(1, math.floor(60.0 / hi_spm / dt))
+    step_hi = math.ceil(60.0 / lo_spm / dt) + 1
+    step = _ac_peak(yy, step_lo, step_hi, dt)
+    if step is not None and step[1] >= 0.2:
+        return 60.0 / step[0]
+    stride = _ac_peak(yy, 2 * step_lo, 2 * step_hi, dt)
+    if stride is not None and stride[1] >= 0.3:
+        return 120.0 / stride[0]
+    return None
 
 
 def cadence_from_contacts(

@@ -232,7 +232,7 @@ def _foot(pf: F64, p: RunnerParams) -> tuple[F64, F64, F64]:
     s = np.clip((pf - d) / (1.0 - d), 0.0, 1.0)
     e = _ease(s)
     hx_sw = hx0 + (hx1 - hx0) * e
-    hu_sw = hu0 + (hu1 - hu0) * s + _SWING_LIFT_M * np.sin(np.pi * s) ** 1.5
+    hu_sw = hu0 + (hu1 - hu0) * e + _SWING_LIFT_M * np.sin(np.pi * s) ** 2
     th_sw = th0 + (th1 - th0) * e
     return (
         np.where(stance, hx_st, hx_sw),

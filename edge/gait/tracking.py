@@ -9,6 +9,8 @@ the label the model gave it most often (a majority vote over the session).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -16,6 +18,9 @@ from edge.landmarks import Landmark
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
+
+#: A labelling must be off by this much (leg lengths, per landmark) before it is swapped.
+SWAP_MIN_JUMP = 0.1
 
 L = Landmark
 LEG_PAIRS = (
@@ -72,8 +77,16 @@ class PairTracker:
     def track0_is_left(self) -> bool:
         return self.agree >= self.disagree
 
-    def update(self, xyzv: F32) -> bool:
-        """Reorder ``xyzv`` (33, 4) in place so row LEFT_* holds track 0; True if swapped."""
+    def update(self, xyzv: F32, scale: float) -> bool:
+        """Reorder ``xyzv`` (33, 4) in place so row LEFT_* holds track 0; True if swapped.
+
+        The model's labels are kept unless swapping them explains the frame much better
+        (a quarter of the squared distance to the predicted positions) *and* the labels as
+        given jump by more than ``SWAP_MIN_JUMP * scale`` per landmark. Where the limbs
+        cross, both labellings fit about equally and the model's label is kept: continuity
+        alone cannot tell crossing limbs apart, and guessing there causes more swaps than
+        it fixes. ``scale`` is the leg length (NaN when not known yet).
+        """
         a = xyzv[self._ka, :2]
         b = xyzv[self._kb, :2]
         if not (np.isfinite(a).all() and np.isfinite(b).all()):
@@ -88,7 +101,8 @@ class PairTracker:
         np.add(self._prev, self._vel, out=pred)
         keep = float(((a - pred[0]) ** 2).sum() + ((b - pred[1]) ** 2).sum())
         swap = float(((b - pred[0]) ** 2).sum() + ((a - pred[1]) ** 2).sum())
-        swapped = swap < keep
+        jump = SWAP_MIN_JUMP * scale if math.isfinite(scale) else 0.0
+        swapped = swap < 0.25 * keep and keep > jump * jump * self._ka.shape[0]
         if swapped:
             rows_a = xyzv[self._pa].copy()
             xyzv[self._pa] = xyzv[self._pb]

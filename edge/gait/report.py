@@ -1,0 +1,506 @@
+"""Offline analysis of a whole landmark sequence, and the versioned report it produces.
+
+The report runs every frame through the same :class:`~edge.gait.analyzer.GaitAnalyzer` as
+the live monitor (the view is detected over the whole clip first when ``view="auto"``),
+then summarizes: medians over strides, left/right symmetry, and footage checks that say
+when the numbers should not be trusted.
+
+The JSON layout is :class:`Report` (``schema_version``); its JSON Schema is committed as
+``edge/gait/report.schema.json`` and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge.errors import FrameError
+from edge.gait.analyzer import GaitAnalyzer
+from edge.gait.config import AlertsConfig, GaitConfig, ViewName
+from edge.gait.metrics import (
+    FRONTAL,
+    FRONTAL_ONLY_REASON,
+    METRICS,
+    SIDE,
+    SIDE_ONLY_REASON,
+    StepContext,
+    View,
+    cadence_from_contacts,
+    detect_view,
+    periodicity_cadence,
+    step_metrics,
+    summarize,
+)
+from edge.gait.records import MetricValue, StrideRecord
+from edge.landmarks import NUM_LANDMARKS, Landmark
+
+SCHEMA_VERSION = 1
+#: (shoulder + hip width) / torso below which a frontal view is taken as oblique.
+OBLIQUE_RATIO = 0.8
+F32 = npt.NDArray[np.float32]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Metric(_Model):
+    """A number with its unit and confidence, or ``null`` with the reason why not."""
+
+    value: float | None = Field(description="Median over strides, or null (see reason).")
+    unit: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    reason: str | None = None
+    label: str | None = Field(None, description="Category, e.g. foot strike 'rearfoot'.")
+
+    @classmethod
+    def of(cls, mv: MetricValue) -> Metric:
+        return cls(
+            value=mv.value,
+            unit=mv.unit,
+            confidence=round(mv.confidence, 3),
+            reason=mv.reason,
+            label=mv.label,
+        )
+
+
+class HeadMetric(Metric):
+    """Head position: ``value`` is the pitch (side views) or the eye-line tilt (frontal)."""
+
+    measure: str = Field(description="Which of the parts below ``value`` repeats.")
+    pitch_deg: Metric
+    forward: Metric
+    tilt_deg: Metric
+    sway: Metric
+    bob: Metric
+
+
+class Event(_Model):
+    frame: int
+    t: float = Field(description="Capture time in seconds (sub-frame).")
+    foot: Literal["left", "right"]
+    confidence: float
+
+
+class Stride(_Model):
+    index: int
+    foot: Literal["left", "right"]
+    frame: int
+    t: float
+    metrics: dict[str, Metric]
+
+
+class Alert(_Model):
+    state: Literal["raised", "cleared"]
+    rule: str
+    cue: str
+    value: float | None
+    stride_index: int
+    t: float
+    priority: int
+
+
+class Symmetry(_Model):
+    left: float | None
+    right: float | None
+    index_pct: float | None = Field(description="100·|L−R| / mean(L, R); 0 = symmetric.")
+
+
+class Check(_Model):
+    name: str
+    ok: bool
+    detail: str
+
+
+class Summary(_Model):
+    cadence_spm: Metric
+    overstride: Metric
+    shank_angle_deg: Metric
+    knee_flexion_deg: Metric
+    arm_crossover: Metric
+    elbow_angle_deg: Metric
+    head: HeadMetric
+    trunk_lean_deg: Metric
+    foot_strike: Metric
+    contact_time_ms: Metric
+    duty_factor: Metric
+    vertical_oscillation: Metric
+
+
+class Report(_Model):
+    schema_version: int = SCHEMA_VERSION
+    frames: int
+    frames_with_person: int
+    fps: float
+    capture_fps: float | None
+    view: Literal["side-left", "side-right", "front", "rear"] | None
+    view_source: Literal["config", "detected"]
+    aspect: float = Field(description="Frame width / height used to square the coordinates.")
+    event_delay_s: float = Field(description="Live delay of contacts/toe-offs (capture time).")
+    cadence_spm: float | None
+    cadence_periodicity_spm: float | None = Field(
+        description="Cadence from the hips' once-per-step bounce (a cross-check)."
+    )
+    contacts: list[Event]
+    toe_offs: list[Event]
+    strides: list[Stride]
+    summary: Summary
+    symmetry: dict[str, Symmetry]
+    alerts: list[Alert]
+    checks: list[Check]
+
+
+def _m(strides: list[StrideRecord], name: str, gait: GaitConfig, view: View | None) -> Metric:
+    spec = METRICS[name]
+    if view is not None and view not in spec.views + spec.low_confidence_views:
+        reason = SIDE_ONLY_REASON if view in FRONTAL else FRONTAL_ONLY_REASON
+        return Metric(value=None, unit=spec.unit, confidence=0.0, reason=reason)
+    if view is None:
+        return Metric(value=None, unit=spec.unit, confidence=0.0, reason="no runner found")
+    return Metric.of(summarize(strides, name, min_strides=gait.min_contacts))
+
+
+def _symmetry(strides: list[StrideRecord], name: str) -> Symmetry:
+    side: dict[str, list[float]] = {"left": [], "right": []}
+    for s in strides:
+        mv = s.metrics.get(name)
+        if mv is not None and mv.value is not None:
+            side[s.foot].append(mv.value)
+    left = statistics.median(side["left"]) if side["left"] else None
+    right = statistics.median(side["right"]) if side["right"] else None
+    idx = None
+    if left is not None and right is not None and abs(left + right) > 1e-9:
+        idx = 100.0 * abs(left - right) / abs(0.5 * (left + right))
+    return Symmetry(left=left, right=right, index_pct=idx)
+
+
+def _runner_height(sq: F32) -> float | None:
+    """Median shoulders-to-feet height as a fraction of the frame height."""
+    top = np.fmin(sq[:, Landmark.LEFT_SHOULDER, 1], sq[:, Landmark.RIGHT_SHOULDER, 1])
+    bottom = np.fmax(sq[:, Landmark.LEFT_ANKLE, 1], sq[:, Landmark.RIGHT_ANKLE, 1])
+    h = bottom - top
+    h = h[np.isfinite(h)]
+    return float(np.median(h)) if h.size else None
+
+
+#: Metrics measured over a step's frames (not at a contact): when no contacts are found
+#: (feet out of frame, a clip too short) they are measured over fixed one-step windows.
+WINDOW_METRICS = (
+    "trunk_lean_deg",
+    "head_forward",
+    "head_pitch_deg",
+    "head_tilt_deg",
+    "head_sway",
+    "arm_crossover",
+    "elbow_angle_deg",
+)
+
+
+def _window_metrics(
+    sq: F32,
+    rate: float,
+    *,
+    step_s: float,
+    view: View,
+    analyzer: GaitAnalyzer,
+    gait: GaitConfig,
+) -> dict[str, Metric]:
+    t = np.arange(sq.shape[0], dtype=np.float64) / rate
+    if t.shape[0] < 2:
+        return {}
+    ctx = StepContext(
+        view=view,
+        facing=analyzer.facing,
+        leg_length=analyzer.leg_length if math.isfinite(analyzer.leg_length) else 1.0,
+        torso_length=analyzer.torso_length if math.isfinite(analyzer.torso_length) else 1.0,
+        capture_rate=rate,
+        track_is_left=(analyzer.track_is_left(0), analyzer.track_is_left(1)),
+        near_track=0,
+        cadence_spm=MetricValue(None, "steps/min", 0.0, "not used"),
+    )
+    values: dict[str, list[MetricValue]] = {n: [] for n in WINDOW_METRICS}
+    t0 = float(t[0])
+    while t0 + step_s <= float(t[-1]) + 1e-9:
+        got = step_metrics(
+            t,
+            sq,
+            t_contact=t0,
+            t_next=t0 + step_s,
+            track=0,
+            event_conf=0.0,
+            toe_off_t=None,
+            stride_s=None,
+            ctx=ctx,
+            cfg=gait,
+        )
+        for n in WINDOW_METRICS:
+            if got[n].value is not None:
+                values[n].append(got[n])
+        t0 += step_s
+    out: dict[str, Metric] = {}
+    for n, mvs in values.items():
+        if not mvs:
+            continue
+        vals = [mv.value for mv in mvs if mv.value is not None]
+        conf = 0.7 * statistics.median(mv.confidence for mv in mvs)
+        conf *= min(1.0, len(vals) / gait.min_contacts)
+        out[n] = Metric(
+            value=float(statistics.median(vals)),
+            unit=METRICS[n].unit,
+            confidence=round(conf, 3),
+            reason="no foot contacts found: measured over one-step windows"
+            + (f"; {mvs[0].reason}" if mvs[0].reason else ""),
+        )
+    return out
+
+
+def analyze_landmarks(
+    landmarks: F32,
+    fps: float,
+    *,
+    capture_fps: float | None = None,
+    view: ViewName = "auto",
+    gait: GaitConfig | None = None,
+    alerts: AlertsConfig | None = None,
+    aspect: float = 1.0,
+) -> Report:
+    """Analyze ``landmarks`` (N, 33, 4) recorded at ``fps`` (frame i at i / fps).
+
+    ``capture_fps``: the true capture rate of slow-motion footage. ``aspect``: frame width /
+    height (normalized x is multiplied by it; 1.0 when unknown).
+    """
+    if landmarks.ndim != 3 or landmarks.shape[1] != NUM_LANDMARKS or landmarks.shape[2] < 4:
+        raise FrameError(f"landmarks must be (frames, 33, 4), got {landmarks.shape}")
+    if not (aspect > 0 and math.isfinite(aspect)):
+        raise FrameError(f"aspect must be positive, got {aspect}")
+    gait = gait or GaitConfig()
+    alerts = alerts or AlertsConfig()
+    lm = np.ascontiguousarray(landmarks[..., :4], dtype=np.float32)
+    sq = lm.copy()
+    sq[..., 0] *= aspect
+    sq[..., 2] *= aspect
+    view_source: Literal["config", "detected"] = "config"
+    fixed = None if view == "auto" else view
+    guess = detect_view(sq)
+    if fixed is None:
+        view_source = "detected"
+        fixed = guess.view if guess is not None else None
+    analyzer = GaitAnalyzer(
+        gait, alerts, fps, capture_fps, aspect=aspect, view=fixed, keep_strides=1_000_000
+    )
+    alerts_out: list[Alert] = []
+    for i in range(lm.shape[0]):
+        upd = analyzer.push(i, i / fps, lm[i])
+        alerts_out.extend(
+            Alert(
+                state=a.state,
+                rule=a.rule,
+                cue=a.cue,
+                value=a.value,
+                stride_index=a.stride_index,
+                t=a.t_s,
+                priority=a.priority,
+            )
+            for a in upd.alerts
+        )
+    strides = list(analyzer.strides)
+    # foot labels by the final majority vote over the whole clip
+    contacts_raw = analyzer.contacts
+    foot = {k: ("left" if analyzer.track_is_left(k) else "right") for k in (0, 1)}
+    contacts = [
+        Event(frame=round(c.frame), t=c.t, foot=foot[c.track], confidence=round(c.confidence, 3))
+        for c in contacts_raw
+    ]
+    toe_offs = [
+        Event(frame=round(c.frame), t=c.t, foot=foot[c.track], confidence=round(c.confidence, 3))
+        for c in analyzer.toe_offs
+    ]
+    got = cadence_from_contacts([c.t for c in contacts_raw], [c.track for c in contacts_raw])
+    rate = analyzer.rate
+    t_all = np.arange(lm.shape[0], dtype=np.float64) / rate
+    hip_y = 0.5 * (sq[:, Landmark.LEFT_HIP, 1] + sq[:, Landmark.RIGHT_HIP, 1]).astype(np.float64)
+    per = periodicity_cadence(t_all, hip_y)
+    if per is None:
+        sh_y = 0.5 * (sq[:, Landmark.LEFT_SHOULDER, 1] + sq[:, Landmark.RIGHT_SHOULDER, 1])
+        per = periodicity_cadence(t_all, sh_y.astype(np.float64))
+    checks: list[Check] = []
+    cad_conf = 0.0
+    cad_reason: str | None = None
+    cadence: float | None = None
+    few_disagree = (
+        got is not None
+        and per is not None
+        and (len(contacts) < gait.min_contacts or fixed in FRONTAL)
+        and abs(per - got[0]) > gait.cadence_agreement_spm
+    )
+    if got is not None and not few_disagree:
+        cadence, steps = got
+        confs = [c.confidence for c in contacts_raw]
+        cad_conf = min(1.0, steps / (2 * gait.min_contacts)) * float(np.median(confs))
+        if per is not None:
+            agree = abs(per - cadence) <= gait.cadence_agreement_spm
+            checks.append(
+                Check(
+                    name="cadence_agreement",
+                    ok=agree,
+                    detail=f"contacts {cadence:.1f} vs hip bounce {per:.1f} steps/min",
+                )
+            )
+            if not agree:
+                cad_conf *= 0.4
+                cad_reason = "contacts and hip bounce disagree"
+    elif per is not None:
+        cadence, cad_conf = per, 0.4
+        cad_reason = (
+            "from the hips' bounce (foot contacts too few or frontal, and they disagree)"
+            if got is not None
+            else "from the hips' bounce (no foot contacts found)"
+        )
+    cad_metric = Metric(
+        value=cadence,
+        unit="steps/min",
+        confidence=round(min(1.0, cad_conf), 3),
+        reason=cad_reason if cadence is not None else "no steps found",
+    )
+
+    n_person = analyzer.frames_with_person
+    checks.append(
+        Check(
+            name="person_found",
+            ok=n_person >= 0.5 * max(1, lm.shape[0]),
+            detail=f"a person in {n_person} of {lm.shape[0]} frames",
+        )
+    )
+    height = _runner_height(sq)
+    checks.append(
+        Check(
+            name="runner_size",
+            ok=height is not None and height >= gait.min_runner_height,
+            detail=(
+                "runner not found"
+                if height is None
+                else f"shoulders to feet = {height:.2f} of the frame height "
+                f"(minimum {gait.min_runner_height:.2f})"
+            ),
+        )
+    )
+    checks.append(
+        Check(
+            name="contacts",
+            ok=len(contacts) >= gait.min_contacts,
+            detail=f"{len(contacts)} foot contacts (minimum {gait.min_contacts})",
+        )
+    )
+    checks.append(
+        Check(
+            name="fps_for_contact_time",
+            ok=rate >= gait.min_fps_contact_time,
+            detail=(
+                f"capture rate {rate:.0f} fps"
+                + ("" if rate >= gait.min_fps_contact_time else ": contact time is approximate")
+            ),
+        )
+    )
+    if guess is not None:
+        matches = view in ("auto", guess.view) or (view in SIDE and guess.view in SIDE)
+        checks.append(
+            Check(
+                name="view",
+                ok=matches,
+                detail=f"landmarks look like {guess.view} "
+                f"((shoulder + hip width) / torso = {guess.shoulder_ratio:.2f})"
+                + ("" if matches else f", configured {view}"),
+            )
+        )
+
+    fallback: dict[str, Metric] = {}
+    if fixed is not None:
+        step_s = 60.0 / (cadence or per or 170.0)
+        fallback = _window_metrics(
+            sq, rate, step_s=step_s, view=fixed, analyzer=analyzer, gait=gait
+        )
+
+    def m(name: str) -> Metric:
+        got = _m(strides, name, gait, fixed)
+        if got.value is None and name in fallback:
+            return fallback[name]
+        return got
+
+    side = fixed in SIDE
+    pitch, tilt = m("head_pitch_deg"), m("head_tilt_deg")
+    primary = pitch if side else tilt
+    head = HeadMetric(
+        **primary.model_dump(),
+        measure="pitch_deg" if side else "tilt_deg",
+        pitch_deg=pitch,
+        forward=m("head_forward"),
+        tilt_deg=tilt,
+        sway=m("head_sway"),
+        bob=m("head_bob"),
+    )
+    arms = m("arm_crossover")
+    if fixed in FRONTAL and guess is not None and guess.shoulder_ratio < OBLIQUE_RATIO:
+        # seen at an angle, the forward-and-back swing shows up as sideways travel
+        arms = arms.model_copy(
+            update={
+                "confidence": round(0.5 * arms.confidence, 3),
+                "reason": "oblique camera: part of the forward swing looks like crossover",
+            }
+        )
+    summary = Summary(
+        cadence_spm=cad_metric,
+        overstride=m("overstride"),
+        shank_angle_deg=m("shank_angle_deg"),
+        knee_flexion_deg=m("knee_flexion_deg"),
+        arm_crossover=arms,
+        elbow_angle_deg=m("elbow_angle_deg"),
+        head=head,
+        trunk_lean_deg=m("trunk_lean_deg"),
+        foot_strike=m("foot_strike"),
+        contact_time_ms=m("contact_time_ms"),
+        duty_factor=m("duty_factor"),
+        vertical_oscillation=m("vertical_oscillation"),
+    )
+    return Report(
+        frames=int(lm.shape[0]),
+        frames_with_person=n_person,
+        fps=float(fps),
+        capture_fps=capture_fps,
+        view=fixed,
+        view_source=view_source,
+        aspect=aspect,
+        event_delay_s=analyzer.delay_s,
+        cadence_spm=cadence,
+        cadence_periodicity_spm=per,
+        contacts=contacts,
+        toe_offs=toe_offs,
+        strides=[
+            Stride(
+                index=s.index,
+                foot=s.foot,
+                frame=s.frame_index,
+                t=s.t_s,
+                metrics={k: Metric.of(v) for k, v in s.metrics.items() if k in METRICS},
+            )
+            for s in strides
+        ],
+        summary=summary,
+        symmetry={
+            name: _symmetry(strides, name)
+            for name in ("contact_time_ms", "overstride", "step_time_ms")
+        },
+        alerts=alerts_out,
+        checks=checks,
+    )
+
+
+def report_schema() -> str:
+    """The JSON Schema of :class:`Report`, as committed in ``report.schema.json``."""
+    import json
+
+    return json.dumps(Report.model_json_schema(), indent=2, sort_keys=True) + "\n"
