@@ -8,7 +8,9 @@ the analysis thread nor the database writer waits for it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
 import threading
 from collections import deque
@@ -20,6 +22,13 @@ import cv2
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+def lower_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority (Linux: threads have their own nice value),
+    so storage never competes with pose estimation. Best effort."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 class JpegRing:
@@ -168,6 +177,7 @@ class ClipEncoder:
         return True
 
     def _run(self) -> None:
+        lower_priority(10)  # encoding is the least urgent work on the device
         while True:
             job = self._jobs.get()
             if job is None:

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from edge.gait.records import AlertRecord, AnalysisUpdate, GaitEvent, StrideRecord
 from edge.landmarks import NUM_LANDMARKS, PoseResult
-from edge.recording.clips import ClipEncoder, ClipJob, EncodedClip, JpegRing
+from edge.recording.clips import ClipEncoder, ClipJob, EncodedClip, JpegRing, lower_priority
 from edge.recording.config import RecordingConfig
 from edge.recording.store import STORED_CHANNELS, SessionStore, is_disk_full
 
@@ -46,6 +46,7 @@ MIB = 1024 * 1024
 GIB = 1024 * MIB
 BLOCK_S = 1.0  # landmarks are stored one block per second of frames
 BLOCK_CAPACITY = 512  # frames per block at most (a 240 fps phone clip fits)
+POLL_S = 0.1  # the writer drains its queue this often
 
 
 class StorageLevel(IntEnum):
@@ -304,24 +305,28 @@ class Recorder:
     # --- writer thread ---------------------------------------------------------------------------
 
     def _run(self) -> None:
+        # The writer polls (every POLL_S) instead of blocking on the queue: a put() then never
+        # has to wake a waiting thread, which keeps frame() cheap on the analysis thread.
+        lower_priority(5)
         cfg = self.config
+        poll = min(POLL_S, cfg.flush_interval_s / 4)
         now = time.monotonic()
         next_flush = now + cfg.flush_interval_s
         next_retention = now + cfg.retention_interval_s
         stopping = False
         while not stopping:
+            time.sleep(poll)
             try:
-                msg: tuple[Any, ...] | None = self._queue.get(
-                    timeout=max(0.0, next_flush - time.monotonic())
-                )
-            except queue.Empty:
-                msg = None
-            try:
-                if msg is _STOP:
-                    stopping = True
-                    self._shutdown()
-                elif msg is not None:
-                    self._handle(msg)
+                while not stopping:
+                    try:
+                        msg = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if msg is _STOP:
+                        stopping = True
+                        self._shutdown()
+                    else:
+                        self._handle(msg)
                 now = time.monotonic()
                 if now >= next_flush and not stopping:
                     next_flush = now + cfg.flush_interval_s
