@@ -10,7 +10,7 @@ from typing import Any
 
 from edge.config import load_config
 from edge.errors import StorageError, TreadwatchError
-from edge.recording.export import export_json, strides_csv
+from edge.recording.export import export_json, export_session_json, strides_csv
 from edge.recording.store import SessionStore
 
 
@@ -63,8 +63,10 @@ def _export(args: argparse.Namespace) -> int:
         info = store.session(args.session)
         if args.format == "csv":
             text = strides_csv(store.strides(info.id), info.t_start_s)
-        else:
+        elif args.format == "json":
             text = export_json(store, info)
+        else:
+            text = export_session_json(store, info)
             if not text.endswith("\n"):
                 text += "\n"
     if args.output is None or str(args.output) == "-":
@@ -100,7 +102,13 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("export", help="export a recorded session as CSV (steps) or JSON")
     p.add_argument("session", help="session id (see `treadwatch sessions list`) or uid")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument(
+        "--format",
+        choices=("csv", "json", "session"),
+        default="csv",
+        help="csv: one row per step; json: the `analyze --report` schema (the stored "
+        "landmarks analysed again); session: everything recorded live, as JSON",
+    )
     p.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     _common(p)
     p.set_defaults(func=_export)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ValidationError
 
 from edge.errors import StorageError
 from edge.gait.records import (
@@ -29,6 +31,8 @@ from edge.gait.records import (
 )
 from edge.recording.store import SessionInfo, SessionStore
 
+log = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
 JSON_SCHEMA = "treadwatch.session/1"
 _BASE_COLS = ("index", "foot", "frame_index", "t_s", "session_time_s")
 _VALUE_COL = re.compile(r"^(?P<name>.+) \[(?P<unit>.*)\]$")
@@ -206,12 +210,59 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
     }
 
 
+def _section(settings: dict[str, Any], name: str, model: type[T]) -> T:
+    """A config section from a session's settings snapshot; defaults if it no longer fits."""
+    try:
+        return model.model_validate(settings.get(name) or {})
+    except ValidationError:
+        log.warning("session settings [%s] do not fit this version: using defaults", name)
+        return model()
+
+
+def uniform_landmarks(
+    t_s: npt.NDArray[np.float64], xyzv: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.float32], float]:
+    """Stored frames on a uniform grid at their median rate (missing frames: NaN rows)."""
+    dt = float(np.median(np.diff(t_s)))
+    if not dt > 0:
+        raise StorageError("stored landmark times do not increase; cannot re-analyse")
+    fps = round(1.0 / dt, 3)  # float32 offsets: 30.0000018 is 30
+    idx = np.rint((t_s - t_s[0]) * fps).astype(np.int64)
+    out = np.full((int(idx[-1]) + 1, *xyzv.shape[1:]), np.nan, dtype=np.float32)
+    out[idx] = xyzv
+    return out, fps
+
+
+def session_report(store: SessionStore, info: SessionInfo) -> Any:
+    """The ``analyze --report`` of a live session: its stored landmarks analysed again with
+    the gait and alert settings it was recorded with (times from the session start)."""
+    from edge.gait.config import AlertsConfig, GaitConfig
+    from edge.gait.report import analyze_landmarks
+
+    series = store.landmarks(info.id)
+    if len(series.t_s) < 2:
+        raise StorageError(
+            f"session {info.id} has no stored landmarks to build a report from "
+            "(landmarks were off or the disk was full): export --format session instead"
+        )
+    landmarks, fps = uniform_landmarks(series.t_s, series.xyzv)
+    gait = _section(info.settings, "gait", GaitConfig)
+    alerts = _section(info.settings, "alerts", AlertsConfig)
+    return analyze_landmarks(landmarks, fps, view=gait.view, gait=gait, alerts=alerts)
+
+
 def export_json(store: SessionStore, info: SessionInfo) -> str:
-    """Sessions stored from ``treadwatch analyze`` export their report as it was written
-    (the ``analyze --report`` schema); live sessions export :func:`session_json`."""
+    """The session in the ``treadwatch analyze --report`` schema: the stored report for a
+    session imported from a video, else :func:`session_report`."""
     report = store.report_json(info.id)
     if report is not None:
         return report
+    text: str = session_report(store, info).model_dump_json(indent=2)
+    return text
+
+
+def export_session_json(store: SessionStore, info: SessionInfo) -> str:
+    """Everything recorded live (steps, events, alerts, marks, clips): :func:`session_json`."""
     return json.dumps(session_json(store, info), indent=2, allow_nan=False)
 
 
@@ -237,12 +288,23 @@ def compare(a: Sequence[StrideRecord], b: Sequence[StrideRecord]) -> dict[str, d
 # --- analyze → session ------------------------------------------------------------------------
 
 
+def _event(e: dict[str, Any], kind: str) -> GaitEvent:
+    return GaitEvent(
+        kind="toe_off" if kind == "toe_off" else "contact",
+        foot="left" if e["foot"] == "left" else "right",
+        frame_index=int(e.get("frame", e.get("frame_index", 0))),
+        t_s=float(e.get("t", e.get("t_s", 0.0))),
+        confidence=float(e.get("confidence", 0.0)),
+    )
+
+
 def _records_from_report(
     data: dict[str, Any],
 ) -> tuple[list[StrideRecord], list[GaitEvent], list[AlertRecord]]:
-    """The report's steps, events and alerts as records (fields named as in the records)."""
+    """Steps, events and alerts of an ``analyze --report`` (``frame``/``t`` keys, contacts and
+    toe-offs lists) as records; ``frame_index``/``t_s``/``events`` are accepted too."""
     strides = []
-    for s in data.get("strides", []) or []:
+    for s in data.get("strides") or []:
         metrics = {
             k: MetricValue(
                 value=m.get("value"),
@@ -256,33 +318,27 @@ def _records_from_report(
         strides.append(
             StrideRecord(
                 index=int(s["index"]),
-                foot=s["foot"],
-                frame_index=int(s["frame_index"]),
-                t_s=float(s["t_s"]),
+                foot="left" if s["foot"] == "left" else "right",
+                frame_index=int(s.get("frame", s.get("frame_index", 0))),
+                t_s=float(s.get("t", s.get("t_s", 0.0))),
                 metrics=metrics,
             )
         )
-    events = [
-        GaitEvent(
-            kind=e["kind"],
-            foot=e["foot"],
-            frame_index=int(e["frame_index"]),
-            t_s=float(e["t_s"]),
-            confidence=float(e.get("confidence", 0.0)),
-        )
-        for e in data.get("events", []) or []
-    ]
+    events = [_event(e, "contact") for e in data.get("contacts") or []]
+    events += [_event(e, "toe_off") for e in data.get("toe_offs") or []]
+    events += [_event(e, e.get("kind", "contact")) for e in data.get("events") or []]
+    events.sort(key=lambda e: e.t_s)
     alerts = [
         AlertRecord(
-            state=a.get("state", "raised"),
+            state="cleared" if a.get("state") == "cleared" else "raised",
             rule=a["rule"],
             cue=a.get("cue", ""),
             value=a.get("value"),
             stride_index=int(a.get("stride_index", -1)),
-            t_s=float(a["t_s"]),
+            t_s=float(a.get("t", a.get("t_s", 0.0))),
             priority=int(a.get("priority", 0)),
         )
-        for a in data.get("alerts", []) or []
+        for a in data.get("alerts") or []
     ]
     return strides, events, alerts
 
@@ -293,23 +349,26 @@ def store_report_as_session(
     landmarks: npt.NDArray[np.float32],
     source_name: str,
     *,
-    fps: float,
+    fps: float | None = None,
     device_id: str = "analyze",
     settings: dict[str, Any] | None = None,
 ) -> int:
     """Store a ``treadwatch analyze`` result as a session; returns its id.
 
     ``report`` is the pydantic report of ``edge.gait.report.analyze_landmarks`` (or its
-    dict); ``landmarks`` is ``(N, 33, 4)`` at capture rate ``fps`` (frame i at i / fps s).
+    dict); ``landmarks`` is ``(N, 33, 4)``, frame i at capture time i / rate, where the rate
+    is ``fps`` if given, else the report's ``capture_fps`` (slow motion) or ``fps``.
     """
-    if fps <= 0:
-        raise StorageError("cannot store a session without a positive frame rate")
     if hasattr(report, "model_dump_json"):
-        report_text: str = report.model_dump_json()
+        report_text: str = report.model_dump_json(indent=2)
         data: dict[str, Any] = report.model_dump(mode="json")
     else:
         data = dict(report)
-        report_text = json.dumps(data)
+        report_text = json.dumps(data, indent=2)
+    rate = fps or data.get("capture_fps") or data.get("fps")
+    if not isinstance(rate, int | float) or not rate > 0:
+        raise StorageError("cannot store a session without a positive frame rate")
+    fps = float(rate)
     strides, events, alerts = _records_from_report(data)
     store = db if isinstance(db, SessionStore) else SessionStore(Path(db))
     try:

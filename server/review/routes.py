@@ -23,7 +23,13 @@ from pydantic import BaseModel, Field
 
 from edge.errors import StorageError
 from edge.landmarks import SKELETON_EDGES, Channel
-from edge.recording.export import compare, export_json, session_json, strides_csv
+from edge.recording.export import (
+    compare,
+    export_json,
+    export_session_json,
+    session_json,
+    strides_csv,
+)
 from edge.recording.store import SessionStore
 
 router = APIRouter(tags=["review"])
@@ -202,10 +208,26 @@ def export_csv(session_id: int, store: Store) -> Response:
 
 
 @router.get("/api/review/sessions/{session_id}/export.json")
-def export_session_json(session_id: int, store: Store) -> Response:
+def export_report_json(session_id: int, store: Store) -> Response:
+    """The ``treadwatch analyze --report`` schema (stored landmarks analysed again)."""
+    info = _session(store, session_id)
+    try:
+        text = export_json(_need(store), info)
+    except StorageError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return Response(
+        text,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="session-{info.id}-report.json"'},
+    )
+
+
+@router.get("/api/review/sessions/{session_id}/export.session.json")
+def export_full_session(session_id: int, store: Store) -> Response:
+    """Everything recorded live: steps, events, alerts, marks, clips."""
     info = _session(store, session_id)
     return Response(
-        export_json(_need(store), info),
+        export_session_json(_need(store), info),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="session-{info.id}.json"'},
     )

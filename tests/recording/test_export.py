@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from edge.cli import main
-from edge.gait.records import MetricValue, StrideRecord
+from edge.gait.records import AnalysisUpdate, MetricValue, StrideRecord
+from edge.landmarks import PoseResult
 from edge.recording.export import (
     compare,
     export_json,
+    export_session_json,
     parse_strides_csv,
     store_report_as_session,
     strides_csv,
@@ -55,10 +57,10 @@ def test_csv_of_strides_with_different_metrics() -> None:
     assert parse_strides_csv(strides_csv(strides)) == strides
 
 
-def test_json_export_holds_everything(recorded: tuple[Path, SynthSession]) -> None:
+def test_session_json_export_holds_everything(recorded: tuple[Path, SynthSession]) -> None:
     db, synth = recorded
     with SessionStore(db) as store:
-        data = json.loads(export_json(store, store.session("exp-1")))
+        data = json.loads(export_session_json(store, store.session("exp-1")))
     assert data["schema"] == "treadwatch.session/1"
     assert data["session"]["uid"] == "exp-1"
     assert data["settings"] == {"gait": {"view": "side-left"}}
@@ -84,8 +86,12 @@ def test_cli_export_and_list(
     out = tmp_path / "out" / "s.csv"
     assert main(["export", "exp-1", "--db", str(db), "-o", str(out)]) == 0
     assert parse_strides_csv(out.read_text()) == synth.strides
-    assert main(["export", "1", "--db", str(db), "--format", "json"]) == 0
+    assert main(["export", "1", "--db", str(db), "--format", "session"]) == 0
     assert json.loads(capsys.readouterr().out)["session"]["id"] == 1
+    assert main(["export", "1", "--db", str(db), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["schema_version"] == 1
+    assert report["frames"] == 180
     assert main(["sessions", "list", "--db", str(db)]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert len(listing) == 2
@@ -108,29 +114,75 @@ def test_cli_uses_the_data_dir_from_the_environment(
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
+def test_live_session_json_is_the_analyze_report_of_its_landmarks(tmp_path: Path) -> None:
+    """Recorded live, exported as JSON: the same report `analyze` gives for those landmarks."""
+    from edge.gait.report import Report, analyze_landmarks
+    from edge.gait.synthetic import RunnerParams, generate
+
+    clip = generate(
+        RunnerParams(fps=30.0, overstride=0.15, frame_width=720, frame_height=720), 12.0
+    )
+    rec = Recorder(recording_config(tmp_path))
+    t0 = 1000.0
+    rec.session_started("runner", t0, {"gait": {"view": "side-left"}})
+    for i, lm in enumerate(clip.landmarks):
+        full = np.concatenate([lm, np.ones((33, 1), np.float32)], axis=1)
+        if np.isnan(lm).all():
+            full = np.zeros((0, 5), np.float32)
+        rec.frame(PoseResult(i, t0 + i / 30.0, full), AnalysisUpdate(), None)
+    rec.session_ended(t0 + (len(clip.landmarks) - 1) / 30.0)
+    rec.close()
+    with SessionStore(tmp_path / "sessions.db") as store:
+        got = Report.model_validate_json(export_json(store, store.session("runner")))
+    want = analyze_landmarks(clip.landmarks, 30.0, view="side-left")
+    assert got.frames == want.frames == len(clip.landmarks)
+    assert got.fps == 30.0
+    assert got.view == "side-left"
+    # float16 storage may move a step at the very end of the clip across the cut-off
+    assert len(want.strides) > 20
+    assert abs(len(got.strides) - len(want.strides)) <= 1
+    for a, b in zip(got.strides, want.strides[: len(got.strides)], strict=False):
+        assert (a.foot, a.frame) == (b.foot, b.frame)
+        assert a.t == pytest.approx(b.t, abs=1 / 30)  # sub-frame fit within a frame
+    assert got.cadence_spm == pytest.approx(want.cadence_spm, abs=0.5)
+    assert got.cadence_spm == pytest.approx(172.0, abs=3.0)
+    o_got, o_want = got.summary.overstride.value, want.summary.overstride.value
+    assert o_got is not None and o_want is not None
+    assert o_got == pytest.approx(o_want, abs=0.01)  # float16 storage
+
+
 def test_analysis_stored_as_a_session_exports_its_report(tmp_path: Path) -> None:
     report = {
-        "video": "phone.mp4",
-        "fps": 240.0,
+        "schema_version": 1,
+        "fps": 30.0,
+        "capture_fps": 240.0,
         "strides": [
-            {"index": 0, "foot": "left", "frame_index": 80, "t_s": 0.333,
+            {"index": 0, "foot": "left", "frame": 80, "t": 0.333,
              "metrics": {"overstride": {"value": 0.2, "unit": "leg", "confidence": 0.8,
-                                        "reason": None}}},
+                                        "reason": None, "label": None}}},
         ],
-        "events": [{"kind": "contact", "foot": "left", "frame_index": 80, "t_s": 0.333,
-                    "confidence": 0.9}],
-        "alerts": [],
+        "contacts": [{"frame": 80, "t": 0.333, "foot": "left", "confidence": 0.9}],
+        "toe_offs": [{"frame": 130, "t": 0.54, "foot": "left", "confidence": 0.7}],
+        "alerts": [{"state": "raised", "rule": "overstride", "cue": "land under your hips",
+                    "value": 0.2, "stride_index": 0, "t": 0.34, "priority": 1}],
     }  # fmt: skip
     landmarks = np.random.default_rng(0).random((500, 33, 4)).astype(np.float32)
     landmarks[10] = np.nan
     db = tmp_path / "s.db"
-    sid = store_report_as_session(db, report, landmarks, "phone.mp4", fps=240.0)
+    sid = store_report_as_session(db, report, landmarks, "phone.mp4")
     with SessionStore(db) as store:
         info = store.session(sid)
         assert (info.source, info.source_name) == ("analyze", "phone.mp4")
         assert info.frames == 500
-        assert info.duration_s == pytest.approx(499 / 240.0)
-        assert store.strides(sid)[0].metrics["overstride"].value == 0.2
+        assert info.duration_s == pytest.approx(499 / 240.0)  # capture time (slow motion)
+        (stride,) = store.strides(sid)
+        assert (stride.frame_index, stride.t_s) == (80, 0.333)
+        assert stride.metrics["overstride"].value == 0.2
+        assert [(e.kind, e.frame_index) for e in store.events(sid)] == [
+            ("contact", 80),
+            ("toe_off", 130),
+        ]
+        assert store.alerts(sid)[0].t_s == 0.34
         series = store.landmarks(sid)
         assert series.xyzv.shape == (500, 33, 4)
         np.testing.assert_allclose(series.t_s[239], 239 / 240.0, atol=1e-6)

@@ -81,8 +81,12 @@ def test_session_json_landmarks_and_exports(
     assert csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv.headers["content-disposition"]
     assert parse_strides_csv(csv.text) == synth.strides
-    js = client.get(f"/api/review/sessions/{sid}/export.json").json()
+    js = client.get(f"/api/review/sessions/{sid}/export.session.json").json()
     assert js["schema"] == "treadwatch.session/1"
+    assert len(js["strides"]) == len(synth.strides)
+    report = client.get(f"/api/review/sessions/{sid}/export.json").json()
+    assert report["schema_version"] == 1
+    assert report["frames"] == synth.frames
     assert client.get("/api/review/sessions/999").status_code == 404
 
 
@@ -190,5 +194,5 @@ def test_review_is_behind_the_pin_in_the_real_app(
         assert len(ok.json()["sessions"]) == 2
         assert c.post("/api/auth/login", json={"pin": "2468"}).status_code == 204
         assert c.get("/review").status_code == 200  # the login cookie opens the pages
-        export = c.get("/api/review/sessions/1/export.json")
+        export = c.get("/api/review/sessions/1/export.session.json")
         assert json.loads(export.text)["session"]["id"] == 1

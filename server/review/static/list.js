@@ -47,7 +47,8 @@
         el("td", { class: "l" }, where),
         el("td", { class: "l" },
           el("a", { href: `/api/review/sessions/${s.id}/export.csv` }, "CSV"), " · ",
-          el("a", { href: `/api/review/sessions/${s.id}/export.json` }, "JSON"))));
+          el("a", { href: `/api/review/sessions/${s.id}/export.json`, title: "analyze --report schema" }, "Report"), " · ",
+          el("a", { href: `/api/review/sessions/${s.id}/export.session.json` }, "Session JSON"))));
     }
     document.getElementById("empty").hidden = data.sessions.length > 0;
     document.body.dataset.loaded = "true";

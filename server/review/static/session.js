@@ -165,6 +165,7 @@
     document.title = `treadwatch — session ${s.id}`;
     document.getElementById("csv").href = `/api/review/sessions/${s.id}/export.csv`;
     document.getElementById("json").href = `/api/review/sessions/${s.id}/export.json`;
+    document.getElementById("session-json").href = `/api/review/sessions/${s.id}/export.session.json`;
     const items = [["Duration", duration(s.duration_s)], ["Steps", s.n_strides],
       ["Cadence (steps/min)", num(s.cadence_spm, 0)], ["Alerts", s.n_alerts]];
     if (s.frames_unstored) items.push(["Frames not stored (disk)", s.frames_unstored]);
