@@ -4,7 +4,8 @@ Each rule (``AlertsConfig``) watches one metric: it is raised when ``n_of`` of t
 ``last_m`` confident strides are past ``threshold`` in its ``direction``, and cleared when
 ``n_of`` of the last ``last_m`` are back past ``clear`` (hysteresis). After clearing, a rule
 stays quiet for ``cooldown_s``. At most ``max_active`` cues are active; when more rules
-want to raise, the lower ``priority`` number wins and the rest wait.
+want to raise, the lower ``priority`` number wins: it replaces the least important active
+cue (cleared with ``value=None``, no cooldown), and the rest wait.
 """
 
 from __future__ import annotations
@@ -68,8 +69,16 @@ class AlertEngine:
                     out.append(self._record("cleared", name, st, v, stride))
             elif sum(st.over) >= r.n_of and stride.t_s >= st.quiet_until:
                 wanting.append((r.priority, name, v))
-        free = self.config.max_active - len(self.active)
-        for _, name, v in sorted(wanting)[: max(0, free)]:
+        for prio, name, v in sorted(wanting):
+            if len(self.active) >= self.config.max_active:
+                # a more important cue takes the place of the least important one shown
+                worst = max(self.active, key=lambda n: self._states[n].rule.priority)
+                wst = self._states[worst]
+                if wst.rule.priority <= prio:
+                    continue
+                wst.active = False
+                wst.over.clear()
+                out.append(self._record("cleared", worst, wst, None, stride))
             st = self._states[name]
             st.active = True
             st.back.clear()
@@ -78,7 +87,7 @@ class AlertEngine:
 
     @staticmethod
     def _record(
-        state: str, name: str, st: _RuleState, value: float, stride: StrideRecord
+        state: str, name: str, st: _RuleState, value: float | None, stride: StrideRecord
     ) -> AlertRecord:
         return AlertRecord(
             state="raised" if state == "raised" else "cleared",

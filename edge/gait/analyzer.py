@@ -65,6 +65,7 @@ F64 = npt.NDArray[np.float64]
 _GAP_RESET_S = 1.0  # nobody in view this long: legs and events start afresh
 _VIEW_EVERY_S = 2.0
 _SPAN_S = 0.6  # look-back for a contact's prominence
+_STRIDE_CADENCE_CONTACTS = 7
 _MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
 _BACK_S = 0.35  # an event is the extremum of at least this much signal before it
 
@@ -386,11 +387,12 @@ class GaitAnalyzer:
             upd.strides.append(stride)
             upd.alerts.extend(self.alerts.on_stride(stride))
 
-    def _rolling_cadence(self) -> MetricValue:
+    def _rolling_cadence(self, max_contacts: int | None = None) -> MetricValue:
+        """Cadence over the ring window, or over the last ``max_contacts`` contacts."""
         t_min = self._contacts[-1].t - self.gait.window_s
         recent: list[Contact] = []
         for c in reversed(self._contacts):
-            if c.t < t_min:
+            if c.t < t_min or (max_contacts is not None and len(recent) >= max_contacts):
                 break
             recent.append(c)
         recent.reverse()
@@ -398,12 +400,13 @@ class GaitAnalyzer:
         if got is None:
             return MetricValue(None, "steps/min", 0.0, "fewer than three contacts")
         spm, steps = got
-        conf = min(1.0, steps / 8.0) * float(np.median([c.confidence for c in recent]))
+        conf = min(1.0, steps / 8.0) * float(np.mean([c.confidence for c in recent]))
         return MetricValue(spm, "steps/min", conf)
 
     def _make_stride(self, prev: Contact, nxt: Contact, toe: float | None) -> StrideRecord:
         assert self.view is not None
-        cad = self._rolling_cadence()
+        # a stride's cadence: the last few steps, so a change shows within a few strides
+        cad = self._rolling_cadence(_STRIDE_CADENCE_CONTACTS)
         stride_s = 120.0 / cad.value if cad.value else None
         w = self.ring.since(prev.t - 2.0 / self.rate)
         ctx = StepContext(

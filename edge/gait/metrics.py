@@ -354,7 +354,7 @@ def step_metrics(
     # --- at initial contact (side views) ---
     p = _interp_frame(t, xyzv, t_contact)
     hip_c, knee_c, ankle_c, heel_c, toe_c = LEG_LMS[track]
-    vis_leg = _mean_vis(p, LEG_LMS[track][1:]) * event_conf
+    vis_leg = min(_mean_vis(p, LEG_LMS[track][1:]), event_conf)
     if side and np.isfinite(p[heel_c, 0]):
         hip_x = 0.5 * (p[L.LEFT_HIP, 0] + p[L.RIGHT_HIP, 0])
         m["overstride"] = _mv("overstride", s * (p[heel_c, 0] - hip_x) / leg, vis_leg)
@@ -417,19 +417,24 @@ def step_metrics(
         vis_eyes = _mean_vis(seg, (L.LEFT_EYE, L.RIGHT_EYE))
         m["head_tilt_deg"] = _mv("head_tilt_deg", _nanmedian(tilt), vis_eyes * cov)
         sw = float(np.nanmedian(np.abs(seg[:, L.LEFT_SHOULDER, 0] - seg[:, L.RIGHT_SHOULDER, 0])))
-        sway = seg[:, L.NOSE, 0] - hip[:, 0]
+        sway = _smooth_short(seg[:, L.NOSE, 0] - hip[:, 0], ctx.capture_rate)
         sway = sway[np.isfinite(sway)]
         value = float(sway.max() - sway.min()) / sw if sway.size and sw > 0 else None
         m["head_sway"] = _mv("head_sway", value, vis_head * cov)
+    # leg length is foreshortened from the front: bounce per leg length is approximate there
+    bounce_note = None if side else "frontal view: leg length foreshortened, approximate"
+    fit = 1.0 if side else 0.5
     bob = peak_to_peak_fit(seg_t, ears[:, 1], period)
-    m["head_bob"] = _mv("head_bob", None if bob is None else bob / leg, vis_head * cov)
+    m["head_bob"] = _mv(
+        "head_bob", None if bob is None else bob / leg, fit * vis_head * cov, bounce_note
+    )
     vo = peak_to_peak_fit(seg_t, hip[:, 1], period)
     m["vertical_oscillation"] = _mv(
-        "vertical_oscillation", None if vo is None else vo / leg, vis_trunk * cov
+        "vertical_oscillation", None if vo is None else vo / leg, fit * vis_trunk * cov, bounce_note
     )
 
     # --- arms ---
-    m["arm_crossover"] = _arm_crossover(seg, side, cov)
+    m["arm_crossover"] = _arm_crossover(seg, side, cov, ctx.capture_rate)
     if side:
         arm = ARM_LMS[ctx.near_track]
         ea = _angle_at(seg[:, arm[0], :2], seg[:, arm[1], :2], seg[:, arm[2], :2])
@@ -439,7 +444,16 @@ def step_metrics(
     return m
 
 
-def _arm_crossover(seg: F64, side: bool, cov: float) -> MetricValue:
+def _smooth_short(x: F64, rate: float) -> F64:
+    """~50 ms centred moving average (keeps landmark jitter out of maxima and ranges)."""
+    k = max(1, round(0.05 * rate)) | 1
+    if k == 1 or x.shape[0] < k:
+        return x
+    out: F64 = np.convolve(x, np.ones(k) / k, mode="valid")
+    return out
+
+
+def _arm_crossover(seg: F64, side: bool, cov: float, rate: float) -> MetricValue:
     """How far a wrist passes the shoulder–hip midline, in shoulder widths (max over the step).
 
     Frontal views see it directly; side views can only estimate it from landmark depth,
@@ -453,8 +467,8 @@ def _arm_crossover(seg: F64, side: bool, cov: float) -> MetricValue:
         return _mv("arm_crossover", None, 0.0, "shoulder width not measurable")
     # +1 when the runner's left appears at larger coordinate; robust to a consistent swap
     lat = float(np.sign(np.nanmedian(shl - shr)))
-    cross_l = lat * (mid - seg[:, L.LEFT_WRIST, axis]) / width
-    cross_r = lat * (seg[:, L.RIGHT_WRIST, axis] - mid) / width
+    cross_l = _smooth_short(lat * (mid - seg[:, L.LEFT_WRIST, axis]) / width, rate)
+    cross_r = _smooth_short(lat * (seg[:, L.RIGHT_WRIST, axis] - mid) / width, rate)
     both = np.concatenate([cross_l, cross_r])
     both = both[np.isfinite(both)]
     if both.size == 0:

@@ -341,7 +341,7 @@ def analyze_landmarks(
     if got is not None and not few_disagree:
         cadence, steps = got
         confs = [c.confidence for c in contacts_raw]
-        cad_conf = min(1.0, steps / (2 * gait.min_contacts)) * float(np.median(confs))
+        cad_conf = min(1.0, steps / (2 * gait.min_contacts)) * float(np.mean(confs))
         if per is not None:
             agree = abs(per - cadence) <= gait.cadence_agreement_spm
             checks.append(

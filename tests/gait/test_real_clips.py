@@ -1,0 +1,99 @@
+"""Gait analysis on the stored MediaPipe landmarks of the shared real clips (no model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.gait.commands import load_landmark_file
+from edge.gait.report import Report, analyze_landmarks
+
+pytestmark = pytest.mark.data
+
+CLIPS = (
+    "treadmill_side_lab_slowmo",
+    "treadmill_side_male_gt",
+    "treadmill_side_overstride_A",
+    "treadmill_side_good_A",
+    "treadmill_front_oblique",
+    "front_jog_single",
+    "treadmill_curved_side_2people",
+)
+#: The lab clip is played back ~8–9x slower than it was filmed at 29.97 fps: 8.5x.
+SLOWMO_CAPTURE_FPS = 255.0
+
+_cache: dict[tuple[str, float | None], Report] = {}
+
+
+def report(shared_data: Path, name: str, capture_fps: float | None = None) -> Report:
+    key = (name, capture_fps)
+    if key not in _cache:
+        lm, fps, aspect = load_landmark_file(shared_data / "reference" / f"{name}.mediapipe.npz")
+        _cache[key] = analyze_landmarks(lm, fps, capture_fps=capture_fps, aspect=aspect)
+    return _cache[key]
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_every_clip_runs(shared_data: Path, name: str) -> None:
+    rep = report(shared_data, name)
+    lm, _, _ = load_landmark_file(shared_data / "reference" / f"{name}.mediapipe.npz")
+    assert rep.frames == lm.shape[0]
+    assert rep.view is not None
+    for metric in rep.summary.model_dump().values():
+        assert metric["value"] is not None or metric["reason"], metric
+        if metric["value"] is not None:
+            assert np.isfinite(metric["value"])
+
+
+def test_male_gt_cadence_and_contact_time(shared_data: Path) -> None:
+    rep = report(shared_data, "treadmill_side_male_gt")
+    assert rep.view == "side-left"  # the runner faces image-left
+    assert rep.cadence_spm == pytest.approx(168.9, abs=2.0)
+    assert rep.cadence_periodicity_spm == pytest.approx(168.9, abs=2.0)
+    ct = rep.summary.contact_time_ms
+    assert ct.value is not None and 180.0 <= ct.value <= 320.0
+    assert ct.reason is not None and "approximate" in ct.reason  # 30 fps
+    duty = rep.summary.duty_factor.value
+    assert duty is not None and duty < 0.5
+
+
+def test_overstride_pair(shared_data: Path) -> None:
+    over = report(shared_data, "treadmill_side_overstride_A").summary.overstride
+    good = report(shared_data, "treadmill_side_good_A").summary.overstride
+    assert over.value is not None and good.value is not None
+    assert over.value > good.value + 0.1
+    assert over.value >= 0.2  # a clear overstride by the default rule
+    assert good.value < 0.15
+
+
+@pytest.mark.parametrize("name", ["treadmill_front_oblique", "front_jog_single"])
+def test_front_and_oblique_give_arms_and_head_not_overstride(shared_data: Path, name: str) -> None:
+    rep = report(shared_data, name)
+    assert rep.view in ("front", "rear")
+    assert rep.summary.arm_crossover.value is not None
+    assert rep.summary.head.value is not None
+    assert rep.summary.overstride.value is None
+    assert rep.summary.overstride.reason == "needs a side view (camera beside the treadmill)"
+
+
+def test_slow_motion_with_capture_fps_gives_a_running_cadence(shared_data: Path) -> None:
+    rep = report(shared_data, "treadmill_side_lab_slowmo", SLOWMO_CAPTURE_FPS)
+    assert rep.capture_fps == SLOWMO_CAPTURE_FPS
+    assert rep.cadence_spm is not None and 140.0 <= rep.cadence_spm <= 200.0
+    # without the capture rate the same clip is a nonsense cadence
+    slow = report(shared_data, "treadmill_side_lab_slowmo")
+    assert slow.cadence_spm is None or slow.cadence_spm < 100.0
+
+
+def test_portrait_clip_needs_square_coordinates(shared_data: Path) -> None:
+    lm, fps, aspect = load_landmark_file(
+        shared_data / "reference" / "treadmill_side_male_gt.mediapipe.npz"
+    )
+    assert aspect == pytest.approx(720 / 1280)
+    squared = report(shared_data, "treadmill_side_male_gt").summary.trunk_lean_deg.value
+    raw = analyze_landmarks(lm, fps, view="side-left", aspect=1.0).summary.trunk_lean_deg.value
+    assert squared is not None and raw is not None
+    assert abs(squared) < 20.0
+    assert abs(raw - squared) > 1.0  # ignoring the aspect ratio bends every angle
