@@ -77,7 +77,7 @@ const TWR = (() => {
   }
 
   function label(name) {
-    return name.replace(/_(deg|spm|pct|cm|m|s)$/, "").replace(/_/g, " ");
+    return name.replace(/_(deg|spm|pct|ms|cm|m|s)$/, "").replace(/_/g, " ");
   }
 
   function param(name) { return new URLSearchParams(location.search).get(name); }
