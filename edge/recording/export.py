@@ -29,6 +29,7 @@ from edge.gait.records import (
     MetricValue,
     StrideRecord,
 )
+from edge.recording.config import RecordingConfig
 from edge.recording.store import SessionInfo, SessionStore
 
 log = logging.getLogger(__name__)
@@ -402,3 +403,25 @@ def store_report_as_session(
     finally:
         if store is not db:
             store.close()
+
+
+def store_analysis(
+    config: RecordingConfig,
+    report: Any,
+    landmarks: npt.NDArray[np.float32],
+    source_name: str,
+    *,
+    fps: float | None = None,
+    settings: dict[str, Any] | None = None,
+) -> int:
+    """``treadwatch analyze --store``: the result as a session in the configured database,
+    so a phone video is reviewed on the same pages. Returns the session id."""
+    return store_report_as_session(
+        config.resolved_db_path(),
+        report,
+        landmarks,
+        source_name,
+        fps=fps,
+        device_id=config.resolved_device_id(),
+        settings=settings,
+    )

@@ -224,6 +224,11 @@ class Recorder:
     def db_path(self) -> Path:
         return self._store.path
 
+    @property
+    def recording(self) -> bool:
+        """A session is being recorded (between session_started and session_ended)."""
+        return self._in_session
+
     # --- PipelineSink (analysis thread) -------------------------------------------------------
 
     def session_started(self, session_id: str, t_s: float, settings: dict[str, object]) -> None:

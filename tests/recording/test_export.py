@@ -16,7 +16,7 @@ from edge.recording.export import (
     export_json,
     export_session_json,
     parse_strides_csv,
-    store_report_as_session,
+    store_analysis,
     strides_csv,
 )
 from edge.recording.recorder import Recorder
@@ -169,10 +169,11 @@ def test_analysis_stored_as_a_session_exports_its_report(tmp_path: Path) -> None
     landmarks = np.random.default_rng(0).random((500, 33, 4)).astype(np.float32)
     landmarks[10] = np.nan
     db = tmp_path / "s.db"
-    sid = store_report_as_session(db, report, landmarks, "phone.mp4")
+    sid = store_analysis(recording_config(tmp_path, db_path=db), report, landmarks, "phone.mp4")
     with SessionStore(db) as store:
         info = store.session(sid)
         assert (info.source, info.source_name) == ("analyze", "phone.mp4")
+        assert info.device_id == "pi-test"
         assert info.frames == 500
         assert info.duration_s == pytest.approx(499 / 240.0)  # capture time (slow motion)
         (stride,) = store.strides(sid)

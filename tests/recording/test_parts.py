@@ -1,0 +1,82 @@
+"""Smaller parts: the JPEG ring, clip files going with their session, a full queue."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.recording.clips import JpegRing
+from edge.recording.recorder import Recorder
+from edge.recording.store import SessionStore
+from tests.recording.synth import SynthSession, recording_config
+
+
+def test_jpeg_ring_evicts_by_age_and_by_bytes() -> None:
+    ring = JpegRing(max_s=1.0, max_bytes=1000)
+    for i in range(60):
+        ring.append(i / 30, b"x" * 10)
+    assert len(ring) == 31  # the last second, both ends included
+    assert ring.nbytes == 310
+    w = ring.window(1.5, 1.7)
+    assert [round(t * 30) for t, _ in w] == [45, 46, 47, 48, 49, 50, 51]
+    ring.append(2.0, b"y" * 900)  # over the byte budget: the oldest go
+    assert ring.nbytes <= 1000
+    assert ring.window(0.0, 2.0)[-1] == (2.0, b"y" * 900)
+    with pytest.raises(ValueError, match="positive"):
+        JpegRing(0.0, 10)
+
+
+def test_clip_files_are_deleted_with_their_session(tmp_path: Path) -> None:
+    with SessionStore(tmp_path / "s.db") as store:
+        with store.transaction():
+            sid = store.begin_session("a", "pi", 0.0, {})
+        clip = store.clips_dir / str(sid) / "001_overstride.webm"
+        clip.parent.mkdir(parents=True)
+        clip.write_bytes(b"\0" * 5000)
+        with store.transaction():
+            store.add_clip(
+                sid, t_start_s=0.0, t_end_s=1.0, reason="alert:overstride",
+                path=f"{sid}/001_overstride.webm", mime="video/webm", fps=30.0,
+                width=64, height=48, nbytes=5000, frame_times=[0.0, 1.0],
+            )  # fmt: skip
+        assert store.used_bytes() > 5000
+        (info,) = store.clips(sid)
+        assert info.frame_times == (0.0, 1.0)
+        store.delete_session(sid)
+        assert not clip.exists()
+        assert store.clips(sid) == []
+
+
+def test_a_stalled_writer_never_blocks_the_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer is stuck (a slow disk): frame() keeps returning; the overflow is counted."""
+    release = threading.Event()
+    real = Recorder._on_frame
+
+    def stuck(self: Recorder, *args: object) -> None:
+        release.wait(30)
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Recorder, "_on_frame", stuck)
+    rec = Recorder(recording_config(tmp_path, queue_frames=10))
+    synth = SynthSession(duration_s=2.0)
+    frames = list(synth)
+    rec.session_started("slow", synth.t0, {})
+    for f in frames:
+        rec.frame(*f)
+    stats = rec.stats()
+    release.set()
+    rec.session_ended(synth.t_end)
+    rec.close()
+    assert stats.frames_received == 60
+    # At most the queue (10) plus the one frame the writer holds were accepted.
+    assert 49 <= stats.frames_dropped <= 50
+    with SessionStore(tmp_path / "sessions.db") as store:
+        (info,) = store.list_sessions()
+        kept = store.landmarks(info.id).frame_index
+    assert len(kept) == 60 - stats.frames_dropped
+    np.testing.assert_array_equal(kept, np.arange(len(kept)))  # the first ones, in order
