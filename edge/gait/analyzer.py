@@ -70,6 +70,27 @@ _MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
 _BACK_S = 0.35  # an event is the extremum of at least this much signal before it
 
 
+#: Frames near a local maximum pass a cheap test before the full check (leg lengths).
+_PRECHECK_TOL = 0.015
+
+
+def _maybe_peak(v: list[float], sign: float, tol: float) -> bool:
+    """Could the middle of five samples be a (median-of-3) maximum of ``sign * v``?
+
+    A loose, allocation-free filter so the full detector runs on few frames: on a slope the
+    middle sample is well below one of its neighbours' medians.
+    """
+    a, b, c, d, e = (sign * x for x in v)
+    if math.isnan(c):
+        return False
+    if math.isnan(a + b + d + e):  # a dropped frame nearby: let the full check decide
+        return True
+    mid = sorted((b, c, d))[1]
+    left = sorted((a, b, c))[1]
+    right = sorted((c, d, e))[1]
+    return mid + tol >= left and mid + tol >= right
+
+
 def _smooth(x: F64, k: int) -> F64:
     """Centred moving average of odd length ``k``; the ends use what is available."""
     if x.shape[0] < k or not np.isfinite(x).all():
@@ -275,33 +296,51 @@ class GaitAnalyzer:
         side = self.view.view in SIDE
         s = float(self.facing)
         prom = self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
-        # the hips barely move on a treadmill: measuring the feet against a smoothed hip
-        # position keeps the hips' own jitter out of the event times
-        hip_x = w.signals[:, S_HIP_X].astype(np.float64)
-        hip_jitter = hip_x - _smooth(hip_x, self._hip_smooth)
+        tol = _PRECHECK_TOL * self.leg_length
+        c = k - 1 - det0.delay  # the frame examined now
+        sig = w.signals
+        hip_jitter: F64 | None = None
+        near = sig[c - 2 : c + 3]
+        hips = near[:, S_HIP_X].tolist()
+        hip_mean = sum(hips) / 5.0
+        jit = [h - hip_mean for h in hips] if side and not math.isnan(hip_mean) else [0.0] * 5
         for track in (0, 1):
-            if side:
-                heel = (w.signals[:, S_HEEL_X[track]] + hip_jitter) * s
-            else:  # nearer the camera = lower in the image
-                heel = w.signals[:, S_HEEL_Y[track]].astype(np.float64)
-            ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
-            if ext is not None and self._foot_usable(w.signals[-1 - ext.back], track):
-                self._on_contact(
-                    w.t, w.frame, w.signals, back=ext.back, tc=ext.t, track=track, upd=upd
-                )
-            if side:
-                toe = -s * (w.signals[:, S_TOE_X[track]] + hip_jitter)
-                lift = (w.signals[:, S_TOE_Y[track]] + w.signals[:, S_HIP_Y]).astype(np.float64)
+            heel_col = S_HEEL_X[track] if side else S_HEEL_Y[track]
+            sign = s if side else 1.0
+            heel5 = [v + j for v, j in zip(near[:, heel_col].tolist(), jit, strict=True)]
+            if _maybe_peak(heel5, sign, tol):
+                if side:
+                    # the hips barely move on a treadmill: measuring the feet against a
+                    # smoothed hip position keeps the hips' own jitter out of event times
+                    hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
+                    heel = (sig[:, heel_col] + hip_jitter) * s
+                else:  # nearer the camera = lower in the image
+                    heel = sig[:, heel_col].astype(np.float64)
+                ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
+                if ext is not None and self._foot_usable(sig[-1 - ext.back], track):
+                    self._on_contact(
+                        w.t, w.frame, sig, back=ext.back, tc=ext.t, track=track, upd=upd
+                    )
+            toe5 = [v + j for v, j in zip(near[:, S_TOE_X[track]].tolist(), jit, strict=True)]
+            if side and _maybe_peak(toe5, -s, tol):
+                hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
+                toe = -s * (sig[:, S_TOE_X[track]] + hip_jitter)
+                lift = (sig[:, S_TOE_Y[track]] + sig[:, S_HIP_Y]).astype(np.float64)
                 ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False, lift=lift)
-                if ext is not None and self._foot_usable(w.signals[-1 - ext.back], track):
-                    conf = self._event_conf(w.signals, ext.back, track)
+                if ext is not None and self._foot_usable(sig[-1 - ext.back], track):
+                    conf = self._event_conf(sig, ext.back, track)
                     fr = self._frame_at(w.t, w.frame, ext.t)
-                    c = Contact(ext.t, fr, track, conf)
-                    self._toe_offs.append(c)
+                    ev_c = Contact(ext.t, fr, track, conf)
+                    self._toe_offs.append(ev_c)
                     ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
                     self.events.append(ev)
                     upd.events.append(ev)
                     self._flush(upd)
+
+    def _hip_jitter(self, sig: F32) -> F64:
+        hip_x = sig[:, S_HIP_X].astype(np.float64)
+        out: F64 = hip_x - _smooth(hip_x, self._hip_smooth)
+        return out
 
     def _foot_usable(self, row: F32, track: int) -> bool:
         """A foot outside the frame or barely visible gives no events (never invented)."""

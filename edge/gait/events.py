@@ -74,7 +74,10 @@ def running_median(x: F64, half: int) -> F64:
     """Running median over ``2 * half + 1`` samples (same length; the ends kept as they are)."""
     out = x.copy()
     k = 2 * half + 1
-    if half >= 1 and x.shape[0] >= k:
+    if half == 1 and x.shape[0] >= 3:  # the common case, without a sort
+        a, b, c = x[:-2], x[1:-1], x[2:]
+        out[1:-1] = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    elif half >= 1 and x.shape[0] >= k:
         win = np.lib.stride_tricks.sliding_window_view(x, k)
         out[half:-half] = np.median(win, axis=1)
     return out
@@ -128,6 +131,15 @@ class ExtremumDetector:
         c = n - 1 - self.delay
         if c < self.back + 1 + self.median_half:
             return None
+        # cheap rejections first: too soon after the last event, or not prominent
+        if t[c] - self.last_t < self.refractory_s:
+            return None
+        before = sig[max(0, c - self.span) : c]
+        if before.shape[0] == 0 or not np.isfinite(before).any():
+            return None
+        low = float(np.nanmin(before))
+        if not float(sig[c]) - low >= 0.5 * prominence:
+            return None
         # candidates on a short running median: single-frame glitches (a far foot the
         # model flicks onto the near one) are not events; the fit below uses raw samples
         h = self.median_half
@@ -137,12 +149,7 @@ class ExtremumDetector:
             return None
         if v < np.nanmax(med):
             return None
-        before = sig[max(0, c - self.span) : c]
-        if before.shape[0] == 0 or not np.isfinite(before).any():
-            return None
-        if v - float(np.nanmin(before)) < prominence:
-            return None
-        if t[c] - self.last_t < self.refractory_s:
+        if v - low < prominence:
             return None
         dt = 1.0 / self.rate
         if lift is None:

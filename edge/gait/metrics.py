@@ -74,31 +74,33 @@ S_LEG = 13
 S_FOOT_VIS = (14, 15)
 N_SIGNALS = 16
 
+LEG_LMS = (
+    (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+    (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+)
 
-def frame_signals(p: F32, out: F32) -> None:
-    """Fill ``out`` (N_SIGNALS,) from one tracked frame ``p`` (33, 4), square units."""
-    hx = 0.5 * (p[L.LEFT_HIP, 0] + p[L.RIGHT_HIP, 0])
-    hy = 0.5 * (p[L.LEFT_HIP, 1] + p[L.RIGHT_HIP, 1])
+
+def frame_signals(frame: F32, out: F32) -> None:
+    """Fill ``out`` (N_SIGNALS,) from one tracked frame (33, 4), square units."""
+    p = frame.tolist()  # plain floats: far cheaper than numpy scalars for a few sums
+    lh, rh = p[L.LEFT_HIP], p[L.RIGHT_HIP]
+    hx = 0.5 * (lh[0] + rh[0])
+    hy = 0.5 * (lh[1] + rh[1])
+    ls, rs = p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER]
     out[S_HIP_X] = hx
     out[S_HIP_Y] = hy
-    out[S_SH_X] = 0.5 * (p[L.LEFT_SHOULDER, 0] + p[L.RIGHT_SHOULDER, 0])
-    out[S_SH_Y] = 0.5 * (p[L.LEFT_SHOULDER, 1] + p[L.RIGHT_SHOULDER, 1])
-    out[S_HEAD_Y] = 0.5 * (p[L.LEFT_EAR, 1] + p[L.RIGHT_EAR, 1])
+    out[S_SH_X] = 0.5 * (ls[0] + rs[0])
+    out[S_SH_Y] = 0.5 * (ls[1] + rs[1])
+    out[S_HEAD_Y] = 0.5 * (p[L.LEFT_EAR][1] + p[L.RIGHT_EAR][1])
     legs = 0.0
-    for k, (hip, knee, ankle, heel, toe) in enumerate(
-        (
-            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
-            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
-        )
-    ):
-        out[S_HEEL_X[k]] = p[heel, 0] - hx
-        out[S_HEEL_Y[k]] = p[heel, 1] - hy
-        out[S_TOE_X[k]] = p[toe, 0] - hx
-        out[S_TOE_Y[k]] = p[toe, 1] - hy
-        legs += math.hypot(p[hip, 0] - p[knee, 0], p[hip, 1] - p[knee, 1]) + math.hypot(
-            p[knee, 0] - p[ankle, 0], p[knee, 1] - p[ankle, 1]
-        )
-        out[S_FOOT_VIS[k]] = (p[heel, 3] + p[toe, 3] + p[ankle, 3]) / 3.0
+    for k, (hip, knee, ankle, heel, toe) in enumerate(LEG_LMS):
+        hp, kn, an, he, to = p[hip], p[knee], p[ankle], p[heel], p[toe]
+        out[S_HEEL_X[k]] = he[0] - hx
+        out[S_HEEL_Y[k]] = he[1] - hy
+        out[S_TOE_X[k]] = to[0] - hx
+        out[S_TOE_Y[k]] = to[1] - hy
+        legs += math.hypot(hp[0] - kn[0], hp[1] - kn[1]) + math.hypot(kn[0] - an[0], kn[1] - an[1])
+        out[S_FOOT_VIS[k]] = (he[3] + to[3] + an[3]) / 3.0
     out[S_LEG] = 0.5 * legs
 
 
@@ -178,7 +180,10 @@ def peak_to_peak_fit(t: F64, y: F64, period: float) -> float | None:
     t, y = t[ok], y[ok]
     w = 2.0 * math.pi / period
     a = np.stack([np.cos(w * t), np.sin(w * t), np.ones_like(t)], axis=1)
-    sol, *_ = np.linalg.lstsq(a, y, rcond=None)
+    ata = a.T @ a
+    if abs(float(np.linalg.det(ata))) < 1e-12:
+        return None
+    sol = np.linalg.solve(ata, a.T @ y)
     return 2.0 * math.hypot(float(sol[0]), float(sol[1]))
 
 
@@ -262,7 +267,8 @@ def cadence_from_contacts(
     k = np.concatenate([[0.0], np.cumsum(np.maximum(1.0, np.round(dts / step)))])
     if k[-1] < 2:
         return None
-    slope = float(np.polyfit(k, t, 1)[0])
+    kc = k - k.mean()
+    slope = float(kc @ (t - t.mean())) / float(kc @ kc)
     if slope <= 0:
         return None
     return 60.0 / slope, int(k[-1])
@@ -292,10 +298,6 @@ def _interp_frame(t: F64, xyzv: F32, tc: float) -> F64:
     return out
 
 
-LEG_LMS = (
-    (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
-    (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
-)
 ARM_LMS = (
     (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
     (L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST),

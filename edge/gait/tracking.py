@@ -48,7 +48,7 @@ ARM_KEYS = ((L.LEFT_ELBOW, L.RIGHT_ELBOW), (L.LEFT_WRIST, L.RIGHT_WRIST))
 
 
 class PairTracker:
-    """Keeps a limb group's two tracks continuous; all state is preallocated."""
+    """Keeps a limb group's two tracks continuous; state is preallocated."""
 
     def __init__(
         self,
@@ -59,10 +59,11 @@ class PairTracker:
         self._pb = np.array([b for _, b in pairs], dtype=np.intp)
         self._ka = np.array([a for a, _ in keys], dtype=np.intp)
         self._kb = np.array([b for _, b in keys], dtype=np.intp)
-        n = len(keys)
-        self._prev = np.zeros((2, n, 2))  # track, key, xy
-        self._vel = np.zeros((2, n, 2))
-        self._tmp = np.zeros((2, n, 2))
+        self._n = len(keys)
+        self._keys = np.concatenate([self._ka, self._kb])
+        self._perm = np.concatenate([np.arange(self._n, 2 * self._n), np.arange(self._n)])
+        self._prev = np.zeros((2 * self._n, 2), dtype=np.float32)  # track 0 keys, track 1
+        self._vel = np.zeros((2 * self._n, 2), dtype=np.float32)
         self._has_prev = False
         self.agree = 0  # frames where track 0 carried the model's LEFT label
         self.disagree = 0
@@ -70,7 +71,6 @@ class PairTracker:
 
     def reset(self) -> None:
         self._has_prev = False
-        self._vel[:] = 0.0
         self.agree = self.disagree = self.swaps = 0
 
     @property
@@ -87,34 +87,33 @@ class PairTracker:
         alone cannot tell crossing limbs apart, and guessing there causes more swaps than
         it fixes. ``scale`` is the leg length (NaN when not known yet).
         """
-        a = xyzv[self._ka, :2]
-        b = xyzv[self._kb, :2]
-        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        cur = xyzv[self._keys, :2]  # (2n, 2): track-0 keys, then track-1 keys
+        if math.isnan(float(cur.sum())):  # nobody, or a limb missing
             return False
         if not self._has_prev:
-            self._prev[0] = a
-            self._prev[1] = b
+            self._prev[:] = cur
+            self._vel[:] = 0.0
             self._has_prev = True
             self.agree += 1
             return False
-        pred = self._tmp
-        np.add(self._prev, self._vel, out=pred)
-        keep = float(((a - pred[0]) ** 2).sum() + ((b - pred[1]) ** 2).sum())
-        swap = float(((b - pred[0]) ** 2).sum() + ((a - pred[1]) ** 2).sum())
+        pred = self._prev + self._vel
+        d = (cur - pred).ravel()
+        keep = float(d @ d)
+        d = (cur[self._perm] - pred).ravel()
+        swap = float(d @ d)
         jump = SWAP_MIN_JUMP * scale if math.isfinite(scale) else 0.0
-        swapped = swap < 0.25 * keep and keep > jump * jump * self._ka.shape[0]
+        swapped = swap < 0.25 * keep and keep > jump * jump * self._n
         if swapped:
             rows_a = xyzv[self._pa].copy()
             xyzv[self._pa] = xyzv[self._pb]
             xyzv[self._pb] = rows_a
             self.disagree += 1
             self.swaps += 1
-            a, b = b, a
+            cur = cur[self._perm]
         else:
             self.agree += 1
         # damped velocity: keeps prediction useful without amplifying jitter
-        self._vel[0] = 0.5 * (a - self._prev[0])
-        self._vel[1] = 0.5 * (b - self._prev[1])
-        self._prev[0] = a
-        self._prev[1] = b
+        np.subtract(cur, self._prev, out=self._vel)
+        self._vel *= 0.5
+        self._prev[:] = cur
         return swapped
