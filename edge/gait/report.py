@@ -123,6 +123,9 @@ class Summary(_Model):
     shank_angle_deg: Metric
     knee_flexion_deg: Metric
     arm_crossover: Metric
+    arm_crossover_rate: Metric = Field(
+        description="Fraction of steps in which a wrist crosses the midline."
+    )
     elbow_angle_deg: Metric
     head: HeadMetric
     trunk_lean_deg: Metric
@@ -177,6 +180,20 @@ def _symmetry(strides: list[StrideRecord], name: str) -> Symmetry:
     if left is not None and right is not None and abs(left + right) > 1e-9:
         idx = 100.0 * abs(left - right) / abs(0.5 * (left + right))
     return Symmetry(left=left, right=right, index_pct=idx)
+
+
+def _crossing_rate(strides: list[StrideRecord], summary: Metric) -> Metric:
+    vals = [
+        mv.value
+        for s in strides
+        if (mv := s.metrics.get("arm_crossover")) is not None and mv.value is not None
+    ]
+    if not vals:
+        return Metric(
+            value=None, unit="fraction", confidence=0.0, reason=summary.reason or "no strides"
+        )
+    rate = sum(v > 0.0 for v in vals) / len(vals)
+    return Metric(value=rate, unit="fraction", confidence=summary.confidence, reason=summary.reason)
 
 
 def _runner_height(sq: F32) -> float | None:
@@ -267,15 +284,19 @@ def analyze_landmarks(
     view: ViewName = "auto",
     gait: GaitConfig | None = None,
     alerts: AlertsConfig | None = None,
-    aspect: float = 1.0,
+    aspect: float | None = None,
 ) -> Report:
     """Analyze ``landmarks`` (N, 33, 4) recorded at ``fps`` (frame i at i / fps).
 
     ``capture_fps``: the true capture rate of slow-motion footage. ``aspect``: frame width /
-    height (normalized x is multiplied by it; 1.0 when unknown).
+    height; normalized x is multiplied by it so angles and distances are true. Pass it:
+    when ``None`` it is taken as 1.0 and the ``frame_aspect`` check fails (a 16:9 or a
+    portrait frame would bend every angle).
     """
     if landmarks.ndim != 3 or landmarks.shape[1] != NUM_LANDMARKS or landmarks.shape[2] < 4:
         raise FrameError(f"landmarks must be (frames, 33, 4), got {landmarks.shape}")
+    aspect_known = aspect is not None
+    aspect = 1.0 if aspect is None else float(aspect)
     if not (aspect > 0 and math.isfinite(aspect)):
         raise FrameError(f"aspect must be positive, got {aspect}")
     gait = gait or GaitConfig()
@@ -406,6 +427,18 @@ def analyze_landmarks(
             ),
         )
     )
+    checks.append(
+        Check(
+            name="frame_aspect",
+            ok=aspect_known,
+            detail=(
+                f"x scaled by width / height = {aspect:.3f}"
+                if aspect_known
+                else "frame size unknown: angles and distances assume square frames "
+                "(pass aspect = width / height)"
+            ),
+        )
+    )
     if guess is not None:
         matches = view in ("auto", guess.view) or (view in SIDE and guess.view in SIDE)
         checks.append(
@@ -458,6 +491,7 @@ def analyze_landmarks(
         shank_angle_deg=m("shank_angle_deg"),
         knee_flexion_deg=m("knee_flexion_deg"),
         arm_crossover=arms,
+        arm_crossover_rate=_crossing_rate(strides, arms),
         elbow_angle_deg=m("elbow_angle_deg"),
         head=head,
         trunk_lean_deg=m("trunk_lean_deg"),

@@ -58,6 +58,7 @@ def test_report_on_a_synthetic_runner() -> None:
         "runner_size": True,
         "contacts": True,
         "fps_for_contact_time": True,
+        "frame_aspect": True,
         "view": True,
     }
     again = Report.model_validate_json(rep.model_dump_json())
@@ -92,6 +93,17 @@ def test_configured_view_is_checked_and_frontal_metrics_are_null_in_side_views()
     assert rep.summary.overstride.value is None
     assert rep.summary.overstride.reason == "needs a side view (camera beside the treadmill)"
     assert rep.summary.arm_crossover.value is not None
+
+
+def test_front_view_crossing_rate_and_unknown_aspect_is_flagged() -> None:
+    clip = generate(replace(PARAMS, view="front", arm_crossover=0.2), 10.0)
+    rep = analyze_landmarks(clip.landmarks, clip.fps, aspect=PARAMS.aspect)
+    assert rep.summary.arm_crossover_rate.value == pytest.approx(1.0)
+    clip = generate(replace(PARAMS, view="front", arm_crossover=-0.2), 10.0)
+    rep = analyze_landmarks(clip.landmarks, clip.fps)  # frame size not given
+    assert rep.summary.arm_crossover_rate.value == pytest.approx(0.0)
+    aspect_check = next(c for c in rep.checks if c.name == "frame_aspect")
+    assert not aspect_check.ok and "width / height" in aspect_check.detail
 
 
 def test_bad_input_is_a_frame_error() -> None:
