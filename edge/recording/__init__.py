@@ -1,1 +1,12 @@
-"""Session recording to SQLite, retention, clips."""
+"""Session recording to SQLite, retention, clips, export.
+
+- :mod:`edge.recording.recorder` — :class:`~edge.recording.recorder.Recorder`, the live
+  pipeline's sink: a queue to a writer thread, commits every ``flush_interval_s``, disk
+  headroom levels, retention, crash recovery, ``stats()``, ``mark()``.
+- :mod:`edge.recording.store` — the database (WAL, versioned schema in
+  :mod:`edge.recording.schema`), typed reads, retention.
+- :mod:`edge.recording.clips` — the in-memory JPEG ring and the clip encoder thread.
+- :mod:`edge.recording.export` — CSV / JSON export, comparison, analyze → session.
+- :mod:`edge.recording.commands` — ``treadwatch sessions list`` and ``treadwatch export``.
+- :mod:`edge.recording.live` — ``make_sinks(config)`` for :mod:`edge.live.sink`.
+"""
