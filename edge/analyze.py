@@ -47,9 +47,13 @@ class Progress:
 
 
 def run_pose_on_video(
-    video: Path, config: Config, progress: bool = True
+    video: Path, config: Config, progress: bool = True, clock_fps: float | None = None
 ) -> tuple[npt.NDArray[np.float32], VideoInfo]:
-    """Landmarks ``(frames, 33, 4)`` (x, y, z, visibility; NaN rows where nobody)."""
+    """Landmarks ``(frames, 33, 4)`` (x, y, z, visibility; NaN rows where nobody).
+
+    Frame ``i`` is stamped ``i / fps`` (the file's rate, or ``clock_fps`` when given: the
+    smoothing filters run on these timestamps).
+    """
     from edge.pose.engine import PoseEngine
 
     engine = PoseEngine(config.pose, config.models.cache_dir)
@@ -58,7 +62,7 @@ def run_pose_on_video(
         info = vf.info
         bar = Progress(info.frame_count) if progress else None
         for i, frame in enumerate(vf):
-            result = engine.process(frame, i / info.fps)
+            result = engine.process(frame, i / (clock_fps or info.fps))
             rows.append(result.as_xyzv().copy())
             if bar is not None:
                 bar.update(i + 1)

@@ -29,7 +29,7 @@ from edge.pose.interpreter import TFLiteModel
 from edge.pose.landmarker import LandmarkModel, RawLandmarks
 from edge.pose.roi import roi_from_alignment_points
 from edge.pose.runner_lock import MotionHistory, RunnerLock, in_zone, legs_region
-from edge.pose.smoothing import AUX_FILTER, BODY_FILTER, LandmarkSmoother
+from edge.pose.smoothing import AUX_FILTER, BODY_FILTER, LandmarkSmoother, object_scale
 
 #: Frames between detector re-checks while tracking, just after acquisition and later.
 RECHECK_EARLY_FRAMES = 5
@@ -37,6 +37,8 @@ RECHECK_FRAMES = 30
 EARLY_PERIOD_FRAMES = 45
 #: A detection belongs to the current track if its hips are this close (fraction of ROI).
 SAME_PERSON_DISTANCE = 0.25
+#: Motion ratio needed to leave a first choice made before motion could be measured.
+TENTATIVE_SWITCH_RATIO = 1.2
 INFERENCE_EMA = 0.1
 MIN_FRAME_SIDE = 16
 
@@ -74,6 +76,7 @@ class PoseEngine:
         self._aux_pts = np.zeros((2, 3), np.float32)
         self._frames = 0
         self._since_acquired = 0
+        self._tentative = False  # chosen among several people before motion was measurable
         self._last_t: float | None = None
         self.inference_ms = 0.0
         self.detector_runs = 0
@@ -134,9 +137,10 @@ class PoseEngine:
                 return PoseResult(frame_index=index, timestamp_s=t)
         body = raw.body
         if self.config.smoothing:
-            self._body.apply(body[:, :3], t, w, h, body[:, Channel.VISIBILITY])
+            scale = object_scale(raw.aux, w, h)
+            self._body.apply(body[:, :3], t, w, h, scale, body[:, Channel.VISIBILITY])
             self._aux_pts[:] = raw.aux
-            self._aux.apply(self._aux_pts, t, w, h)
+            self._aux.apply(self._aux_pts, t, w, h, scale)
         else:
             self._aux_pts[:] = raw.aux
         self._roi = roi_from_alignment_points(
@@ -180,15 +184,19 @@ class PoseEngine:
         return self._detector.detect(frame)
 
     def _acquire(self, frame: npt.NDArray[np.uint8], w: int, h: int) -> bool:
-        best = self._lock.choose(self._lock.candidates(self._detect(frame), self._motion, w, h))
+        candidates = self._lock.candidates(self._detect(frame), self._motion, w, h)
+        best = self._lock.choose(candidates)
         if best is None:
             return False
+        self._tentative = len(candidates) > 1 and not self._motion.ready
         self._body.reset()
         self._aux.reset()
         self._start_track(best.detection, w, h)
         return True
 
     def _recheck_due(self) -> bool:
+        if self._tentative and self._motion.ready:
+            return True  # every frame until another person has been compared
         early = self._since_acquired < EARLY_PERIOD_FRAMES
         period = RECHECK_EARLY_FRAMES if early else RECHECK_FRAMES
         return self._since_acquired > 0 and self._since_acquired % period == 0
@@ -211,7 +219,12 @@ class PoseEngine:
             > SAME_PERSON_DISTANCE * roi_px
         ]
         best = self._lock.choose(others)
-        if best is not None and self._lock.should_switch(tracked_motion, best):
+        if best is None:
+            return
+        # The first choice had no motion evidence: the person who moves more simply wins.
+        ratio = TENTATIVE_SWITCH_RATIO if self._tentative else None
+        self._tentative = False
+        if self._lock.should_switch(tracked_motion, best, ratio):
             self._body.reset()
             self._aux.reset()
             self._start_track(best.detection, w, h)

@@ -131,7 +131,11 @@ class RunnerLock:
             candidates, key=lambda c: (round(max(c.motion, MOTION_FLOOR), 1), c.detection.score)
         )
 
-    def should_switch(self, tracked_motion: float, best: Candidate) -> bool:
-        return best.motion > MOTION_FLOOR and best.motion > SWITCH_RATIO * max(
+    def should_switch(
+        self, tracked_motion: float, best: Candidate, ratio: float | None = None
+    ) -> bool:
+        """Whether ``best`` moves enough more than the tracked person to take over."""
+        needed = SWITCH_RATIO if ratio is None else ratio
+        return best.motion > MOTION_FLOOR and best.motion > needed * max(
             tracked_motion, MOTION_FLOOR / 2
         )

@@ -29,9 +29,9 @@ class OneEuroParams:
 
 
 #: Body landmarks: heavy at rest, responsive when moving fast.
-BODY_FILTER = OneEuroParams(min_cutoff=0.1, beta=40.0)
+BODY_FILTER = OneEuroParams(min_cutoff=0.05, beta=80.0)
 #: Alignment points that place the next region: smoother still, for a stable crop.
-AUX_FILTER = OneEuroParams(min_cutoff=0.01, beta=1.0)
+AUX_FILTER = OneEuroParams(min_cutoff=0.01, beta=10.0)
 #: Weight of the new visibility value in its exponential smoother.
 VISIBILITY_ALPHA = 0.1
 DEFAULT_FREQUENCY = 30.0
@@ -81,10 +81,12 @@ class OneEuroFilter:
         return self._x
 
 
-def object_scale(xy_px: FloatArray) -> float:
-    """Mean of the width and height of the points' bounding box (pixels)."""
-    span = xy_px.max(axis=0) - xy_px.min(axis=0)
-    return float(span[0] + span[1]) / 2.0
+def object_scale(aux_xy: npt.NDArray[np.float32], frame_w: int, frame_h: int) -> float:
+    """Body size in pixels: twice the hips-to-scale-point distance (the unexpanded region
+    side), from the two alignment points normalized to the frame."""
+    dx = float(aux_xy[1, 0] - aux_xy[0, 0]) * frame_w
+    dy = float(aux_xy[1, 1] - aux_xy[0, 1]) * frame_h
+    return 2.0 * math.hypot(dx, dy)
 
 
 class LandmarkSmoother:
@@ -111,16 +113,19 @@ class LandmarkSmoother:
         t_s: float,
         frame_w: int,
         frame_h: int,
+        scale_px: float,
         visibility: npt.NDArray[np.float32] | None = None,
     ) -> None:
-        """Smooth ``xyz`` (n, 3, normalized) in place, and ``visibility`` (n,) if given."""
+        """Smooth ``xyz`` (n, 3, normalized) in place, and ``visibility`` (n,) if given.
+
+        ``scale_px`` is the body size (:func:`object_scale`) that speeds are divided by.
+        """
         px = self._px
         px[:, 0] = xyz[:, 0] * frame_w
         px[:, 1] = xyz[:, 1] * frame_h
         px[:, 2] = xyz[:, 2] * frame_w
-        scale = object_scale(px[:, :2])
-        if scale > 1e-6:
-            out = self._filter.apply(px, t_s, 1.0 / scale)
+        if scale_px > 1e-6:
+            out = self._filter.apply(px, t_s, 1.0 / scale_px)
             xyz[:, 0] = out[:, 0] / frame_w
             xyz[:, 1] = out[:, 1] / frame_h
             xyz[:, 2] = out[:, 2] / frame_w

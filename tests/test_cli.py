@@ -1,0 +1,67 @@
+"""The command line: user mistakes give one line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.cli import main
+
+
+def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("analyze", "check-config", "models"):
+        assert cmd in out
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "text"])
+def test_analyze_bad_input_is_one_line(kind: str, tmp_path: Path) -> None:
+    target = {"missing": tmp_path / "nope.mp4", "directory": tmp_path, "text": tmp_path / "x.mp4"}[
+        kind
+    ]
+    if kind == "text":
+        target.write_text("not a video at all")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "edge.cli",
+            "analyze",
+            str(target),
+            "--landmarks",
+            str(tmp_path / "o.npz"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    err_lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("treadwatch: error")]
+    assert len(err_lines) == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o.npz").exists()
+
+
+@pytest.mark.model
+def test_analyze_writes_landmarks(tmp_path: Path, model_paths: dict[str, Path]) -> None:
+    import cv2
+
+    video = tmp_path / "blank.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (160, 120))
+    for i in range(6):
+        writer.write(np.full((120, 160, 3), 20 * i, np.uint8))
+    writer.release()
+    out = tmp_path / "lm.npz"
+    assert main(["analyze", str(video), "--landmarks", str(out), "-q"]) == 0
+    data = np.load(out)
+    assert data["landmarks"].shape == (6, 33, 4) and data["landmarks"].dtype == np.float32
+    assert np.isnan(data["landmarks"]).all()  # nobody in a blank video: NaN rows
+    assert float(data["fps"]) == pytest.approx(25.0)
+    assert (int(data["width"]), int(data["height"])) == (160, 120)

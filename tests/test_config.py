@@ -1,0 +1,87 @@
+"""The typed configuration: defaults, validation, unknown keys, the example file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from edge.cli import main
+from edge.config import Config, example_toml, load_config, parse_config
+from edge.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_without_file() -> None:
+    cfg = load_config(None)
+    assert cfg == Config()
+    assert cfg.pose.num_threads >= 1
+
+
+def test_unknown_key_is_rejected_with_its_name() -> None:
+    with pytest.raises(ConfigError, match=r"pose\.num_thread: unknown option"):
+        parse_config({"pose": {"num_thread": 2}})
+    with pytest.raises(ConfigError, match=r"posee: unknown option"):
+        parse_config({"posee": {}})
+
+
+def test_out_of_range_value_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"pose\.min_presence"):
+        parse_config({"pose": {"min_presence": 2.0}})
+    with pytest.raises(ConfigError, match=r"pose\.num_threads"):
+        parse_config({"pose": {"num_threads": "many"}})
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pose\nnum_threads = 2\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_example_file_is_current_and_valid() -> None:
+    committed = (REPO / "config.example.toml").read_text(encoding="utf-8")
+    assert committed == example_toml(), (
+        "regenerate: treadwatch config-example > config.example.toml"
+    )
+    assert parse_config(tomllib.loads(committed)) == Config()
+
+
+def test_every_option_is_documented() -> None:
+    def walk(model: type) -> list[str]:
+        missing = []
+        for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+            if not field.description:
+                missing.append(f"{model.__name__}.{name}")
+        return missing
+
+    from pydantic import BaseModel
+
+    seen: list[type] = []
+
+    def sections(model: type[BaseModel]) -> None:
+        seen.append(model)
+        for field in model.model_fields.values():
+            ann = field.annotation
+            for cand in (ann, *getattr(ann, "__args__", ())):
+                if isinstance(cand, type) and issubclass(cand, BaseModel) and cand not in seen:
+                    sections(cand)
+
+    sections(Config)
+    assert [m for model in seen for m in walk(model)] == []
+
+
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text("[pose]\nnum_threads = 3\n")
+    assert main(["check-config", str(good)]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pose]\nnum_threads = 3\nsmooth = false\n")
+    assert main(["check-config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "pose.smooth: unknown option" in err and "Traceback" not in err
