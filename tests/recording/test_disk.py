@@ -72,9 +72,13 @@ def test_storage_degrades_landmarks_before_metrics(tmp_path: Path) -> None:
         stored_frames = set(store.landmarks(info.id).frame_index.tolist())
         stored_strides = store.strides(info.id)
     # The level is read at each commit and applies from then until the next one.
-    assert stored_frames == set(range(150)) | set(range(300, 360))
+    # (A periodic commit inside the first chunk after the space came back may already
+    # have resumed landmarks there; the chunk before is the last one certainly paused.)
+    resumed = min(f for f in stored_frames if f >= 150)
+    assert 270 <= resumed <= 300
+    assert stored_frames == set(range(150)) | set(range(resumed, 360))
     assert info.frames == len(frames) == 360
-    assert info.frames_unstored == 150
+    assert info.frames_unstored == resumed - 150
     # Metrics continue while landmarks are off; only the paused chunks lack them.
     paused = [s for s in synth.strides if 210 <= s.frame_index < 270]
     assert stored_strides == [s for s in synth.strides if s not in paused]
