@@ -457,6 +457,7 @@ class GaitAnalyzer:
             track_is_left=(self.track_is_left(0), self.track_is_left(1)),
             near_track=self._near_track,
             cadence_spm=cad,
+            view_fit=1.0 if self._fixed_view is not None else 0.5 + 0.5 * self.view.confidence,
         )
         metrics = step_metrics(
             w.t,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -287,6 +287,7 @@ class StepContext:
     track_is_left: tuple[bool, bool]
     near_track: int  # 0 or 1 in side views: the leg/arm nearer the camera
     cadence_spm: MetricValue
+    view_fit: float = 1.0  # 0.5..1: how clearly the landmarks show the view in use
 
 
 def _interp_frame(t: F64, xyzv: F32, tc: float) -> F64:
@@ -443,6 +444,11 @@ def step_metrics(
         m["elbow_angle_deg"] = _mv("elbow_angle_deg", _nanmedian(ea), _mean_vis(seg, arm) * cov)
     else:
         m["elbow_angle_deg"] = _mv("elbow_angle_deg", None, 0.0, SIDE_ONLY_REASON)
+    if ctx.view_fit < 1.0:
+        m = {
+            k: v if k == "cadence_spm" else replace(v, confidence=v.confidence * ctx.view_fit)
+            for k, v in m.items()
+        }
     return m
 
 
