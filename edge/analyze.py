@@ -84,16 +84,36 @@ def write_landmarks(path: Path, landmarks: npt.NDArray[np.float32], info: VideoI
 
 def _analyze(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    if args.landmarks is None and args.report is None:
-        raise TreadwatchError("nothing to write: give --landmarks OUT.npz and/or --report OUT.json")
+    if args.landmarks is None and args.report is None and not args.store:
+        raise TreadwatchError(
+            "nothing to write: give --landmarks OUT.npz, --report OUT.json and/or --store"
+        )
     if args.capture_fps is not None and args.capture_fps <= 0:
         raise TreadwatchError("--capture-fps must be a positive frame rate, e.g. 240")
     landmarks, info = run_pose_on_video(args.video, config, progress=not args.quiet)
     found = int(np.isfinite(landmarks[:, 0, 0]).sum())
     if args.landmarks is not None:
         write_landmarks(args.landmarks, landmarks, info)
+    report: Any = None
+    if args.report is not None or args.store:
+        report = _build_report(args, config, landmarks, info)
     if args.report is not None:
-        _write_report(args, config, landmarks, info)
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.report.with_name(args.report.name + ".tmp")
+        tmp.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        tmp.replace(args.report)
+    if args.store:
+        from edge.recording.export import store_analysis
+
+        session_id = store_analysis(
+            config.recording,
+            report,
+            landmarks,
+            args.video.name,
+            fps=info.fps,
+            settings=config.model_dump(mode="json"),
+        )
+        print(f"stored as session {session_id} (open it on the review pages)")
     if not args.quiet:
         print(
             f"{args.video}: {len(landmarks)} frames at {info.fps:.2f} fps, person found on {found}"
@@ -101,24 +121,21 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(
+def _build_report(
     args: argparse.Namespace, config: Config, landmarks: npt.NDArray[np.float32], info: VideoInfo
-) -> None:
+) -> Any:
     from edge.gait.report import analyze_landmarks
 
     view = args.view or config.gait.view
-    report: Any = analyze_landmarks(
+    return analyze_landmarks(
         landmarks,
         info.fps,
         capture_fps=args.capture_fps,
         view=view,
         gait=config.gait,
         alerts=config.alerts,
+        aspect=info.width / info.height,
     )
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.report.with_name(args.report.name + ".tmp")
-    tmp.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-    tmp.replace(args.report)
 
 
 def register(sub: Any) -> None:
@@ -137,6 +154,11 @@ def register(sub: Any) -> None:
         type=float,
         default=None,
         help="true capture rate for slow-motion video (e.g. 240)",
+    )
+    p.add_argument(
+        "--store",
+        action="store_true",
+        help="also store the result as a session for the review pages",
     )
     p.add_argument("--config", type=Path, default=None, help="config file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
