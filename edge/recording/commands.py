@@ -58,6 +58,19 @@ def _sessions_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sessions_delete(args: argparse.Namespace) -> int:
+    with SessionStore(_db_path(args)) as store:
+        info = store.session(args.session)
+        if info.ended_at is None and not args.force:
+            raise StorageError(
+                f"session {info.id} is still open (being recorded, or left open by a crash "
+                "and not yet closed by a start): add --force to delete it anyway"
+            )
+        store.delete_session(info.id)
+    print(f"session {info.id} deleted")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     with SessionStore(_db_path(args)) as store:
         info = store.session(args.session)
@@ -99,6 +112,11 @@ def register(sub: Any) -> None:
     q.add_argument("--to", dest="date_to", default=None, help="up to this date (YYYY-MM-DD)")
     q.add_argument("--device", default=None, help="only this device id")
     q.set_defaults(func=_sessions_list)
+    q = ssub.add_parser("delete", help="delete a session, its data and its clips")
+    _common(q)
+    q.add_argument("session", help="session id or uid")
+    q.add_argument("--force", action="store_true", help="also a session still open")
+    q.set_defaults(func=_sessions_delete)
 
     p = sub.add_parser("export", help="export a recorded session as CSV (steps) or JSON")
     p.add_argument("session", help="session id (see `treadwatch sessions list`) or uid")

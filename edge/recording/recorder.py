@@ -387,7 +387,7 @@ class Recorder:
             self._ring.clear()
         self._flush()  # the session row exists as soon as possible
 
-    def _on_frame(  # noqa: PLR0917 (unpacked from the queue tuple)
+    def _on_frame(
         self,
         frame_index: int,
         t_s: float,

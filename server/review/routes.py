@@ -234,6 +234,16 @@ def export_full_session(session_id: int, store: Store) -> Response:
     )
 
 
+@router.delete("/api/review/sessions/{session_id}", status_code=204)
+def delete_session(session_id: int, store: Store) -> Response:
+    """Delete a session, its data and its clips (e.g. when a member asks for it)."""
+    info = _session(store, session_id)
+    if info.ended_at is None:
+        raise HTTPException(409, "this session is still being recorded")
+    _need(store).delete_session(info.id)
+    return Response(status_code=204)
+
+
 class NewMark(BaseModel):
     t_s: float = Field(description="capture time of the moment, as in the session's data")
     note: str = Field("", max_length=2000)

@@ -99,6 +99,9 @@ def test_cli_export_and_list(
     assert " 17 " in listing[1]  # steps
     assert main(["export", "42", "--db", str(db)]) == 2
     assert "no session '42'" in capsys.readouterr().err
+    assert main(["sessions", "delete", "1", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "session 1 deleted\n"
+    assert main(["export", "1", "--db", str(db)]) == 2
     assert main(["sessions", "list", "--db", str(tmp_path / "none.db")]) == 2
     assert "no session database" in capsys.readouterr().err
 

@@ -229,3 +229,27 @@ def test_live_mark_reaches_the_recorder(tmp_path: Path) -> None:
             assert [(m["note"], m["t_s"]) for m in marks] == [("hips drop", synth.t_end)]
     finally:
         rec.close()
+
+
+def test_delete_a_session(tmp_path: Path) -> None:
+    rec = Recorder(recording_config(tmp_path))
+    for uid in ("keep", "delete"):
+        synth = SynthSession(duration_s=1.0)
+        rec.session_started(uid, synth.t0, {})
+        for f in synth:
+            rec.frame(*f)
+        rec.session_ended(synth.t_end)
+    rec.session_started("open", 0.0, {})
+    assert rec.flush()
+    try:
+        with (
+            serve(review_app(tmp_path / "sessions.db")) as url,
+            httpx.Client(base_url=url, timeout=10) as c,
+        ):
+            ids = {s["uid"]: s["id"] for s in c.get("/api/review/sessions").json()["sessions"]}
+            assert c.delete(f"/api/review/sessions/{ids['delete']}").status_code == 204
+            assert c.delete(f"/api/review/sessions/{ids['open']}").status_code == 409
+            left = [s["uid"] for s in c.get("/api/review/sessions").json()["sessions"]]
+            assert left == ["open", "keep"]
+    finally:
+        rec.close()
