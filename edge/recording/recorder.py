@@ -208,7 +208,11 @@ class Recorder:
                 on_done=lambda c: self._queue.put(("clip", c)),
                 on_error=lambda e: self._queue.put(("clip_error", e)),
             )
-        self._recovered = len(self._store.close_open_sessions())
+        self._recovered = 0
+        try:
+            self._recovered = len(self._store.close_open_sessions())
+        except sqlite3.Error as exc:  # e.g. a full disk: recording goes on, reported
+            self._error(exc)
         self._check_headroom()
         self._run_retention()
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -80,3 +81,42 @@ def test_a_stalled_writer_never_blocks_the_pipeline(
         kept = store.landmarks(info.id).frame_index
     assert len(kept) == 60 - stats.frames_dropped
     np.testing.assert_array_equal(kept, np.arange(len(kept)))  # the first ones, in order
+
+
+def test_startup_housekeeping_failure_does_not_stop_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self: SessionStore, reason: str = "recovered") -> list[int]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SessionStore, "close_open_sessions", full)
+    rec = Recorder(recording_config(tmp_path))
+    assert rec.stats().write_errors == 1
+    synth = SynthSession(duration_s=1.0)
+    rec.session_started("after", synth.t0, {})
+    for f in synth:
+        rec.frame(*f)
+    rec.session_ended(synth.t_end)
+    rec.close()
+    with SessionStore(tmp_path / "sessions.db") as store:
+        assert store.session("after").frames == 30
+
+
+def test_sink_factory_with_an_unusable_database(tmp_path: Path) -> None:
+    from edge.config import Config
+    from edge.errors import StorageError
+    from edge.recording.live import make_sinks
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cfg = Config.model_validate({"recording": {"db_path": str(blocker / "sessions.db")}})
+    assert make_sinks(cfg, headless=False) == []  # the live page runs without recording
+    with pytest.raises(StorageError, match="cannot open the session database"):
+        make_sinks(cfg, headless=True)  # headless, recording is the point: say so
+    off = Config.model_validate({"recording": {"enabled": False}})
+    assert make_sinks(off) == []
+    sinks = make_sinks(
+        Config.model_validate({"recording": {"db_path": str(tmp_path / "ok.db")}}), headless=True
+    )
+    assert len(sinks) == 1 and isinstance(sinks[0], Recorder)
+    sinks[0].close()  # type: ignore[attr-defined]
