@@ -357,8 +357,9 @@ def store_report_as_session(
     """Store a ``treadwatch analyze`` result as a session; returns its id.
 
     ``report`` is the pydantic report of ``edge.gait.report.analyze_landmarks`` (or its
-    dict); ``landmarks`` is ``(N, 33, 4)``, frame i at capture time i / rate, where the rate
-    is ``fps`` if given, else the report's ``capture_fps`` (slow motion) or ``fps``.
+    dict); ``landmarks`` is ``(N, 33, 4)``, frame i at capture time i / rate: the rate is the
+    report's ``capture_fps`` for slow-motion footage (the report's times are capture times),
+    else ``fps`` (the video's rate) or the report's ``fps``.
     """
     if hasattr(report, "model_dump_json"):
         report_text: str = report.model_dump_json(indent=2)
@@ -366,7 +367,7 @@ def store_report_as_session(
     else:
         data = dict(report)
         report_text = json.dumps(data, indent=2)
-    rate = fps or data.get("capture_fps") or data.get("fps")
+    rate = data.get("capture_fps") or fps or data.get("fps")
     if not isinstance(rate, int | float) or not rate > 0:
         raise StorageError("cannot store a session without a positive frame rate")
     fps = float(rate)

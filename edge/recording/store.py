@@ -158,6 +158,14 @@ def _clean_metrics(metrics: dict[str, MetricValue]) -> dict[str, MetricValue]:
     return out
 
 
+def _without_secrets(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings snapshot without the PIN (sessions are exported and shown to staff)."""
+    server = settings.get("server")
+    if isinstance(server, dict) and "settings_pin" in server:
+        settings = {**settings, "server": {k: v for k, v in server.items() if k != "settings_pin"}}
+    return settings
+
+
 def is_disk_full(exc: BaseException) -> bool:
     """True for the errors that mean "no space": SQLITE_FULL and ENOSPC/EDQUOT."""
     if isinstance(exc, sqlite3.Error):
@@ -247,6 +255,7 @@ class SessionStore:
         source: str = "live",
         source_name: str | None = None,
     ) -> int:
+        settings = _without_secrets(settings)
         cur = self.conn.execute(
             "INSERT INTO sessions (uid, device_id, source, source_name, started_at, t_start_s,"
             " settings_json) VALUES (?, ?, ?, ?, ?, ?, ?)",

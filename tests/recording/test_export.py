@@ -172,11 +172,19 @@ def test_analysis_stored_as_a_session_exports_its_report(tmp_path: Path) -> None
     landmarks = np.random.default_rng(0).random((500, 33, 4)).astype(np.float32)
     landmarks[10] = np.nan
     db = tmp_path / "s.db"
-    sid = store_analysis(recording_config(tmp_path, db_path=db), report, landmarks, "phone.mp4")
+    sid = store_analysis(
+        recording_config(tmp_path, db_path=db),
+        report,
+        landmarks,
+        "phone.mp4",
+        fps=30.0,  # the video's rate; the report's capture rate wins (slow motion)
+        settings={"server": {"port": 8000, "settings_pin": "2468"}},
+    )
     with SessionStore(db) as store:
         info = store.session(sid)
         assert (info.source, info.source_name) == ("analyze", "phone.mp4")
         assert info.device_id == "pi-test"
+        assert info.settings == {"server": {"port": 8000}}  # never the PIN
         assert info.frames == 500
         assert info.duration_s == pytest.approx(499 / 240.0)  # capture time (slow motion)
         (stride,) = store.strides(sid)
