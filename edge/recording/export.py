@@ -353,14 +353,19 @@ def store_report_as_session(
     fps: float | None = None,
     device_id: str = "analyze",
     settings: dict[str, Any] | None = None,
+    frame_size: tuple[int, int] | None = None,
 ) -> int:
     """Store a ``treadwatch analyze`` result as a session; returns its id.
 
     ``report`` is the pydantic report of ``edge.gait.report.analyze_landmarks`` (or its
     dict); ``landmarks`` is ``(N, 33, 4)``, frame i at capture time i / rate: the rate is the
     report's ``capture_fps`` for slow-motion footage (the report's times are capture times),
-    else ``fps`` (the video's rate) or the report's ``fps``.
+    else ``fps`` (the video's rate) or the report's ``fps``. ``frame_size`` (width, height)
+    of the video lets the review pages draw the stick figure in proportion.
     """
+    settings = dict(settings or {})
+    if frame_size is not None:
+        settings["frame"] = {"width": int(frame_size[0]), "height": int(frame_size[1])}
     if hasattr(report, "model_dump_json"):
         report_text: str = report.model_dump_json(indent=2)
         data: dict[str, Any] = report.model_dump(mode="json")
@@ -381,7 +386,7 @@ def store_report_as_session(
                 f"analyze:{source_name}",
                 device_id,
                 0.0,
-                settings or {},
+                settings,
                 source="analyze",
                 source_name=source_name,
             )
@@ -414,6 +419,7 @@ def store_analysis(
     *,
     fps: float | None = None,
     settings: dict[str, Any] | None = None,
+    frame_size: tuple[int, int] | None = None,
 ) -> int:
     """``treadwatch analyze --store``: the result as a session in the configured database,
     so a phone video is reviewed on the same pages. Returns the session id."""
@@ -425,4 +431,5 @@ def store_analysis(
         fps=fps,
         device_id=config.resolved_device_id(),
         settings=settings,
+        frame_size=frame_size,
     )

@@ -179,12 +179,16 @@ def test_analysis_stored_as_a_session_exports_its_report(tmp_path: Path) -> None
         "phone.mp4",
         fps=30.0,  # the video's rate; the report's capture rate wins (slow motion)
         settings={"server": {"port": 8000, "settings_pin": "2468"}},
+        frame_size=(720, 1280),
     )
     with SessionStore(db) as store:
         info = store.session(sid)
         assert (info.source, info.source_name) == ("analyze", "phone.mp4")
         assert info.device_id == "pi-test"
-        assert info.settings == {"server": {"port": 8000}}  # never the PIN
+        assert info.settings == {  # never the PIN
+            "server": {"port": 8000},
+            "frame": {"width": 720, "height": 1280},
+        }
         assert info.frames == 500
         assert info.duration_s == pytest.approx(499 / 240.0)  # capture time (slow motion)
         (stride,) = store.strides(sid)

@@ -130,11 +130,22 @@
     setPlaying(true);
   }
 
+  /* Width / height of the camera frames: from a clip, the stored video size, or the
+     capture settings in force (demo or camera); 4:3 when unknown. */
+  function frameAspect() {
+    const st = S.settings || {};
+    if (st.frame && st.frame.width && st.frame.height) return `${st.frame.width} / ${st.frame.height}`;
+    const cap = st.capture || {};
+    if (st.source === "demo" && cap.demo_width) return `${cap.demo_width} / ${cap.demo_height}`;
+    if (cap.width && cap.height) return `${cap.width} / ${cap.height}`;
+    return "4 / 3";
+  }
+
   function closeClip() {
     player.clip = null;
     video.pause(); video.removeAttribute("src"); video.load();
     video.hidden = true;
-    document.getElementById("stage").style.aspectRatio = "4 / 3";
+    document.getElementById("stage").style.aspectRatio = frameAspect();
     document.getElementById("mode").textContent = "(stick figure from stored landmarks)";
   }
 
@@ -277,6 +288,7 @@
     span = S.session.duration_s;
     edges = S.skeleton_edges;
     player.t = t0;
+    document.getElementById("stage").style.aspectRatio = frameAspect();
     renderSummary(); renderPlots(); renderTimeline(); renderStrides(); renderClips(); renderMarks();
     await ensureLandmarks(t0);
     document.getElementById("play").addEventListener("click", () => setPlaying(!player.playing));
