@@ -106,6 +106,12 @@
     ensureLandmarks(t);
   }
 
+  /* Seek and bring the replay into view (from the tables, plots and timeline). */
+  function jump(t) {
+    seek(t);
+    document.getElementById("stage").scrollIntoView({ behavior: "smooth", block: "center" });
+  }
+
   function step(dir) {
     setPlaying(false);
     if (player.clip) {
@@ -203,7 +209,7 @@
       TWPlot.draw(canvas, [
         { name: `${label(name)} (left)`, color: LEFT, points: pts("left") },
         { name: `${label(name)} (right)`, color: RIGHT, points: pts("right") },
-      ], { xLabel: "s", unit, markers, xMin: 0, xMax: Math.max(span, 1), onPick: p => seek(p.ref.t_s) });
+      ], { xLabel: "s", unit, markers, xMin: 0, xMax: Math.max(span, 1), onPick: p => jump(p.ref.t_s) });
     }
   }
 
@@ -215,10 +221,10 @@
       ...S.clips.map(c => ({ x: c.t_start_s - t0, color: "#b37feb", row: 2, label: `clip: ${c.reason}`, t: c.t_start_s, clip: c })),
     ];
     TWPlot.timeline(document.getElementById("timeline"), Math.max(span, 1), items, {
-      onPick: it => (it.clip ? openClip(it.clip) : seek(it.t)),
+      onPick: it => (it.clip ? openClip(it.clip) : jump(it.t)),
     });
     const tb = document.querySelector("#alerts tbody");
-    tb.replaceChildren(...S.alerts.map(a => el("tr", { class: "clickable", onclick: () => seek(a.t_s) },
+    tb.replaceChildren(...S.alerts.map(a => el("tr", { class: "clickable", onclick: () => jump(a.t_s) },
       el("td", { class: "l" }, `${(a.t_s - t0).toFixed(1)} s`),
       el("td", { class: "l" }, `${a.state === "raised" ? "⚠ " : "✓ "}${label(a.rule)}`),
       el("td", { class: "l" }, a.cue), el("td", {}, num(a.value)), el("td", {}, a.stride_index))));
@@ -233,7 +239,7 @@
     const tb = document.querySelector("#strides tbody");
     rows = [];
     tb.replaceChildren(...S.strides.map(s => {
-      const tr = el("tr", { class: "clickable", onclick: () => seek(s.t_s) },
+      const tr = el("tr", { class: "clickable", onclick: () => jump(s.t_s) },
         el("td", { class: "l" }, s.index), el("td", { class: "l" }, s.foot), el("td", {}, (s.t_s - t0).toFixed(2)),
         ...names.map(n => {
           const m = s.metrics[n];
