@@ -39,6 +39,15 @@ class CaptureConfig(Section):
             "the pipeline takes them, dropping none (offline analysis)."
         ),
     )
+    queue_frames: int = Field(
+        2,
+        ge=1,
+        le=4,
+        description=(
+            "Frames waiting between capture and analysis at most; when full the oldest is "
+            "dropped (counted). 1 = always the newest; 2 absorbs scheduling jitter."
+        ),
+    )
     loop_files: bool = Field(
         False, description="Start a video file again when it ends (demonstrations)."
     )

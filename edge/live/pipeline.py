@@ -158,7 +158,7 @@ class LivePipeline:
         )
         self._analyzer_factory = analyzer_factory
         self._stop = threading.Event()
-        self._slot: LatestSlot[Frame] = LatestSlot()
+        self._slot: LatestSlot[Frame] = LatestSlot(config.capture.queue_frames)
         self.capture = CaptureWorker(source, self._slot, config.capture, self._stop)
         self._presence = PresenceTracker(
             config.capture.presence_start_s, config.capture.absence_timeout_s

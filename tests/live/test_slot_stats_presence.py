@@ -21,6 +21,17 @@ def test_newest_item_wins_and_replaced_ones_are_counted() -> None:
     assert slot.take(timeout=0) is None
 
 
+def test_depth_two_keeps_the_two_newest_in_order() -> None:
+    slot: LatestSlot[int] = LatestSlot(depth=2)
+    for i in range(5):
+        slot.put(i)
+    assert len(slot) == 2
+    assert [slot.take(timeout=0), slot.take(timeout=0)] == [3, 4]
+    assert slot.dropped == 3
+    with pytest.raises(ValueError):
+        LatestSlot(depth=0)
+
+
 def test_lossless_put_waits_for_the_consumer() -> None:
     slot: LatestSlot[int] = LatestSlot()
     got: list[int] = []
