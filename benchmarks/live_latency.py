@@ -44,9 +44,7 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
-    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -117,7 +115,8 @@ def main() -> int:
     received = len(ids)
     print(f"clip                 {path.name} ({source.fps:.2f} fps)")
     print(f"frames captured      {cap['frames']}")
-    print(f"frames analysed      {ana['frames']}  ({ana['frames'] / elapsed:.1f} /s over {elapsed:.1f} s)")
+    rate = ana["frames"] / elapsed
+    print(f"frames analysed      {ana['frames']}  ({rate:.1f} /s over {elapsed:.1f} s)")
     print(f"frames to the client {received}")
     print(f"dropped (pipeline)   {cap['dropped']}")
     print(f"analysis errors      {ana['errors']}")
