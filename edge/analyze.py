@@ -112,6 +112,7 @@ def _analyze(args: argparse.Namespace) -> int:
             args.video.name,
             fps=info.fps,
             settings=config.model_dump(mode="json"),
+            frame_size=(info.width, info.height),
         )
         print(f"stored as session {session_id} (open it on the review pages)")
     if not args.quiet:
