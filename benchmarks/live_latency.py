@@ -1,8 +1,9 @@
 """The whole live path on a shared clip, at the clip's real frame rate.
 
 capture (video file, paced at its fps) → pose (PoseEngine) → gait analysis → WebSocket →
-a client in this process. Prints frames/s, dropped frames, inference time and the
-capture → publish and capture → client latencies (median, p95, max).
+a client in another process (as the tablet is another machine). The clip starts when the
+client is connected. Prints frames/s, dropped frames, inference time and the capture →
+publish and capture → client latencies (median, p95, max).
 
 Usage: python benchmarks/live_latency.py [CLIP_OR_PATH] [--threads N] [--queue N]
 Default clip: $TREADWATCH_SHARED/data/videos/treadmill_side_male_gt.mp4
@@ -18,8 +19,11 @@ import json
 import os
 import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from websockets.asyncio.client import connect
 from edge.config import Config
 from edge.live.capture import open_source
 from edge.live.commands import _estimator_factory
+from edge.live.frames import Frame, FrameSource
 from server.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,21 +57,48 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"127.0.0.1:{port}"
 
 
-async def _client(host: str, app: Any, latencies: list[float], ids: list[int]) -> None:
-    pipeline = app.state.live.pipeline
+async def _client(host: str) -> dict[str, list[float]]:
+    """A viewer (run in its own process, as a tablet would be): frame latencies until the
+    pipeline reports the end of the clip."""
+    out: dict[str, list[float]] = {"latency_ms": [], "id": [], "wall": []}
     async with connect(f"ws://{host}/ws/live", max_size=2**22) as ws:
         while True:
             try:
-                text = await asyncio.wait_for(ws.recv(), timeout=1.0)
+                text = await asyncio.wait_for(ws.recv(), timeout=5.0)
             except TimeoutError:
-                if not pipeline.running:
-                    return
-                continue
+                return out
             now = time.time()
             m = json.loads(text)
             if m["type"] == "frame":
-                latencies.append((now - m["wall"]) * 1000.0)
-                ids.append(m["id"])
+                out["latency_ms"].append((now - m["wall"]) * 1000.0)
+                out["id"].append(m["id"])
+                out["wall"].append(m["wall"])
+            elif m["type"] == "status" and m["source"]["state"] in ("ended", "failed"):
+                return out
+
+
+class _StartWhenWatched:
+    """The clip, opened only once a viewer is connected (so it sees every frame)."""
+
+    def __init__(self, source: FrameSource, watched: Callable[[], bool]) -> None:
+        self._source = source
+        self._watched = watched
+        self.name, self.simulated, self.live = source.name, source.simulated, source.live
+
+    @property
+    def fps(self) -> float | None:
+        return self._source.fps
+
+    def open(self) -> None:
+        while not self._watched():
+            time.sleep(0.01)
+        self._source.open()
+
+    def read(self) -> Frame | None:
+        return self._source.read()
+
+    def close(self) -> None:
+        self._source.close()
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -78,7 +110,11 @@ def main() -> int:
     ap.add_argument("clip", nargs="?", default="treadmill_side_male_gt")
     ap.add_argument("--threads", type=int, default=None, help="pose interpreter threads")
     ap.add_argument("--queue", type=int, default=None, help="capture.queue_frames")
+    ap.add_argument("--client", default=None, help=argparse.SUPPRESS)  # internal: viewer mode
     args = ap.parse_args()
+    if args.client:
+        print(json.dumps(asyncio.run(_client(args.client))))
+        return 0
     path = Path(args.clip)
     if not path.is_file():
         path = shared_videos() / f"{args.clip}.mp4"
@@ -96,17 +132,24 @@ def main() -> int:
     config = Config.model_validate(data)
     source = open_source(config.capture.source, config.capture)
     factory = _estimator_factory(config, source)  # loads the model before the clock starts
-    app = create_app(config, source, estimator_factory=factory)
-    latencies: list[float] = []
-    ids: list[int] = []
+    holder: list[Any] = []
+    gated = _StartWhenWatched(source, lambda: bool(holder and holder[0].hub.stats()["clients"]))
+    app = create_app(config, gated, estimator_factory=factory)
+    holder.append(app.state.live)
 
     server, thread, host = _serve(app)
     pipeline = app.state.live.pipeline
-    t0 = time.monotonic()
     try:
-        asyncio.run(_client(host, app, latencies, ids))
+        viewer = subprocess.run(
+            [sys.executable, __file__, "--client", host],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=3600,
+        )
+        got = json.loads(viewer.stdout)
+        latencies, ids, walls = got["latency_ms"], got["id"], got["wall"]
     finally:
-        elapsed = time.monotonic() - t0
         status = pipeline.status()
         server.should_exit = True
         thread.join(10.0)
@@ -115,12 +158,15 @@ def main() -> int:
     received = len(ids)
     print(f"clip                 {path.name} ({source.fps:.2f} fps)")
     print(f"frames captured      {cap['frames']}")
-    rate = ana["frames"] / elapsed
-    print(f"frames analysed      {ana['frames']}  ({rate:.1f} /s over {elapsed:.1f} s)")
+    span = walls[-1] - walls[0] if len(walls) > 1 else float("nan")
+    rate = (len(walls) - 1) / span
+    print(f"frames analysed      {ana['frames']}  ({rate:.1f} /s, captured over {span:.1f} s)")
     print(f"frames to the client {received}")
     print(f"dropped (pipeline)   {cap['dropped']}")
     print(f"analysis errors      {ana['errors']}")
-    print(f"inference ms (avg)   {ana['inference_ms']}")
+    print(f"inference ms (avg)   {ana['inference_ms']}  (pose + gait: {ana['analysis_ms']} ms)")
+    vid = status["video"]
+    print(f"video to the page    {vid['frames']} JPEG frames, {vid['jpeg_ms']} ms each")
     lat = status["latency_ms"]
     print(
         f"capture→publish ms   p50 {lat['capture_to_publish_p50']}  "

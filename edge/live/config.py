@@ -99,8 +99,11 @@ class CaptureConfig(Section):
 class ServerConfig(Section):
     host: str = Field("0.0.0.0", description="Address the web server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port of the web server.")
-    video_width: int = Field(
-        640, ge=160, le=1920, description="Width of the MJPEG video sent to the page (pixels)."
+    video_size: int = Field(
+        640,
+        ge=160,
+        le=1920,
+        description="Longest side of the MJPEG video sent to the page (pixels; never upscaled).",
     )
     video_fps: float = Field(
         15.0, ge=1.0, le=60.0, description="Frames per second of the MJPEG video to the page."

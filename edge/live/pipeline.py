@@ -326,13 +326,12 @@ class LivePipeline:
         t0 = now
         img = frame.viewing
         h, w = img.shape[:2]
-        if w > cfg.video_width:
-            out_h = max(2, round(h * cfg.video_width / w))
-            if self._video_buf is None or self._video_buf.shape[:2] != (out_h, cfg.video_width):
-                self._video_buf = np.empty((out_h, cfg.video_width, 3), dtype=np.uint8)
-            cv2.resize(
-                img, (cfg.video_width, out_h), dst=self._video_buf, interpolation=cv2.INTER_AREA
-            )
+        scale = cfg.video_size / max(h, w)
+        if scale < 1.0:
+            size = (max(2, round(w * scale)), max(2, round(h * scale)))
+            if self._video_buf is None or self._video_buf.shape[:2] != (size[1], size[0]):
+                self._video_buf = np.empty((size[1], size[0], 3), dtype=np.uint8)
+            cv2.resize(img, size, dst=self._video_buf, interpolation=cv2.INTER_AREA)
             img = self._video_buf
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality])
         if not ok:
