@@ -110,8 +110,13 @@ def main() -> int:
     ap.add_argument("clip", nargs="?", default="treadmill_side_male_gt")
     ap.add_argument("--threads", type=int, default=None, help="pose interpreter threads")
     ap.add_argument("--queue", type=int, default=None, help="capture.queue_frames")
+    ap.add_argument(
+        "--switch-ms", type=float, default=None, help="Python thread switch interval (ms)"
+    )
     ap.add_argument("--client", default=None, help=argparse.SUPPRESS)  # internal: viewer mode
     args = ap.parse_args()
+    if args.switch_ms:
+        sys.setswitchinterval(args.switch_ms / 1000.0)
     if args.client:
         print(json.dumps(asyncio.run(_client(args.client))))
         return 0

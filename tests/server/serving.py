@@ -13,10 +13,18 @@ from fastapi import FastAPI
 
 
 @contextmanager
-def serve(app: FastAPI, ws_ping_interval: float | None = 20.0) -> Iterator[str]:
-    """Yields ``host:port``; stops the server (and so the pipeline) on exit."""
+def serve(
+    app: FastAPI, ws_ping_interval: float | None = 20.0, sndbuf: int | None = None
+) -> Iterator[str]:
+    """Yields ``host:port``; stops the server (and so the pipeline) on exit.
+
+    ``sndbuf`` fixes the kernel send buffer of every connection (Linux: accepted sockets
+    inherit it from the listening one), so a client that stops reading backs up into the
+    server's own queues within seconds instead of megabytes."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if sndbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(

@@ -49,7 +49,7 @@ def test_twenty_viewers_one_dead_for_sixty_seconds() -> None:
     cfg = Config.model_validate({"capture": {"demo_phase_s": 5.0}, "recording": {"enabled": False}})
     app = create_app(cfg, DemoSource.from_config(cfg.capture))
     state = app.state.live
-    with serve(app, ws_ping_interval=None) as host:
+    with serve(app, ws_ping_interval=None, sndbuf=32768) as host:
         dead = _dead_client(host)
         try:
             time.sleep(0.5)
