@@ -212,3 +212,47 @@ def test_mjpeg_parts_are_labelled_with_frame_ids(client: Client) -> None:
         still = http.get(f"http://{host}/video.jpg")
         assert still.status_code == 200 and still.content[:2] == b"\xff\xd8"
         assert int(still.headers["X-Frame-Id"]) >= ids[1]
+
+
+class _UnpluggedCamera:
+    """A camera that is not there (the boundary where hardware fails)."""
+
+    name = "USB camera 0"
+    simulated = False
+    live = True
+    fps = 30.0
+
+    def open(self) -> None:
+        from edge.errors import CameraError
+
+        raise CameraError("camera 0 not found or busy")
+
+    def read(self) -> None:
+        raise AssertionError("never opened")
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_missing_camera_is_reported_and_the_server_keeps_running() -> None:
+    cfg = Config.model_validate(
+        {"capture": {"retry_initial_s": 0.05, "retry_max_s": 0.1}, "recording": {"enabled": False}}
+    )
+    app = create_app(cfg, _UnpluggedCamera())  # never opens, so no pose model is loaded
+    with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=10.0) as c:
+        deadline = time.monotonic() + 10.0
+        while True:
+            status = c.get("/api/status").json()
+            if status["source"]["attempts"] >= 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert status["source"]["state"] == "retrying"
+        assert "not found" in status["source"]["message"]
+        assert status["source"]["attempts"] >= 3
+        assert c.get("/healthz").json() == {"ok": True, "pipeline": "running", "source": "retrying"}
+        with connect(f"ws://{host}/ws/live") as ws:
+            kinds = []
+            while "status" not in kinds:
+                m = json.loads(ws.recv(timeout=5.0))
+                kinds.append(m["type"])
+            assert m["source"]["state"] == "retrying"
