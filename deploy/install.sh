@@ -241,8 +241,9 @@ run "$P_VENV/bin/python" -m pip install --disable-pip-version-check --quiet --up
     --constraint "$REPO_DIR/$CONSTRAINTS" "$REPO_DIR"
 # Keep a copy of the deploy files beside the venv (README, units) for reference.
 run install -d -m 0755 "$P_APP/deploy"
-run install -m 0644 "$REPO_DIR/deploy/README.md" "$REPO_DIR/deploy/treadwatch.service" \
-    "$REPO_DIR/deploy/treadwatch-headless.service" "$P_APP/deploy/"
+run install -m 0644 "$REPO_DIR/deploy/README.md" "$REPO_DIR/$CONSTRAINTS" \
+    "$REPO_DIR/deploy/treadwatch.service" "$REPO_DIR/deploy/treadwatch-headless.service" \
+    "$P_APP/deploy/"
 
 TW=$P_VENV/bin/treadwatch
 

@@ -146,9 +146,10 @@ def test_unit_user_paths_and_hardening(command: str, paths: dict[str, str]) -> N
     assert one(unit, "Service", "NoNewPrivileges") == "true"
     assert one(unit, "Service", "PrivateTmp") == "true"
     assert one(unit, "Service", "WorkingDirectory") == paths["DATA_DIR"]
-    # The camera lives in /dev: these would hide it.
+    # The camera lives in /dev: these would hide it (ProtectClock implies DeviceAllow=char-rtc,
+    # which turns device access into an allow-list without the camera).
     keys = {k for k, _ in unit["Service"]}
-    assert not keys & {"PrivateDevices", "DevicePolicy", "DeviceAllow"}
+    assert not keys & {"PrivateDevices", "DevicePolicy", "DeviceAllow", "ProtectClock"}
     env = environment(unit)
     assert env["TREADWATCH_DATA_DIR"] == paths["DATA_DIR"]
     assert env["TREADWATCH_MODELS_DIR"] == paths["MODELS_DIR"]
