@@ -32,7 +32,7 @@ from server.auth import PinAuth, require_settings
 from server.hub import LiveHub, VideoHub
 from server.review import routes as review_routes
 from server.routes import config as config_routes
-from server.routes import health, live, pages, status
+from server.routes import health, live, marks, pages, status
 from server.state import LiveState
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def create_app(
     app.include_router(status.router)
     app.include_router(config_routes.router)
     app.include_router(live.router)
+    app.include_router(marks.router)
     _include_review(app)
     app.include_router(pages.router)
     return app

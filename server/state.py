@@ -28,6 +28,15 @@ class LiveState:
         demo_phase = getattr(self.pipeline.source, "phase", None)
         if demo_phase is not None:
             data["source"]["demo_phase"] = demo_phase
+        recording = [
+            getattr(sink, "stats")().as_json()  # noqa: B009 (optional, not in the protocol)
+            for sink in self.pipeline.sinks
+            if callable(getattr(sink, "stats", None))
+        ]
+        if recording:
+            stats = dict(recording[0])
+            stats.pop("session_id", None)  # no handle on stored sessions on a public page
+            data["recording"] = stats
         hub = self.hub.stats()
         data["clients"] = {
             "websocket": hub["clients"],

@@ -174,6 +174,7 @@ class LivePipeline:
         self._done = threading.Event()
         self._last_frame_mono: float | None = None
         self._present = False
+        self._last_t: float | None = None
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -224,6 +225,15 @@ class LivePipeline:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the analysis thread finished (source ended); True if it did."""
         return self._done.wait(timeout)
+
+    @property
+    def last_frame_t(self) -> float | None:
+        """Capture time of the newest analysed frame."""
+        return self._last_t
+
+    @property
+    def session_active(self) -> bool:
+        return self._session_id is not None
 
     @property
     def running(self) -> bool:
@@ -288,6 +298,7 @@ class LivePipeline:
             stage.inference_ms.add((time.monotonic() - ti) * 1000.0)
 
         self._present = pose.detected
+        self._last_t = frame.t_s
         change = self._presence.update(frame.t_s, pose.detected)
         if change == "started":
             analyzer.reset()

@@ -272,6 +272,19 @@
     };
   }
 
+  // Therapist: with the settings unlocked on this tablet, moments can be marked for review.
+  fetch("/api/auth", { credentials: "same-origin" }).then((r) => r.json()).then((a) => {
+    $("mark").hidden = !a.authenticated;
+  }).catch(() => {});
+  $("mark").addEventListener("click", async () => {
+    const r = await fetch("/api/mark", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ note: "" }),
+    });
+    const body = await r.json().catch(() => ({}));
+    $("mark-msg").textContent = r.status === 201 ? `Marked at ${body.t.toFixed(1)} s` : (body.detail || "Not marked");
+  });
+
   $("freeze").disabled = true;
   renderCue(); drawChart();
   connect();

@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -256,3 +257,42 @@ def test_a_missing_camera_is_reported_and_the_server_keeps_running() -> None:
                 m = json.loads(ws.recv(timeout=5.0))
                 kinds.append(m["type"])
             assert m["source"]["state"] == "retrying"
+
+
+def test_marks_need_the_pin_and_a_recorded_session(tmp_path: Path) -> None:
+    from edge.recording.live import make_sinks
+    from edge.recording.store import SessionStore
+
+    cfg = Config.model_validate(
+        {
+            "server": {"settings_pin": PIN},
+            "capture": {"presence_start_s": 0.0},
+            "recording": {"db_path": str(tmp_path / "s.db")},
+        }
+    )
+    sinks = make_sinks(cfg)
+    app = create_app(cfg, DemoSource.from_config(cfg.capture), sinks=sinks)
+    try:
+        with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=10.0) as c:
+            assert c.post("/api/mark", json={"note": "x"}).status_code == 401
+            deadline = time.monotonic() + 10.0
+            while not c.get("/api/status").json()["session"]["active"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            r = c.post("/api/mark", json={"note": "knee drift"}, headers={PIN_HEADER: PIN})
+            assert r.status_code == 201
+            t_mark = r.json()["t"]
+            assert t_mark > 0
+            status = c.get("/api/status").json()
+            assert status["recording"]["write_errors"] == 0
+            assert "session_id" not in status["recording"]
+    finally:
+        for sink in sinks:
+            sink.close()  # type: ignore[attr-defined]
+    store = SessionStore(tmp_path / "s.db")
+    try:
+        sessions = store.list_sessions()
+        marks = store.marks(sessions[0].id)
+    finally:
+        store.close()
+    assert [(m.note, round(m.t_s, 3)) for m in marks] == [("knee drift", t_mark)]
