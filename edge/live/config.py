@@ -70,7 +70,7 @@ class CaptureConfig(Section):
         description="Nobody seen for this long ends the session.",
     )
     demo_phase_s: float = Field(
-        5.0,
+        10.0,
         ge=0.5,
         le=600.0,
         description="Demo runner: seconds spent in each phase of demo_schedule.",

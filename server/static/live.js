@@ -33,12 +33,15 @@
     const el = document.createElement("div");
     el.className = "tile"; el.id = "tile-" + t.key;
     el.innerHTML = `<div class="label">${t.label}</div><div class="value" id="metric-${t.key}">–</div>` +
-      `<div class="unit">${t.unit}</div><div class="note" id="note-${t.key}"></div>`;
+      `<div class="unit">${t.unit}</div><div class="last">last step <span id="last-${t.key}">–</span></div>` +
+      `<div class="note" id="note-${t.key}"></div>`;
     numbers.appendChild(el);
   }
 
-  function showMetrics(metrics) {
+  function showMetrics(metrics, step) {
     for (const t of TILES) {
+      const s = step && step[t.key];
+      if (s) $("last-" + t.key).textContent = s.value === null ? "–" : Number(s.value).toFixed(t.digits);
       const m = metrics[t.key];
       const v = $("metric-" + t.key), note = $("note-" + t.key);
       if (!m) continue;
@@ -52,7 +55,9 @@
   }
 
   function clearMetrics() {
-    for (const t of TILES) { $("metric-" + t.key).textContent = "–"; $("note-" + t.key).textContent = ""; }
+    for (const t of TILES) {
+      $("metric-" + t.key).textContent = "–"; $("note-" + t.key).textContent = ""; $("last-" + t.key).textContent = "–";
+    }
   }
 
   // --- cues --------------------------------------------------------------------------------
@@ -241,7 +246,7 @@
         state.strides.push(m);
         while (state.strides.length && state.strides[0].t < m.t - CHART_SPAN_S) state.strides.shift();
         state.latestT = Math.max(state.latestT, m.t);
-        showMetrics(m.current || m.metrics); drawChart(); break;
+        showMetrics(m.current || m.metrics, m.metrics); drawChart(); break;
       case "alert":
         if (m.state === "raised") { state.alerts.set(m.rule, m); speak(m.cue); } else state.alerts.delete(m.rule);
         renderCue(); break;
