@@ -101,7 +101,7 @@
       let lo = Math.min(...pts.map((p) => p[1])), hi = Math.max(...pts.map((p) => p[1]));
       if (hi - lo < 1e-6) { lo -= 1; hi += 1; }
       const pad = (hi - lo) * 0.15; lo -= pad; hi += pad;
-      const X = (t) => ((t - tStart) / CHART_SPAN_S) * w;
+      const X = (t) => ((t - tStart) / CHART_SPAN_S) * (w - 52);
       const Y = (v) => y0 + band - 4 - ((v - lo) / (hi - lo)) * (band - 8);
       cctx.strokeStyle = s.color; cctx.lineWidth = 2; cctx.beginPath();
       pts.forEach((p, i) => (i ? cctx.lineTo(X(p[0]), Y(p[1])) : cctx.moveTo(X(p[0]), Y(p[1]))));

@@ -135,6 +135,15 @@ def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
     page.click("#freeze")
     assert not page.is_visible("#frozen-label")
 
+    # Tablet in portrait: the same page stacks (video above the numbers).
+    page.set_viewport_size({"width": 800, "height": 1280})
+    page.wait_for_timeout(300)
+    video_box = page.locator("#video-wrap").bounding_box()
+    cue_box = page.locator("#cue").bounding_box()
+    assert video_box is not None and cue_box is not None
+    assert cue_box["y"] >= video_box["y"] + video_box["height"]
+    page.screenshot(path=str(ARTIFACTS / "live_page_portrait.png"))
+
     assert problems == []
     page.close()
 
