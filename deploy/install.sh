@@ -281,6 +281,7 @@ EOF
 
 # ---- 7. systemd units -------------------------------------------------------------------------
 note "systemd: $UNIT (enabled, started); $OTHER_UNIT disabled"
+run install -d -m 0755 "$P_UNIT_DIR"
 run install -m 0644 -o root -g root "$REPO_DIR/deploy/treadwatch.service" \
     "$REPO_DIR/deploy/treadwatch-headless.service" "$P_UNIT_DIR/"
 run systemctl daemon-reload
