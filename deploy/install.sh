@@ -237,8 +237,22 @@ if [[ ! -x $P_VENV/bin/python ]]; then
     run python3 -m venv --system-site-packages "$P_VENV"
 fi
 run "$P_VENV/bin/python" -m pip install --disable-pip-version-check --quiet --upgrade pip
+# Build from a copy: pip builds in the source tree, and as root it would leave root-owned
+# build/ and *.egg-info/ in the user's clone.
+if [[ $DRY_RUN -eq 1 ]]; then
+    src_copy="<temporary directory>"
+else
+    src_copy=$(mktemp -d /tmp/treadwatch-src.XXXXXX)
+    trap 'rm -rf "$src_copy"' EXIT
+fi
+excludes=(--exclude=./.git --exclude=./.venv --exclude=./build --exclude=./artifacts
+    --exclude='*.egg-info')
+show tar -C "$REPO_DIR" "${excludes[@]}" -cf - . "|" tar -C "$src_copy" -xf -
+if [[ $DRY_RUN -eq 0 ]]; then
+    tar -C "$REPO_DIR" "${excludes[@]}" -cf - . | tar -C "$src_copy" -xf -
+fi
 run "$P_VENV/bin/python" -m pip install --disable-pip-version-check --quiet --upgrade \
-    --constraint "$REPO_DIR/$CONSTRAINTS" "$REPO_DIR"
+    --constraint "$REPO_DIR/$CONSTRAINTS" "$src_copy"
 # Keep a copy of the deploy files beside the venv (README, units) for reference.
 run install -d -m 0755 "$P_APP/deploy"
 run install -m 0644 "$REPO_DIR/deploy/README.md" "$REPO_DIR/$CONSTRAINTS" \

@@ -277,7 +277,13 @@ def test_dry_run_shows_every_step_and_changes_nothing(
     assert "video" in user.split()
     assert paths["SERVICE_USER"] in user.split()
     step(rf"^python3 -m venv --system-site-packages {re.escape(venv)}$")
-    pip = step(rf"^{re.escape(venv)}/bin/python -m pip install .* {re.escape(str(REPO))}$")
+    copy = step(r"^tar -C ")
+    assert copy.startswith(f"tar -C {REPO} ")
+    assert "--exclude=./.git" in copy.split()
+    pip = step(rf"^{re.escape(venv)}/bin/python -m pip install .* --upgrade --constraint ")
+    copy_dir = shlex.split(copy)[-3]
+    assert shlex.split(copy)[-6:] == ["|", "tar", "-C", copy_dir, "-xf", "-"]
+    assert shlex.split(pip)[-1] == copy_dir  # installs the copy, not the clone
     assert f"--constraint {DEPLOY / 'constraints-pi.txt'}" in pip
     step(rf"treadwatch config-example .* > {re.escape(p + paths['CONF_FILE'])}$")
     step(rf"^{re.escape(venv)}/bin/treadwatch check-config {re.escape(p + paths['CONF_FILE'])}$")
