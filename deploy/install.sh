@@ -197,7 +197,7 @@ if [[ $os_id != raspbian && $os_id != debian && $os_like != *debian* ]]; then
     problems+=("this is '${os_id:-unknown}', not Raspberry Pi OS / Debian: apt package names may differ")
 fi
 if [[ -n $os_codename && $os_codename != bookworm ]]; then
-    problems+=("this is '$os_codename', not Bookworm: python3-picamera2 and Python 3.11 are what the service was tested with")
+    problems+=("this is '$os_codename', not Bookworm (Debian 12, Python 3.11), which this installer and the numpy<2 pin for apt's picamera2 are written for")
 fi
 if [[ $arch != aarch64 ]]; then
     problems+=("the CPU architecture is '$arch', not aarch64: install the 64-bit Raspberry Pi OS (the pose runtime ai-edge-litert has no 32-bit ARM wheels)")
