@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,8 @@ class LiveHub:
     def video(self, frame_index: int, t_s: float, wall: float, jpeg: bytes) -> None:
         """Video goes through :class:`VideoHub`, not the WebSocket."""
 
+    wants_video = False
+
     def _wake(self) -> None:
         with self._lock:
             self._wake_pending = False
@@ -171,6 +174,7 @@ class VideoHub:
         self._lock = threading.Lock()
         self.closed = False
         self.viewers = 0
+        self._still_wanted_until = 0.0
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -197,6 +201,17 @@ class VideoHub:
         self._latest = VideoFrame(self._seq, *pending)
         event, self._event = self._event, asyncio.Event()
         event.set()
+
+    #: After a still (``/video.jpg``) is asked for, keep encoding this long.
+    STILL_KEEPALIVE_S = 10.0
+
+    @property
+    def wants_video(self) -> bool:
+        """Encode only while someone watches (or recently asked for a still)."""
+        return self.viewers > 0 or time.monotonic() < self._still_wanted_until
+
+    def want_still(self) -> None:
+        self._still_wanted_until = time.monotonic() + self.STILL_KEEPALIVE_S
 
     @property
     def latest(self) -> VideoFrame | None:

@@ -64,7 +64,10 @@ class Analyzer(Protocol):
 
 
 class LiveListener(Protocol):
-    """Receives what the page shows. Called on the analysis thread; must not block."""
+    """Receives what the page shows. Called on the analysis thread; must not block.
+
+    An optional ``wants_video`` attribute (bool) on a listener or sink tells whether it
+    needs encoded video at the moment; without it, video is assumed wanted."""
 
     def publish(self, message: dict[str, Any]) -> None: ...
 
@@ -90,6 +93,12 @@ def default_analyzer_factory(config: Config, fps: float) -> Analyzer:
 
     analyzer: Analyzer = GaitAnalyzer(config.gait, config.alerts, fps)
     return analyzer
+
+
+def _wants_video(consumer: object) -> bool:
+    """Listeners and sinks may say they need no video right now (``wants_video``), e.g. no
+    page is watching: then no JPEG is encoded, saving CPU on the Pi."""
+    return bool(getattr(consumer, "wants_video", True))
 
 
 def new_session_id() -> str:
@@ -331,7 +340,9 @@ class LivePipeline:
     def _encode_video(self, frame: Frame) -> bytes | None:
         cfg = self._config.server
         now = time.monotonic()
-        if now < self._next_video or (not self.listeners and not self.sinks):
+        if now < self._next_video or not any(
+            _wants_video(x) for x in (*self.listeners, *self.sinks)
+        ):
             return None
         self._next_video = max(self._next_video + 1.0 / cfg.video_fps, now - 0.5 / cfg.video_fps)
         t0 = now

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
 from server.hub import LiveClient
@@ -112,10 +113,14 @@ def video_mjpeg(state: State) -> StreamingResponse:
 
 
 @router.get("/video.jpg")
-def video_still(state: State) -> Any:
-    from fastapi import Response
-
-    frame = state.video.latest
+async def video_still(state: State) -> Response:
+    """The newest video frame (for the settings page's belt-zone picture)."""
+    video = state.video
+    video.want_still()
+    frame = video.latest
+    if frame is None or time.time() - frame.wall > 1.0:
+        with contextlib.suppress(TimeoutError):
+            frame = await asyncio.wait_for(video.next_frame(frame.seq if frame else -1), 3.0)
     if frame is None:
         return Response(status_code=503, content=b"no video yet")
     return Response(

@@ -217,3 +217,20 @@ def test_settings_snapshot_has_no_secret() -> None:
     snap = settings_snapshot(cfg, DemoSource.from_config(cfg.capture))
     assert "settings_pin" not in snap["server"]  # type: ignore[operator]
     assert snap["source"] == "demo (simulated runner)"
+
+
+def test_no_video_is_encoded_when_nobody_wants_it() -> None:
+    cfg = _config(demo_schedule=["clean"])
+
+    class NoVideo(Collector):
+        wants_video = False
+
+    source = DemoSource.from_config(cfg.capture)
+    source._pace = False
+    col = NoVideo(60)
+    pipeline = LivePipeline(cfg, source, listeners=[col])
+    pipeline.start()
+    assert col.done.wait(60.0)
+    pipeline.stop()
+    assert col.videos == []
+    assert pipeline.status()["video"]["frames"] == 0
