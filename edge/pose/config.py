@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -29,6 +30,13 @@ class ModelsConfig(Section):
 
 
 class PoseConfig(Section):
+    landmark_model: Literal["float", "int8"] = Field(
+        "float",
+        description=(
+            "Landmark model weights: float (MediaPipe's, as fetched) or int8 (made by "
+            "`treadwatch quantize-models`; smaller, same speed on x86, try it on a Pi)."
+        ),
+    )
     num_threads: int = Field(
         2, ge=1, le=8, description="CPU threads for the model interpreter (Pi 4/5: 2-4)."
     )

@@ -64,7 +64,13 @@ class PoseEngine:
 
         self.config = config
         det_model = TFLiteModel(model_path("pose_detection", models_dir), config.num_threads)
-        lm_model = TFLiteModel(model_path("pose_landmark_full", models_dir), config.num_threads)
+        if config.landmark_model == "int8":
+            from models.quantize import int8_model_path
+
+            lm_path = int8_model_path(models_dir)
+        else:
+            lm_path = model_path("pose_landmark_full", models_dir)
+        lm_model = TFLiteModel(lm_path, config.num_threads)
         self.runtime = lm_model.runtime
         self._detector = PersonDetector(det_model, config.min_detection_score)
         self._landmarks = LandmarkModel(lm_model)

@@ -72,3 +72,32 @@ def test_belt_zone_excludes_people_outside(model_paths: dict[str, Path], shared_
     with VideoFile(shared_data / "videos" / "treadmill_side_good_A.mp4") as vf:
         frame = next(iter(vf))
     assert not eng.process(frame, 0.0).detected
+
+
+@pytest.mark.model
+def test_int8_landmark_model_tracks_like_float(
+    model_paths: dict[str, Path], shared_data: Path, tmp_path: Path
+) -> None:
+    """The engine runs on the quantized model made by our own tooling."""
+    pytest.importorskip("ai_edge_quantizer")
+    import shutil
+
+    from edge.video import VideoFile
+    from models.quantize import quantize_landmark_model
+
+    cache = tmp_path / "models"
+    cache.mkdir()
+    for p in model_paths.values():
+        shutil.copy(p, cache / p.name)
+    quantize_landmark_model(models_dir=cache, out_dir=cache, log=lambda m: None)
+    f32 = PoseEngine(PoseConfig(), cache)
+    i8 = PoseEngine(PoseConfig(landmark_model="int8"), cache)
+    with VideoFile(shared_data / "videos" / "treadmill_side_good_A.mp4") as vf:
+        for i, frame in enumerate(vf):
+            a, b = f32.process(frame, i / 30), i8.process(frame, i / 30)
+            if i == 10:
+                break
+    assert a.detected and b.detected
+    # after 10 tracked frames the two agree within 2 % of the frame (median landmark)
+    d = np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=1)
+    assert float(np.median(d)) < 0.02
