@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import uvicorn
 from websockets.asyncio.client import connect
@@ -57,10 +59,30 @@ def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"127.0.0.1:{port}"
 
 
+async def _video(host: str, out: dict[str, list[float]]) -> None:
+    """Pulls the MJPEG video like the page does (so the server encodes it)."""
+    async with (
+        httpx.AsyncClient(timeout=None) as http,
+        http.stream("GET", f"http://{host}/video.mjpeg") as r,
+    ):
+        async for chunk in r.aiter_bytes():
+            out["video_bytes"].append(float(len(chunk)))
+
+
 async def _client(host: str) -> dict[str, list[float]]:
-    """A viewer (run in its own process, as a tablet would be): frame latencies until the
-    pipeline reports the end of the clip."""
-    out: dict[str, list[float]] = {"latency_ms": [], "id": [], "wall": []}
+    """A tablet (run in its own process, as a tablet would be): the WebSocket and the video;
+    frame latencies until the pipeline reports the end of the clip."""
+    out: dict[str, list[float]] = {"latency_ms": [], "id": [], "wall": [], "video_bytes": []}
+    video = asyncio.create_task(_video(host, out))
+    try:
+        return await _ws(host, out)
+    finally:
+        video.cancel()
+        with contextlib.suppress(BaseException):
+            await video
+
+
+async def _ws(host: str, out: dict[str, list[float]]) -> dict[str, list[float]]:
     async with connect(f"ws://{host}/ws/live", max_size=2**22) as ws:
         while True:
             try:
@@ -154,6 +176,7 @@ def main() -> int:
         )
         got = json.loads(viewer.stdout)
         latencies, ids, walls = got["latency_ms"], got["id"], got["wall"]
+        video_mib = sum(got["video_bytes"]) / 2**20
     finally:
         status = pipeline.status()
         server.should_exit = True
@@ -171,7 +194,10 @@ def main() -> int:
     print(f"analysis errors      {ana['errors']}")
     print(f"inference ms (avg)   {ana['inference_ms']}  (pose + gait: {ana['analysis_ms']} ms)")
     vid = status["video"]
-    print(f"video to the page    {vid['frames']} JPEG frames, {vid['jpeg_ms']} ms each")
+    print(
+        f"video to the page    {vid['frames']} JPEG frames, {vid['jpeg_ms']} ms each, "
+        f"{video_mib:.1f} MiB received"
+    )
     lat = status["latency_ms"]
     print(
         f"capture→publish ms   p50 {lat['capture_to_publish_p50']}  "
