@@ -75,7 +75,8 @@ class LiveListener(Protocol):
 
 
 EstimatorFactory = Callable[[PoseConfig], Estimator]
-AnalyzerFactory = Callable[[Config, float], Analyzer]
+#: ``(config, fps, aspect)`` → analyzer; ``aspect`` is the frame's width / height.
+AnalyzerFactory = Callable[[Config, float, float], Analyzer]
 
 
 def default_estimator_factory(models_dir: Path | None) -> EstimatorFactory:
@@ -88,10 +89,10 @@ def default_estimator_factory(models_dir: Path | None) -> EstimatorFactory:
     return make
 
 
-def default_analyzer_factory(config: Config, fps: float) -> Analyzer:
+def default_analyzer_factory(config: Config, fps: float, aspect: float) -> Analyzer:
     from edge.gait.analyzer import GaitAnalyzer
 
-    analyzer: Analyzer = GaitAnalyzer(config.gait, config.alerts, fps)
+    analyzer: Analyzer = GaitAnalyzer(config.gait, config.alerts, fps, aspect=aspect)
     return analyzer
 
 
@@ -174,6 +175,7 @@ class LivePipeline:
         )
         self._estimator: Estimator | None = None
         self._analyzer: Analyzer | None = None
+        self._aspect = 1.0  # frame width / height, known from the first frame
         self._thread: threading.Thread | None = None
         self._stage = _Stage()
         self._session_id: str | None = None
@@ -284,13 +286,24 @@ class LivePipeline:
 
     def _ensure_stages(self) -> tuple[Estimator | None, Analyzer]:
         if self._analyzer is None:
-            self._analyzer = self._analyzer_factory(self._config, self.source.fps or 30.0)
+            fps = self.source.fps or 30.0
+            self._analyzer = self._analyzer_factory(self._config, fps, self._aspect)
         return self._estimator, self._analyzer
+
+    def _check_aspect(self, frame: Frame) -> None:
+        """Distances and angles need square units: rebuild the analyzer for the frame's shape
+        (the first frame, or a camera that came back with another size)."""
+        h, w = frame.image.shape[:2]
+        aspect = w / h
+        if abs(aspect - self._aspect) > 1e-3:
+            self._aspect = aspect
+            self._analyzer = None
 
     def _process(self, frame: Frame) -> None:
         t0 = time.monotonic()
         self._last_frame_mono = t0
         self._take_pending_config()
+        self._check_aspect(frame)
         _, analyzer = self._ensure_stages()
         stage = self._stage
         if frame.truth is not None or self.source.simulated:

@@ -143,6 +143,10 @@ def test_pipeline_analyses_every_frame_raises_and_clears_overstride() -> None:
         if s["metrics"].get("cadence_spm", {}).get("value") is not None
     ]
     assert np.median(cadences) == pytest.approx(170.0, abs=3.0)
+    # Angles come out right only if the analyzer knows the frame's shape (640 x 480): the
+    # demo runner leans 5° and holds the head level.
+    leans = [s["metrics"]["trunk_lean_deg"]["value"] for s in strides]
+    assert np.median([v for v in leans if v is not None]) == pytest.approx(5.0, abs=0.5)
 
     overs = [a for a in col.of("alert") if a["rule"] == "overstride"]
     raised = [a for a in overs if a["state"] == "raised"]
