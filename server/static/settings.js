@@ -53,7 +53,11 @@
     return wrap;
   }
 
-  function build(container, prefix, s, value) {
+  // Shown at once; every other option of a group sits under "More".
+  const PRIMARY = new Set(["enabled", "threshold", "clear", "cue", "view", "max_active"]);
+
+  function build(container, prefix, s, value, nested) {
+    let more = null;
     for (const [name, sub0] of Object.entries(s.properties || {})) {
       const path = prefix + "." + name;
       if (path === "pose.belt_zone") continue; // drawn on the picture
@@ -63,12 +67,20 @@
         const lg = document.createElement("legend"); lg.textContent = name.replace(/_/g, " ");
         fs.appendChild(lg);
         if (sub0.description) { const p = document.createElement("div"); p.className = "help"; p.textContent = sub0.description; fs.appendChild(p); }
-        build(fs, path, sub, value[name]);
+        build(fs, path, sub, value[name], true);
         container.appendChild(fs);
       } else if (!sub.properties) {
-        container.appendChild(fieldInput(path, sub, value[name]));
+        const field = fieldInput(path, sub, value[name]);
+        if (nested && !PRIMARY.has(name)) {
+          if (!more) {
+            more = document.createElement("details");
+            const sm = document.createElement("summary"); sm.textContent = "More"; more.appendChild(sm);
+          }
+          more.appendChild(field);
+        } else container.appendChild(field);
       }
     }
+    if (more) container.appendChild(more);
   }
 
   function collect() {
@@ -135,13 +147,14 @@
     for (const section of schema.editable) {
       const fs = document.createElement("fieldset");
       const lg = document.createElement("legend"); lg.textContent = section; fs.appendChild(lg);
-      build(fs, section, resolve(schema.properties[section]), config[section]);
+      build(fs, section, resolve(schema.properties[section]), config[section], true);
       form.appendChild(fs);
     }
     refreshPicture(); drawZone();
   }
 
   $("save").addEventListener("click", async () => {
+    $("save-msg").className = ""; $("save-msg").textContent = "Saving…";
     for (const e of document.querySelectorAll(".field .error")) e.textContent = "";
     const r = await api("PUT", "/api/config", collect());
     if (r.status === 200) { $("save-msg").className = "ok-msg"; $("save-msg").textContent = "Saved"; config = r.data; return; }

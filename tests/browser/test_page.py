@@ -170,11 +170,30 @@ def test_settings_refuse_a_wrong_pin_and_open_with_the_right_one(host: str, brow
     assert page.input_value("#f-alerts-overstride-threshold") == "0.2"
     page.fill("#f-alerts-overstride-threshold", "5000")
     page.click("#save")
-    page.wait_for_function("document.getElementById('save-msg').textContent !== ''")
+    page.wait_for_function("document.getElementById('save-msg').textContent.startsWith('Not')")
     assert "alerts.overstride.threshold" in (page.text_content("#save-msg") or "")
     page.fill("#f-alerts-overstride-threshold", "0.25")
     page.click("#save")
     page.wait_for_function("document.getElementById('save-msg').textContent === 'Saved'")
     r = page.evaluate("async () => (await fetch('/api/config')).json()")
     assert r["alerts"]["overstride"]["threshold"] == 0.25
+
+    # The belt zone is drawn on the camera picture by dragging, and saved with the rest.
+    canvas = page.locator("#zone-canvas")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_function("document.getElementById('zone-img').naturalWidth > 0")
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 0.25 * box["width"], box["y"] + 0.1 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.75 * box["width"], box["y"] + 0.9 * box["height"], steps=5)
+    page.mouse.up()
+    page.click("#save")
+    page.wait_for_function("document.getElementById('save-msg').textContent === 'Saved'")
+    zone = page.evaluate("async () => (await (await fetch('/api/config')).json()).pose.belt_zone")
+    assert zone["x_min"] == pytest.approx(0.25, abs=0.01)
+    assert zone["x_max"] == pytest.approx(0.75, abs=0.01)
+    assert zone["y_min"] == pytest.approx(0.1, abs=0.01)
+    assert zone["y_max"] == pytest.approx(0.9, abs=0.01)
+    page.screenshot(path=str(ARTIFACTS / "settings_page.png"))
     page.close()
