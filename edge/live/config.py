@@ -84,7 +84,13 @@ class CaptureConfig(Section):
             "absent = nobody on the belt)."
         ),
     )
-    demo_view: DemoView = Field("side-left", description="Demo runner: camera view simulated.")
+    demo_view: DemoView = Field(
+        "side-left",
+        description=(
+            "Demo runner: camera view simulated. A side view shows overstride, head and "
+            "trunk cues; arms crossing the midline need front (or rear)."
+        ),
+    )
     demo_cadence_spm: float = Field(
         170.0, ge=120.0, le=220.0, description="Demo runner: cadence in steps per minute."
     )
