@@ -75,7 +75,15 @@ def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    # Record what would be spoken (the speech engine itself is the browser's boundary).
+    page.add_init_script(
+        """window.__spoken = [];
+        if (window.speechSynthesis) {
+          window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);
+        }"""
+    )
     page.goto(f"http://{host}/")
+    page.check("#speak")
 
     # Connected, labelled as simulated.
     page.wait_for_selector('#conn[data-state="live"]', timeout=15_000)
@@ -117,6 +125,7 @@ def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
     # The big number is the median over the analysis window; the last step shows the fault.
     assert _number(page.text_content("#last-overstride")) > max(0.2, clean_overstride)
     assert page.get_attribute("#tile-overstride", "data-alert") == "true"
+    assert page.evaluate("() => window.__spoken") == ["land under your hips"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live_page_alert.png"))
     page.wait_for_selector('#cue[data-active="false"]', timeout=20_000)
@@ -197,3 +206,37 @@ def test_settings_refuse_a_wrong_pin_and_open_with_the_right_one(host: str, brow
     assert zone["y_max"] == pytest.approx(0.9, abs=0.01)
     page.screenshot(path=str(ARTIFACTS / "settings_page.png"))
     page.close()
+
+
+class _UnpluggedCamera:
+    name = "USB camera 0"
+    simulated = False
+    live = True
+    fps = 30.0
+
+    def open(self) -> None:
+        from edge.errors import CameraError
+
+        raise CameraError("camera 0 not found or busy")
+
+    def read(self) -> None:
+        raise AssertionError("never opened")
+
+    def close(self) -> None:
+        return None
+
+
+def test_page_says_when_the_camera_is_lost(browser: Any) -> None:
+    cfg = Config.model_validate(
+        {"capture": {"retry_initial_s": 0.2, "retry_max_s": 0.5}, "recording": {"enabled": False}}
+    )
+    app = create_app(cfg, _UnpluggedCamera())  # type: ignore[arg-type]
+    with serve(app) as h:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"http://{h}/")
+        page.wait_for_selector('#conn[data-state="retrying"]', timeout=15_000)
+        text = page.text_content("#conn-text") or ""
+        assert text.startswith("Camera lost, retrying")
+        assert "camera 0 not found" in text
+        assert page.is_hidden("#simulated")
+        page.close()
