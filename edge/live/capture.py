@@ -9,6 +9,7 @@ reopenings so downstream stages see one strictly increasing timeline.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import threading
@@ -152,57 +153,80 @@ class CaptureWorker:
         self._next_index += 1
         return frame
 
+    #: A crashed capture loop (a bug, or a driver raising something unexpected) is restarted
+    #: at most this many times within RESTART_WINDOW_S, then reported as failed.
+    MAX_RESTARTS = 5
+    RESTART_WINDOW_S = 60.0
+
     def _run(self) -> None:
+        restarts: list[float] = []
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception as exc:  # a bug: report it, restart within budget
+                log.exception("capture thread crashed")
+                with contextlib.suppress(Exception):
+                    self.source.close()
+                now = time.monotonic()
+                restarts = [t for t in restarts if now - t < self.RESTART_WINDOW_S]
+                if len(restarts) >= self.MAX_RESTARTS or self._stop.is_set():
+                    self._set("failed", f"capture crashed: {exc!r}")
+                    return
+                restarts.append(now)
+                self._attempts += 1
+                self._set("retrying", f"capture crashed ({exc!r}); restarting")
+                if self._stop.wait(self._cfg.retry_initial_s):
+                    self._set("stopped")
+                    return
+
+    def _loop(self) -> None:
         self._delay = self._cfg.retry_initial_s
         lossless = not self.source.live and not self._cfg.pace_files
-        try:
-            while not self._stop.is_set():
-                try:
-                    self.source.open()
-                except CameraError as exc:
-                    if not self.source.live:
-                        self._set("failed", str(exc))
-                        return
-                    self._attempts += 1
-                    self._set("retrying", f"{exc}; retrying in {self._delay:.1f} s")
-                    log.warning("%s", exc)
-                    if self._stop.wait(self._delay):
-                        break
-                    self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
-                    continue
-                except TreadwatchError as exc:
+        while not self._stop.is_set():
+            try:
+                self.source.open()
+            except CameraError as exc:
+                if not self.source.live:
                     self._set("failed", str(exc))
-                    log.error("%s", exc)
                     return
-                self._set("running")
-                try:
-                    ended = self._pump(lossless)
-                except CameraError as exc:
+                self._attempts += 1
+                self._set("retrying", f"{exc}; retrying in {self._delay:.1f} s")
+                log.warning("%s", exc)
+                if self._stop.wait(self._delay):
+                    break
+                self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
+                continue
+            except TreadwatchError as exc:
+                self._set("failed", str(exc))
+                log.error("%s", exc)
+                return
+            self._set("running")
+            try:
+                ended = self._pump(lossless)
+            except CameraError as exc:
+                self._attempts += 1
+                self._set("retrying", f"{exc}; retrying in {self._delay:.1f} s")
+                log.warning("%s", exc)
+                self.source.close()
+                if self._stop.wait(self._delay):
+                    break
+                self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
+                continue
+            self.source.close()
+            if self._stop.is_set():
+                break
+            if ended and not (self._cfg.loop_files and not self.source.live):
+                if self.source.live:  # a live source that "ends" is a lost one
                     self._attempts += 1
-                    self._set("retrying", f"{exc}; retrying in {self._delay:.1f} s")
-                    log.warning("%s", exc)
-                    self.source.close()
+                    self._set("retrying", "stream ended; reopening")
                     if self._stop.wait(self._delay):
                         break
                     self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
                     continue
-                self.source.close()
-                if self._stop.is_set():
-                    break
-                if ended and not (self._cfg.loop_files and not self.source.live):
-                    if self.source.live:  # a live source that "ends" is a lost one
-                        self._attempts += 1
-                        self._set("retrying", "stream ended; reopening")
-                        if self._stop.wait(self._delay):
-                            break
-                        self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
-                        continue
-                    self._set("ended", "end of video")
-                    return
-            self._set("stopped")
-        except Exception as exc:  # a bug: report it, never die silently
-            log.exception("capture thread crashed")
-            self._set("failed", f"capture crashed: {exc!r}")
+                self._set("ended", "end of video")
+                return
+        self._set("stopped")
 
     def _pump(self, lossless: bool) -> bool:
         """Read until stop (False) or end of stream (True). Resets backoff on frames."""

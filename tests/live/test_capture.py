@@ -181,3 +181,57 @@ def test_missing_file_fails_the_worker_with_the_message() -> None:
     status = worker.status()
     assert status.state == "failed"
     assert status.message is not None and "not found" in status.message
+
+
+class BuggyDriver:
+    """Raises an unexpected error (not a CameraError) on the first ``crashes`` reads."""
+
+    live = True
+    simulated = False
+    fps = 30.0
+    name = "buggy"
+
+    def __init__(self, crashes: int) -> None:
+        self.crashes = crashes
+        self.reads = 0
+        self.opens = 0
+
+    def open(self) -> None:
+        self.opens += 1
+
+    def read(self) -> Frame | None:
+        self.reads += 1
+        if self.reads <= self.crashes:
+            raise RuntimeError("driver returned garbage")
+        time.sleep(0.005)
+        img = np.zeros((4, 4, 3), np.uint8)
+        return Frame(self.reads, self.reads / 30.0, time.monotonic(), time.time(), img)
+
+    def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("crashes", "state"), [(2, "running"), (50, "failed")])
+def test_a_crashing_capture_loop_is_restarted_within_a_budget(crashes: int, state: str) -> None:
+    cam = BuggyDriver(crashes)
+    slot: LatestSlot[Frame] = LatestSlot()
+    stop = threading.Event()
+    worker = CaptureWorker(cam, slot, CaptureConfig(retry_initial_s=0.05), stop)
+    worker.start()
+    deadline = time.monotonic() + 5.0
+
+    def settled() -> bool:
+        st = worker.status()
+        return st.state == "failed" if state == "failed" else st.frames > 0
+
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    status = worker.status()
+    stop.set()
+    worker.join(5.0)
+    assert status.state == state
+    if state == "running":
+        assert cam.opens == 3  # two crashes, two restarts
+    else:
+        assert cam.opens == CaptureWorker.MAX_RESTARTS + 1
+        assert status.message is not None and "driver returned garbage" in status.message
