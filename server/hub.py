@@ -19,11 +19,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def to_json(message: dict[str, Any]) -> str:
+    """Compact JSON; a stray NaN/inf becomes null (browsers cannot parse NaN)."""
+    try:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(message), separators=(",", ":"), allow_nan=False)
 
 
 @dataclass(eq=False)
@@ -71,7 +90,7 @@ class LiveHub:
     # --- producer side (any thread) --------------------------------------------------------
 
     def publish(self, message: dict[str, Any]) -> None:
-        text = json.dumps(message, separators=(",", ":"), allow_nan=False)
+        text = to_json(message)
         kind = message.get("type")
         with self._lock:
             if kind == "alert":
@@ -117,7 +136,7 @@ class LiveHub:
         """Register a client; its queue starts with ``hello`` and the state to replay."""
         client = LiveClient(self._queue_len)
         with self._lock:
-            client.offer(json.dumps(hello, separators=(",", ":")))
+            client.offer(to_json(hello))
             if self._status is not None:
                 client.offer(self._status)
             for text in self._strides:

@@ -93,3 +93,11 @@ def test_video_viewers_get_the_newest_frame_only() -> None:
         return first.frame_index, second.frame_index, closed is None
 
     assert asyncio.run(scenario()) == (4, 7, True)
+
+
+def test_a_stray_nan_reaches_the_page_as_null() -> None:
+    hub = LiveHub(queue_len=5)
+    client = hub.join({"type": "hello"})
+    hub.publish({"type": "status", "recording": {"free_mib": float("nan")}, "x": [float("inf")]})
+    expected = {"type": "status", "recording": {"free_mib": None}, "x": [None]}
+    assert json.loads(client.queue[-1]) == expected
