@@ -6,6 +6,10 @@ Each rule (``AlertsConfig``) watches one metric: it is raised when ``n_of`` of t
 stays quiet for ``cooldown_s``. At most ``max_active`` cues are active; when more rules
 want to raise, the lower ``priority`` number wins: it replaces the least important active
 cue (cleared with ``value=None``, no cooldown), and the rest wait.
+
+An active cue whose metric cannot be measured for ``last_m`` strides in a row (the view
+changed, the limb left the frame, confidence fell below the rule's minimum) is cleared
+with ``value=None``: a cue is never left on screen about something no longer seen.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class _RuleState:
     back: deque[bool] = field(default_factory=deque)
     active: bool = False
     quiet_until: float = float("-inf")
+    unmeasured: int = 0  # consecutive strides without a confident value
 
 
 class AlertEngine:
@@ -40,6 +45,7 @@ class AlertEngine:
             st.back.clear()
             st.active = False
             st.quiet_until = float("-inf")
+            st.unmeasured = 0
 
     @property
     def active(self) -> list[str]:
@@ -53,10 +59,17 @@ class AlertEngine:
         for name, st in self._states.items():
             r = st.rule
             mv = stride.metrics.get(name)
-            if not r.enabled or mv is None or mv.value is None:
+            if not r.enabled:
                 continue
-            if mv.confidence < r.min_confidence:
+            if mv is None or mv.value is None or mv.confidence < r.min_confidence:
+                st.unmeasured += 1
+                if st.active and st.unmeasured >= r.last_m:
+                    st.active = False
+                    st.over.clear()
+                    st.back.clear()
+                    out.append(self._record("cleared", name, st, None, stride))
                 continue
+            st.unmeasured = 0
             v = mv.value
             above = r.direction == "above"
             st.over.append(v > r.threshold if above else v < r.threshold)

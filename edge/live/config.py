@@ -88,7 +88,8 @@ class CaptureConfig(Section):
         "side-left",
         description=(
             "Demo runner: camera view simulated. A side view shows overstride, head and "
-            "trunk cues; arms crossing the midline need front (or rear)."
+            "trunk cues; its arms phase is shown as a front camera sees it, since arms "
+            "crossing the midline need a front (or rear) view."
         ),
     )
     demo_cadence_spm: float = Field(

@@ -34,9 +34,20 @@ PHASE_FAULTS: dict[str, dict[str, float]] = {
     "absent": {},
 }
 
+#: Arms crossing the midline are seen from in front: a side-view demo shows that phase as
+#: a camera in front of the treadmill would (from the side it is only a low-confidence
+#: depth estimate, which raises no cue).
+FRONTAL_PHASES = frozenset({"arms"})
+
 
 def phase_params(base: RunnerParams) -> dict[str, RunnerParams]:
-    return {name: replace(base, **fault) for name, fault in PHASE_FAULTS.items()}  # type: ignore[arg-type]
+    out = {}
+    for name, fault in PHASE_FAULTS.items():
+        params = replace(base, **fault)  # type: ignore[arg-type]
+        if name in FRONTAL_PHASES and base.view not in ("front", "rear"):
+            params = replace(params, view="front")
+        out[name] = params
+    return out
 
 
 class DemoSource:

@@ -80,7 +80,7 @@ def test_at_most_two_cues_at_once_highest_priority_first() -> None:
     assert active == {"overstride", "head_pitch_deg"}
 
 
-def _stride(i: int, t: float, value: float, conf: float = 0.9) -> StrideRecord:
+def _stride(i: int, t: float, value: float | None, conf: float = 0.9) -> StrideRecord:
     return StrideRecord(
         index=i,
         foot="left",
@@ -133,3 +133,18 @@ def test_rules_are_config() -> None:
     assert all(r.cue for r in AlertsConfig().rules().values())
     off = AlertsConfig(enabled=False)
     assert AlertEngine(off).on_stride(_stride(0, 1.0, 0.9)) == []
+
+
+def test_cue_clears_when_its_metric_can_no_longer_be_measured() -> None:
+    """A view change (or a limb leaving the frame) must not leave a cue up for ever."""
+    cfg = AlertsConfig()
+    eng = AlertEngine(cfg)
+    out: list[AlertRecord] = []
+    for i in range(4):
+        out += eng.on_stride(_stride(i, 0.35 * i, 0.3, 0.9))
+    assert [a.state for a in out] == ["raised"]
+    for i in range(4, 4 + cfg.overstride.last_m - 1):  # unmeasurable, not yet long enough
+        out += eng.on_stride(_stride(i, 0.35 * i, None, 0.0))
+    assert len(out) == 1
+    out += eng.on_stride(_stride(9, 3.2, 0.3, 0.05))  # a value, but not confident
+    assert [(a.state, a.value) for a in out] == [("raised", pytest.approx(0.3)), ("cleared", None)]
