@@ -229,6 +229,12 @@ class Recorder:
         return self._store.path
 
     @property
+    def wants_video(self) -> bool:
+        """JPEG frames are only needed for clips: without them the pipeline need not encode
+        video for the recorder (it still does while someone watches the page)."""
+        return self._ring is not None
+
+    @property
     def recording(self) -> bool:
         """A session is being recorded (between session_started and session_ended)."""
         return self._in_session

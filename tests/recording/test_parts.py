@@ -120,3 +120,14 @@ def test_sink_factory_with_an_unusable_database(tmp_path: Path) -> None:
     )
     assert len(sinks) == 1 and isinstance(sinks[0], Recorder)
     sinks[0].close()  # type: ignore[attr-defined]
+
+
+def test_recorder_asks_for_video_only_when_clips_are_on(tmp_path: Path) -> None:
+    from edge.recording.config import RecordingConfig
+
+    for clips in (False, True):
+        rec = Recorder(RecordingConfig(db_path=tmp_path / f"s{clips}.db", clips=clips))
+        try:
+            assert rec.wants_video is clips
+        finally:
+            rec.close()
