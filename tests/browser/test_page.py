@@ -7,7 +7,6 @@ alert is raised and cleared within seconds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,20 +15,12 @@ from edge.config import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import REPO, require
-from tests.server.serving import serve
+from tests.support.browser import CHROMIUM
+from tests.support.browser import LAUNCH_ARGS as ARGS
+from tests.support.serving import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PIN = "8642"
 ARTIFACTS = REPO / "artifacts"
 

@@ -16,19 +16,10 @@ from tests.conftest import require
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
 from tests.recording.synth import SynthSession, recording_config
+from tests.support.browser import CHROMIUM
+from tests.support.browser import LAUNCH_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +44,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[S
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require(
-        Path(CHROMIUM).is_file() or shutil.which("chromium") is not None,
+        CHROMIUM.is_file() or shutil.which("chromium") is not None,
         "chromium not installed (apt-get install chromium)",
     )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
             yield b
         finally:

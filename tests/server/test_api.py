@@ -18,7 +18,7 @@ from edge.landmarks import SKELETON_EDGES
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import COOKIE, PIN_HEADER
-from tests.server.serving import serve
+from tests.support.serving import serve
 
 PIN = "4812"
 

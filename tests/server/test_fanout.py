@@ -21,7 +21,7 @@ from edge.config import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import REPO
-from tests.server.serving import serve
+from tests.support.serving import serve
 
 VIEWERS = 19
 SECONDS = 60.0

@@ -10,7 +10,7 @@ from edge.errors import CameraError
 from edge.live.demo import DemoSource
 from edge.live.sources import StreamSource
 from server.app import create_app
-from tests.server.serving import serve
+from tests.support.serving import serve
 
 
 def test_stream_frames_then_loss_is_a_camera_error() -> None:

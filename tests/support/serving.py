@@ -1,4 +1,5 @@
-"""Run the real app under uvicorn on a loopback port, in a thread (for round-trip tests)."""
+"""Run a real app under uvicorn on a loopback port, in a thread (round-trip and browser
+tests)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -14,9 +16,13 @@ from fastapi import FastAPI
 
 @contextmanager
 def serve(
-    app: FastAPI, ws_ping_interval: float | None = 20.0, sndbuf: int | None = None
+    app: FastAPI,
+    *,
+    lifespan: Literal["on", "off"] = "on",
+    ws_ping_interval: float | None = 20.0,
+    sndbuf: int | None = None,
 ) -> Iterator[str]:
-    """Yields ``host:port``; stops the server (and so the pipeline) on exit.
+    """Yields ``host:port``; stops the server (and so the app's pipeline) on exit.
 
     ``sndbuf`` fixes the kernel send buffer of every connection (Linux: accepted sockets
     inherit it from the listening one), so a client that stops reading backs up into the
@@ -30,6 +36,7 @@ def serve(
     config = uvicorn.Config(
         app,
         log_level="warning",
+        lifespan=lifespan,
         timeout_graceful_shutdown=2,
         ws_ping_interval=ws_ping_interval,
         ws_ping_timeout=20.0,
