@@ -81,7 +81,7 @@ def load_config(path: Path | str | None) -> Config:
 # --- example file generation -------------------------------------------------------------
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -89,9 +89,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str | Path):
         return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
@@ -126,7 +126,7 @@ def _emit_section(model: type[BaseModel], instance: BaseModel | None, prefix: st
         else:
             if isinstance(value, BaseModel):
                 value = value.model_dump(mode="json")
-            out.append(f"{name} = {_toml_value(value)}")
+            out.append(f"{name} = {toml_value(value)}")
         out.append("")
     for name, sub, value, desc in nested:
         table = f"{prefix}.{name}" if prefix else name

@@ -55,7 +55,12 @@ def create_app(
     analyzer_factory: AnalyzerFactory = default_analyzer_factory,
     estimator_factory: EstimatorFactory | None = None,
     models_dir: Path | None = None,
+    base_config: Config | None = None,
+    settings_file: Path | None = None,
 ) -> FastAPI:
+    """The live app. ``settings_file``: where changes made on the settings page are saved
+    (as differences from ``base_config``, the config file's settings); ``None`` keeps them
+    in memory only."""
     hub = LiveHub(config.server.client_queue)
     video = VideoHub()
     pipeline = LivePipeline(
@@ -73,6 +78,8 @@ def create_app(
         hub=hub,
         video=video,
         auth=PinAuth(config.server.settings_pin, config.server.auth_ttl_s),
+        base_config=base_config if base_config is not None else config,
+        settings_file=settings_file,
     )
 
     @contextlib.asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -22,6 +23,10 @@ class LiveState:
     video: VideoHub
     auth: PinAuth
     config_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The config file's settings, and where page changes to them are saved (None: kept
+    #: in memory until restart).
+    base_config: Config | None = None
+    settings_file: Path | None = None
 
     def status(self) -> dict[str, Any]:
         data = self.pipeline.status()

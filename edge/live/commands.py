@@ -18,17 +18,31 @@ from edge.live.frames import FrameSource
 from edge.live.pipeline import Estimator, EstimatorFactory, LivePipeline
 from edge.live.sink import PipelineSink, close_sinks, load_sinks
 from edge.pose.config import PoseConfig
+from edge.saved_settings import apply_saved, settings_path
 
 log = logging.getLogger("treadwatch")
 
 
-def _config(args: argparse.Namespace) -> Config:
+def _base_config(args: argparse.Namespace) -> Config:
+    """The config file (or defaults), with the command line's source."""
     config = load_config(args.config)
     if args.source is not None:
         config = config.model_copy(
             update={"capture": config.capture.model_copy(update={"source": args.source})}
         )
     return config
+
+
+def _with_saved_settings(base: Config) -> Config:
+    """``base`` with the settings saved from the page laid over it (see edge.saved_settings)."""
+    config, warning = apply_saved(base, settings_path(base))
+    if warning:
+        log.warning("%s", warning)
+    return config
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return _with_saved_settings(_base_config(args))
 
 
 def _estimator_factory(config: Config, source: FrameSource) -> EstimatorFactory | None:
@@ -63,15 +77,23 @@ def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     _logging(args.verbose)
-    config = _config(args)
-    server = config.server.model_copy(
+    base = _base_config(args)
+    server = base.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
-    config = config.model_copy(update={"server": server})
+    base = base.model_copy(update={"server": server})
+    config = _with_saved_settings(base)
     source = open_source(config.capture.source, config.capture)
     factory = _estimator_factory(config, source)
     sinks: list[PipelineSink] = load_sinks(config, headless=False)
-    app = create_app(config, source, sinks=sinks, estimator_factory=factory)
+    app = create_app(
+        config,
+        source,
+        sinks=sinks,
+        estimator_factory=factory,
+        base_config=base,
+        settings_file=settings_path(base),
+    )
     print(
         f"treadwatch: serving {source.name} on http://{server.host}:{server.port}/"
         + ("  (settings locked: no server.settings_pin)" if server.settings_pin is None else "")

@@ -3,12 +3,15 @@
 ``PUT`` takes a partial configuration of the sections a therapist may change on the page
 (``gait``, ``alerts``, ``pose``), merges it over the one in force, validates the result
 with the same models as ``config.toml`` and applies it to the pipeline from its next frame.
-An invalid value gives a 422 whose ``detail`` names the field (``gait.view``). Changes last
-until restart; the config file stays the source of truth at boot.
+An invalid value gives a 422 whose ``detail`` names the field (``gait.view``). Accepted
+changes are saved (``edge.saved_settings``: differences from the config file, beside the
+sessions) and come back at the next start; the response header ``X-Settings-Saved`` says
+whether that worked (``no`` when the app has no settings file, or the disk refused).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
@@ -16,29 +19,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from edge.config import Config
+from edge.saved_settings import EDITABLE, merge, save
 from server.auth import COOKIE, require_settings
 from server.state import State
 
-router = APIRouter(prefix="/api", tags=["config"])
+log = logging.getLogger(__name__)
 
-#: Sections the settings page may change; the rest only in the config file.
-EDITABLE: tuple[str, ...] = ("gait", "alerts", "pose")
+router = APIRouter(prefix="/api", tags=["config"])
 
 
 def public_config(config: Config) -> dict[str, Any]:
     data = config.model_dump(mode="json")
     data["server"].pop("settings_pin", None)
     return data
-
-
-def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _error(field: str, msg: str, kind: str) -> dict[str, Any]:
@@ -75,7 +68,7 @@ def put_config(patch: Annotated[dict[str, Any], Body()], state: State) -> JSONRe
     if errors:
         return JSONResponse({"detail": errors}, status_code=422)
     with state.config_lock:
-        merged = _merge(state.config.model_dump(mode="python"), patch)
+        merged = merge(state.config.model_dump(mode="python"), patch)
         try:
             new = Config.model_validate(merged)
         except ValidationError as exc:
@@ -87,7 +80,14 @@ def put_config(patch: Annotated[dict[str, Any], Body()], state: State) -> JSONRe
             return JSONResponse({"detail": detail}, status_code=422)
         state.config = new
         state.pipeline.apply_config(new)
-    return JSONResponse(public_config(new))
+        saved = "no"
+        if state.settings_file is not None and state.base_config is not None:
+            try:
+                save(new, state.base_config, state.settings_file)
+                saved = "yes"
+            except OSError as exc:
+                log.warning("settings apply now but were not saved: %s", exc)
+    return JSONResponse(public_config(new), headers={"X-Settings-Saved": saved})
 
 
 class Login(BaseModel):
