@@ -30,7 +30,7 @@ from edge.gait.records import (
     StrideRecord,
 )
 from edge.recording.config import RecordingConfig
-from edge.recording.store import SessionInfo, SessionStore
+from edge.recording.store import ClipInfo, SessionInfo, SessionStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -196,18 +196,20 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
             {"id": m.id, "t_s": m.t_s, "created_at": m.created_at, "note": m.note}
             for m in store.marks(info.id)
         ],
-        "clips": [
-            {
-                "id": c.id,
-                "t_start_s": c.t_start_s,
-                "t_end_s": c.t_end_s,
-                "reason": c.reason,
-                "mime": c.mime,
-                "fps": c.fps,
-                "n_frames": c.n_frames,
-            }
-            for c in store.clips(info.id)
-        ],
+        "clips": [clip_json(c) for c in store.clips(info.id)],
+    }
+
+
+def clip_json(c: ClipInfo) -> dict[str, Any]:
+    """A stored clip's description (the video itself is served separately)."""
+    return {
+        "id": c.id,
+        "t_start_s": c.t_start_s,
+        "t_end_s": c.t_end_s,
+        "reason": c.reason,
+        "mime": c.mime,
+        "fps": c.fps,
+        "n_frames": c.n_frames,
     }
 
 

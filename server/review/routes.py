@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from edge.errors import StorageError
 from edge.landmarks import SKELETON_EDGES, Channel
 from edge.recording.export import (
+    clip_json,
     compare,
     export_json,
     export_session_json,
@@ -155,17 +156,7 @@ def get_session(session_id: int, store: Store) -> dict[str, Any]:
     data = session_json(s, info)
     data["skeleton_edges"] = [[int(a), int(b)] for a, b in SKELETON_EDGES]
     data["clips"] = [
-        {
-            "id": c.id,
-            "t_start_s": c.t_start_s,
-            "t_end_s": c.t_end_s,
-            "reason": c.reason,
-            "mime": c.mime,
-            "fps": c.fps,
-            "width": c.width,
-            "height": c.height,
-            "frame_times": list(c.frame_times),
-        }
+        {**clip_json(c), "width": c.width, "height": c.height, "frame_times": list(c.frame_times)}
         for c in s.clips(info.id)
     ]
     return data

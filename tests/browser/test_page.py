@@ -18,6 +18,7 @@ from tests.conftest import REPO, require
 from tests.support.browser import CHROMIUM
 from tests.support.browser import LAUNCH_ARGS as ARGS
 from tests.support.serving import serve
+from tests.support.sources import UnpluggedCamera
 
 pytestmark = pytest.mark.browser
 
@@ -199,29 +200,11 @@ def test_settings_refuse_a_wrong_pin_and_open_with_the_right_one(host: str, brow
     page.close()
 
 
-class _UnpluggedCamera:
-    name = "USB camera 0"
-    simulated = False
-    live = True
-    fps = 30.0
-
-    def open(self) -> None:
-        from edge.errors import CameraError
-
-        raise CameraError("camera 0 not found or busy")
-
-    def read(self) -> None:
-        raise AssertionError("never opened")
-
-    def close(self) -> None:
-        return None
-
-
 def test_page_says_when_the_camera_is_lost(browser: Any) -> None:
     cfg = Config.model_validate(
         {"capture": {"retry_initial_s": 0.2, "retry_max_s": 0.5}, "recording": {"enabled": False}}
     )
-    app = create_app(cfg, _UnpluggedCamera())  # type: ignore[arg-type]
+    app = create_app(cfg, UnpluggedCamera())  # type: ignore[arg-type]
     with serve(app) as h:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"http://{h}/")

@@ -19,6 +19,7 @@ from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import COOKIE, PIN_HEADER
 from tests.support.serving import serve
+from tests.support.sources import UnpluggedCamera
 
 PIN = "4812"
 
@@ -215,31 +216,11 @@ def test_mjpeg_parts_are_labelled_with_frame_ids(client: Client) -> None:
         assert int(still.headers["X-Frame-Id"]) >= ids[1]
 
 
-class _UnpluggedCamera:
-    """A camera that is not there (the boundary where hardware fails)."""
-
-    name = "USB camera 0"
-    simulated = False
-    live = True
-    fps = 30.0
-
-    def open(self) -> None:
-        from edge.errors import CameraError
-
-        raise CameraError("camera 0 not found or busy")
-
-    def read(self) -> None:
-        raise AssertionError("never opened")
-
-    def close(self) -> None:
-        return None
-
-
 def test_a_missing_camera_is_reported_and_the_server_keeps_running() -> None:
     cfg = Config.model_validate(
         {"capture": {"retry_initial_s": 0.05, "retry_max_s": 0.1}, "recording": {"enabled": False}}
     )
-    app = create_app(cfg, _UnpluggedCamera())  # never opens, so no pose model is loaded
+    app = create_app(cfg, UnpluggedCamera())  # never opens, so no pose model is loaded
     with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=10.0) as c:
         deadline = time.monotonic() + 10.0
         while True:
