@@ -47,10 +47,16 @@ def to_json(message: dict[str, Any]) -> str:
 
 @dataclass(eq=False)
 class LiveClient:
-    """One WebSocket viewer's queue (drop-oldest) and counters."""
+    """One WebSocket viewer's queue (drop-oldest) and counters.
+
+    ``pinned`` holds what the page cannot do without and is sent first, never dropped: the
+    hello (skeleton edges, view), the last status and the active cues at join time.
+    ``queue`` holds everything else and loses its oldest when the tablet falls behind.
+    """
 
     maxlen: int
     queue: deque[str] = field(init=False)
+    pinned: deque[str] = field(default_factory=deque)
     event: asyncio.Event = field(default_factory=asyncio.Event)
     dropped: int = 0
     queued: int = 0
@@ -66,12 +72,35 @@ class LiveClient:
         self.queue.append(text)
         self.queued += 1
 
+    def pin(self, text: str) -> None:
+        """A message sent before the queue and never dropped (join time only)."""
+        self.pinned.append(text)
+        self.queued += 1
+
+    def take(self) -> str | None:
+        """The next message to send (pinned ones first), or None (event loop only)."""
+        try:
+            return self.pinned.popleft()
+        except IndexError:
+            pass
+        try:
+            return self.queue.popleft()
+        except IndexError:
+            return None
+
+    def pending(self) -> list[str]:
+        """What is waiting to be sent, in sending order (tests, diagnostics)."""
+        return [*self.pinned, *self.queue]
+
 
 class LiveHub:
     """Broadcasts pipeline messages to WebSocket clients (a :class:`LiveListener`)."""
 
     #: Strides kept to fill a newly opened page's chart (about a minute of running).
     RECENT_STRIDES = 200
+    #: Share of a client's queue the replayed strides may take at join; the rest is room
+    #: for the live messages that arrive before the page has read its replay.
+    REPLAY_SHARE = 0.75
 
     def __init__(self, queue_len: int) -> None:
         self._queue_len = queue_len
@@ -127,23 +156,26 @@ class LiveHub:
             self._wake_pending = False
             clients = tuple(self._clients)
         for client in clients:
-            if client.queue:
+            if client.queue or client.pinned:
                 client.event.set()
 
     # --- consumer side (event loop) --------------------------------------------------------
 
     def join(self, hello: dict[str, Any]) -> LiveClient:
-        """Register a client; its queue starts with ``hello`` and the state to replay."""
+        """Register a client. It first gets ``hello``, the last status and the active cues
+        (pinned: never dropped), then the newest strides that fit in :attr:`REPLAY_SHARE`
+        of its queue, then live messages."""
         client = LiveClient(self._queue_len)
         with self._lock:
-            client.offer(to_json(hello))
+            client.pin(to_json(hello))
             if self._status is not None:
-                client.offer(self._status)
-            for text in self._strides:
-                client.offer(text)
+                client.pin(self._status)
             for text in self._alerts.values():
-                client.offer(text)
-            client.dropped = 0
+                client.pin(text)
+            room = int(self._queue_len * self.REPLAY_SHARE)
+            if room > 0:
+                for text in list(self._strides)[-room:]:
+                    client.offer(text)
             self._clients.add(client)
         client.event.set()
         return client
@@ -165,10 +197,12 @@ class LiveHub:
     def stats(self) -> dict[str, Any]:
         with self._lock:
             clients = tuple(self._clients)
+            replay = len(self._strides)
         return {
             "clients": len(clients),
             "published": self.published,
             "client_dropped": [c.dropped for c in clients],
+            "replay_strides": replay,
         }
 
 

@@ -46,11 +46,7 @@ async def _send_loop(ws: WebSocket, client: LiveClient) -> None:
     while not client.closed:
         await client.event.wait()
         client.event.clear()
-        while client.queue:
-            try:
-                text = client.queue.popleft()
-            except IndexError:
-                break
+        while (text := client.take()) is not None:
             await ws.send_text(text)
 
 

@@ -23,7 +23,8 @@ def test_a_full_queue_loses_its_oldest_messages_and_counts_them() -> None:
         if i % 2 == 0:
             fast.queue.clear()  # this one keeps up
     assert [m["id"] for m in _texts(slow.queue)] == [7, 8, 9, 10, 11]
-    assert slow.dropped == 12 + 1 - 5  # hello + 12 frames through a queue of 5
+    assert slow.dropped == 12 - 5  # 12 frames through a queue of 5 (the hello is pinned)
+    assert json.loads(slow.pending()[0]) == {"type": "hello"}
     assert fast.dropped == 0
     assert hub.stats()["clients"] == 2
     hub.leave(slow)
@@ -40,16 +41,16 @@ def test_a_new_viewer_gets_the_current_runner_state_but_nothing_of_the_previous_
     hub.publish({"type": "status", "n": 1})
     hub.publish({"type": "frame", "id": 3})  # frames are not replayed
     late = hub.join({"type": "hello"})
-    kinds = [(m["type"], m.get("rule")) for m in _texts(late.queue)]
+    kinds = [(m["type"], m.get("rule")) for m in _texts(late.pending())]
     assert kinds == [
         ("hello", None),
         ("status", None),
-        ("stride", None),
         ("alert", "overstride"),
+        ("stride", None),
     ]
     hub.publish({"type": "session", "state": "ended", "t": 9.0})
     next_member = hub.join({"type": "hello"})
-    assert [m["type"] for m in _texts(next_member.queue)] == ["hello", "status"]
+    assert [m["type"] for m in _texts(next_member.pending())] == ["hello", "status"]
 
 
 def test_publishing_from_another_thread_wakes_the_event_loop() -> None:
@@ -57,7 +58,7 @@ def test_publishing_from_another_thread_wakes_the_event_loop() -> None:
         hub = LiveHub(queue_len=50)
         hub.bind(asyncio.get_running_loop())
         client = hub.join({"type": "hello"})
-        client.queue.clear()
+        client.pinned.clear()
         client.event.clear()
         t = threading.Thread(
             target=lambda: [hub.publish({"type": "frame", "id": i}) for i in range(10)]
