@@ -6,8 +6,10 @@ therapist or the gym changes on the page (view, thresholds, cues, belt zone: the
 ``config.toml``, in ``settings.toml`` beside the session database, and laid over
 ``config.toml`` at the next start. Deleting ``settings.toml`` returns to ``config.toml``.
 
-A saved file that no longer validates (say, after an upgrade renamed an option) is
-ignored with a warning naming the problem: a gym's Pi must still start.
+The file is written with ``tomli_w``, so any cue text (quotes, newlines, backslashes,
+non-ASCII) round-trips. A saved option that no longer validates (say, after an upgrade
+renamed it) is dropped with a warning naming it, and the other saved options are kept; a
+file that is not TOML at all is ignored with a warning. A gym's Pi must still start.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import ValidationError
 
-from edge.config import Config, format_validation_error, toml_value
+from edge.config import Config
 
 #: Sections the settings page may change; the rest only in the config file.
 EDITABLE: tuple[str, ...] = ("gait", "alerts", "pose")
@@ -62,22 +65,14 @@ def differences(new: Config, base: Config) -> tuple[dict[str, Any], list[str]]:
     return _diff(n, b, "")
 
 
-def _tables(data: dict[str, Any], prefix: str) -> list[str]:
-    lines = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    for key, value in data.items():
-        if isinstance(value, dict):
-            table = f"{prefix}.{key}" if prefix else key
-            lines += ["", f"[{table}]", *_tables(value, table)]
-    return lines
-
-
 def to_toml(changed: dict[str, Any], unset: list[str]) -> str:
-    head = [
-        "# Saved by treadwatch's settings page: differences from config.toml.",
-        "# Delete this file to go back to config.toml.",
-    ]
-    top = [f"{UNSET_KEY} = {toml_value(sorted(unset))}"] if unset else []
-    return "\n".join([*head, *top, *_tables(changed, "")]).strip() + "\n"
+    head = (
+        "# Saved by treadwatch's settings page: differences from config.toml.\n"
+        "# Delete this file to go back to config.toml.\n"
+    )
+    data: dict[str, Any] = {UNSET_KEY: sorted(unset)} if unset else {}
+    data.update(changed)
+    return head + tomli_w.dumps(data)
 
 
 def save(new: Config, base: Config, path: Path) -> None:
@@ -110,30 +105,84 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _drop(data: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
+    """Remove the saved option at ``loc`` (its nearest saved parent); True if removed."""
+    node: Any = data
+    for depth, key in enumerate(loc):
+        if not isinstance(node, dict) or key not in node:
+            return False
+        if depth == len(loc) - 1 or not isinstance(node[key], dict):
+            del node[key]
+            return True
+        node = node[key]
+    return False
+
+
+def _prune_empty(data: dict[str, Any]) -> None:
+    for key in list(data):
+        if isinstance(data[key], dict):
+            _prune_empty(data[key])
+            if not data[key]:
+                del data[key]
+
+
 def apply_saved(base: Config, path: Path) -> tuple[Config, str | None]:
-    """``base`` with the saved page settings laid over it, and a warning if the file was
-    ignored (unreadable, not TOML, or no longer valid)."""
+    """``base`` with the saved page settings laid over it, and a warning naming what was
+    left out: an option that is not editable, unknown or invalid is dropped (the others are
+    kept); an unreadable file or one that is not TOML is ignored whole."""
     if not path.is_file():
         return base, None
     try:
         saved = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return base, f"{path}: ignored, cannot read it ({exc}); fix or delete it"
+    dropped: list[str] = []
     unset = saved.pop(UNSET_KEY, [])
-    stray = [k for k in saved if k not in EDITABLE]
-    if stray or not isinstance(unset, list):
-        what = ", ".join(stray) if stray else UNSET_KEY
-        return base, f"{path}: ignored, unexpected {what}; fix or delete it"
-    data = merge(base.model_dump(mode="python"), saved)
-    for dotted in unset:
-        *parents, leaf = str(dotted).split(".")
-        node = data
-        for p in parents:
-            node = node.get(p, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict) and leaf in node:
-            node[leaf] = None
-    try:
-        return Config.model_validate(data), None
-    except ValidationError as err:
-        problem = format_validation_error(err, str(path)).splitlines()[0]
-        return base, f"{problem} (saved settings ignored; fix or delete the file)"
+    if not isinstance(unset, list) or not all(isinstance(u, str) for u in unset):
+        dropped.append(f"{UNSET_KEY} (not a list of option names)")
+        unset = []
+    for key in [k for k in saved if k not in EDITABLE or not isinstance(saved[k], dict)]:
+        del saved[key]
+        dropped.append(f"{key} (not editable on the settings page)")
+    config = base
+    for _ in range(100):  # each round drops at least one option
+        data = merge(base.model_dump(mode="python"), saved)
+        for dotted in unset:
+            *parents, leaf = dotted.split(".")
+            node = data
+            for p in parents:
+                node = node.get(p, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict) and leaf in node:
+                node[leaf] = None
+        try:
+            config = Config.model_validate(data)
+            break
+        except ValidationError as err:
+            progress = False
+            for e in err.errors():
+                loc = tuple(e["loc"])
+                name = ".".join(str(p) for p in loc)
+                msg = "unknown option" if e["type"] == "extra_forbidden" else e["msg"]
+                if _drop(saved, loc):
+                    dropped.append(f"{name} ({msg})")
+                    progress = True
+                else:
+                    # A saved "unset" or a combination of options: drop the whole section.
+                    section = str(loc[0]) if loc else ""
+                    if section in saved:
+                        del saved[section]
+                        dropped.append(f"{section} ({name}: {msg})")
+                        progress = True
+                    elif unset:
+                        dropped.append(f"{UNSET_KEY} ({name}: {msg})")
+                        unset = []
+                        progress = True
+            _prune_empty(saved)
+            if not progress:
+                return base, f"{path}: ignored ({err.errors()[0]['msg']}); fix or delete it"
+    if not dropped:
+        return config, None
+    return config, (
+        f"{path}: saved setting(s) left out: {'; '.join(dropped)}; "
+        "the other saved settings apply (fix or delete the file)"
+    )

@@ -83,9 +83,9 @@ def test_a_bad_saved_file_is_ignored_with_a_warning(tmp_path: Path) -> None:
     path = settings_path(base)
     for text, expected in (
         ("[gait\nview = 1", "cannot read it"),
-        ('[server]\nsettings_pin = "0"\n', "unexpected server"),
+        ('[server]\nsettings_pin = "0"\n', "server (not editable"),
         ('[gait]\nview = "upside-down"\n', "gait.view"),
-        ("[gait]\nwindw_s = 3.0\n", "gait.windw_s: unknown option"),
+        ("[gait]\nwindw_s = 3.0\n", "gait.windw_s (unknown option)"),
     ):
         path.write_text(text, encoding="utf-8")
         config, warning = apply_saved(base, path)
