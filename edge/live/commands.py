@@ -12,6 +12,7 @@ from types import FrameType
 from typing import Any
 
 from edge.config import Config, load_config
+from edge.datalock import DataDirLock
 from edge.errors import TreadwatchError
 from edge.live.capture import open_source
 from edge.live.frames import FrameSource
@@ -30,7 +31,28 @@ def _base_config(args: argparse.Namespace) -> Config:
         config = config.model_copy(
             update={"capture": config.capture.model_copy(update={"source": args.source})}
         )
+    if getattr(args, "db", None) is not None:
+        config = config.model_copy(
+            update={"recording": config.recording.model_copy(update={"db_path": args.db})}
+        )
     return config
+
+
+def _lock_data_dir(config: Config) -> DataDirLock:
+    """One treadwatch per data directory (raises StorageError naming the other's PID)."""
+    lock = DataDirLock(config.recording.resolved_db_path().parent)
+    lock.acquire()
+    return lock
+
+
+def _where(config: Config, sinks: list[PipelineSink]) -> str:
+    """Where sessions go, for the start-up line."""
+    paths = [p for s in sinks if (p := getattr(s, "db_path", None)) is not None]
+    if paths:
+        return f"recording sessions to {paths[0]}"
+    if not config.recording.enabled:
+        return "not recording (recording.enabled = false)"
+    return "not recording (the session database cannot be opened; see the log)"
 
 
 def _with_saved_settings(base: Config) -> Config:
@@ -39,10 +61,6 @@ def _with_saved_settings(base: Config) -> Config:
     if warning:
         log.warning("%s", warning)
     return config
-
-
-def _config(args: argparse.Namespace) -> Config:
-    return _with_saved_settings(_base_config(args))
 
 
 def _estimator_factory(config: Config, source: FrameSource) -> EstimatorFactory | None:
@@ -72,16 +90,26 @@ def _logging(verbose: bool) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.app import create_app
-
     _logging(args.verbose)
     base = _base_config(args)
     server = base.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
     base = base.model_copy(update={"server": server})
+    lock = _lock_data_dir(base)
+    try:
+        return _serve_locked(args, base, server.host, server.port, server.settings_pin)
+    finally:
+        lock.release()
+
+
+def _serve_locked(
+    args: argparse.Namespace, base: Config, host: str, port: int, pin: str | None
+) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
     config = _with_saved_settings(base)
     source = open_source(config.capture.source, config.capture)
     factory = _estimator_factory(config, source)
@@ -95,14 +123,16 @@ def _serve(args: argparse.Namespace) -> int:
         settings_file=settings_path(base),
     )
     print(
-        f"treadwatch: serving {source.name} on http://{server.host}:{server.port}/"
-        + ("  (settings locked: no server.settings_pin)" if server.settings_pin is None else "")
+        f"treadwatch: serving {source.name} on http://{host}:{port}/"
+        + ("  (settings locked: no server.settings_pin)" if pin is None else ""),
+        flush=True,
     )
+    print(f"treadwatch: {_where(config, sinks)}", flush=True)
     try:
         uvicorn.run(
             app,
-            host=server.host,
-            port=server.port,
+            host=host,
+            port=port,
             log_level="warning",
             timeout_graceful_shutdown=3,
             ws_ping_interval=10.0,
@@ -131,10 +161,19 @@ def _status_line(status: dict[str, Any]) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     _logging(args.verbose)
-    config = _config(args)
+    base = _base_config(args)
+    lock = _lock_data_dir(base)
+    try:
+        return _run_locked(args, _with_saved_settings(base))
+    finally:
+        lock.release()
+
+
+def _run_locked(args: argparse.Namespace, config: Config) -> int:
     source = open_source(config.capture.source, config.capture)
     factory = _estimator_factory(config, source)
     sinks = load_sinks(config, headless=True)
+    print(f"treadwatch: {source.name}, {_where(config, sinks)}", flush=True)
     pipeline = LivePipeline(config, source, sinks=sinks, estimator_factory=factory)
     stop = threading.Event()
 
@@ -178,6 +217,9 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default=None, help="listen address (default: server.host)")
     p.add_argument("--port", type=int, default=None, help="port (default: server.port)")
     p.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    p.add_argument(
+        "--db", type=Path, default=None, help="session database (overrides recording.db_path)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     p.set_defaults(func=_serve)
 
@@ -190,6 +232,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--source", default=None, help="demo | camera | picamera | PATH | URL")
     p.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    p.add_argument(
+        "--db", type=Path, default=None, help="session database (overrides recording.db_path)"
+    )
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.add_argument(
         "--status-every", type=float, default=10.0, help="print a status line every N s (0: off)"
