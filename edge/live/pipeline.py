@@ -199,13 +199,15 @@ class LivePipeline:
         with self._config_lock:
             self._pending_config = config
 
-    def _take_pending_config(self) -> None:
+    def _take_pending_config(self, t_s: float) -> None:
         with self._config_lock:
             new, self._pending_config = self._pending_config, None
         if new is None:
             return
         old = self._config
         self._config = new
+        if self._session_id is not None:
+            self._tell_sinks_settings_changed(t_s, old, new)
         if new.gait != old.gait or new.alerts != old.alerts:
             self._analyzer = None  # rebuilt with the new settings on this frame
         if new.pose != old.pose and self._estimator is not None:
@@ -302,7 +304,7 @@ class LivePipeline:
     def _process(self, frame: Frame) -> None:
         t0 = time.monotonic()
         self._last_frame_mono = t0
-        self._take_pending_config()
+        self._take_pending_config(frame.t_s)
         self._check_aspect(frame)
         _, analyzer = self._ensure_stages()
         stage = self._stage
@@ -401,6 +403,25 @@ class LivePipeline:
             except Exception:
                 self._stage.sink_errors += 1
                 log.exception("sink %r failed to start a session", sink)
+
+    def _tell_sinks_settings_changed(self, t_s: float, old: Config, new: Config) -> None:
+        """Sinks with a ``settings_changed(t_s, changes)`` method (the recorder) are told what
+        changed mid-session: the session records it beside its steps."""
+        from edge.config_changes import changed_options
+
+        changes = changed_options(old, new)
+        if not changes:
+            return
+        log.info("settings changed mid-session: %s", ", ".join(changes))
+        for sink in self.sinks:
+            tell = getattr(sink, "settings_changed", None)
+            if not callable(tell):
+                continue
+            try:
+                tell(t_s, changes)
+            except Exception:
+                self._stage.sink_errors += 1
+                log.exception("sink %r failed on a settings change", sink)
 
     def _end_session(self, t_s: float, already_ended: bool = False) -> None:
         if not already_ended:

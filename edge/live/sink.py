@@ -16,6 +16,12 @@ Call order for one session::
 ``settings`` is a JSON-ready snapshot of the configuration in force when the session began
 (``Config.model_dump(mode="json")`` plus ``source`` and ``simulated``).
 ``jpeg`` is the encoded viewing frame when one was produced for this frame, else ``None``.
+
+A sink may also have ``settings_changed(t_s, changes)`` (optional, not in the protocol):
+called between frames when the settings change during a session, with
+``{"dotted.option": {"from": old, "to": new}}``; the change applies from capture time ``t_s``.
+Step numbers (``StrideRecord.index``) restart when the analyzer is rebuilt (settings, frame
+size): a sink that stores steps numbers them itself.
 """
 
 from __future__ import annotations

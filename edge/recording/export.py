@@ -197,6 +197,7 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
             for m in store.marks(info.id)
         ],
         "clips": [clip_json(c) for c in store.clips(info.id)],
+        "settings_changes": [c.as_json() for c in store.settings_changes(info.id)],
     }
 
 

@@ -10,7 +10,10 @@ writer thread, which owns the database connection and the JPEG ring:
 * checks free disk space before every commit and degrades in order: clips stop first,
   then landmarks, metrics last (:class:`StorageLevel`);
 * applies retention (days, GiB) at start and every ``retention_interval_s``;
-* closes sessions a crash left open, at start.
+* closes sessions a crash left open, at start;
+* numbers the session's steps itself (0, 1, 2, … in time order): the analyzer's numbering
+  restarts whenever it is rebuilt (a settings change, a new frame size), and a stored step
+  is never replaced; settings changed mid-session are stored with the session.
 
 Nothing raised by storage reaches the pipeline: errors are caught, counted and reported in
 :meth:`Recorder.stats`; frames the writer cannot keep up with are dropped and counted.
@@ -19,6 +22,7 @@ Nothing raised by storage reaches the pipeline: errors are caught, counted and r
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import queue
 import shutil
@@ -84,6 +88,7 @@ class RecorderStats:
     frames_unstored: int  # landmarks not stored (disk nearly full or write failed)
     strides_written: int
     strides_unstored: int
+    strides_out_of_order: int  # a step not later than the previous one (not stored)
     commits: int
     write_errors: int
     clips_written: int
@@ -146,6 +151,8 @@ class _Session:
     clip_count: int = 0
     last_clip_to: float = float("-inf")
     pending_clip: _PendingClip | None = None
+    next_stride: int = 0  # the session's own step numbering
+    last_stride_t: float = float("-inf")
 
 
 _STOP = ("stop",)
@@ -184,6 +191,8 @@ class Recorder:
         self._events: list[GaitEvent] = []
         self._alerts: list[AlertRecord] = []
         self._marks: list[tuple[float, str, float]] = []
+        self._changes: list[tuple[float, dict[str, Any], float]] = []
+        self._out_of_order = 0
         self._clips_done: list[EncodedClip] = []
         self._level = StorageLevel.ALL
         self._error_level = StorageLevel.ALL
@@ -269,6 +278,12 @@ class Recorder:
         )
         self._enqueued += 1
 
+    def settings_changed(self, t_s: float, changes: dict[str, Any]) -> None:
+        """The settings changed mid-session (from capture time ``t_s``): stored with it."""
+        if not self._in_session:
+            return
+        self._queue.put(("settings", float(t_s), dict(changes), self._wall()))
+
     def session_ended(self, t_s: float) -> None:
         if not self._in_session:
             return
@@ -298,6 +313,7 @@ class Recorder:
             frames_unstored=(s.frames_unstored if s is not None else 0),
             strides_written=self._strides_written,
             strides_unstored=self._strides_unstored,
+            strides_out_of_order=self._out_of_order,
             commits=self._commits,
             write_errors=self._write_errors,
             clips_written=self._clips_written,
@@ -373,6 +389,9 @@ class Recorder:
             self._on_end(msg[1], msg[2], "ended")
         elif kind == "mark":
             self._on_mark(*msg[1:])
+        elif kind == "settings":
+            if self._session is not None:
+                self._changes.append((msg[1], msg[2], msg[3]))
         elif kind == "clip":
             self._clips_done.append(msg[1])
         elif kind == "clip_error":
@@ -432,6 +451,7 @@ class Recorder:
         if events:
             self._events.extend(events)
         if strides:
+            strides, alerts = self._number(s, strides, alerts)
             self._strides.extend(strides)
         if self._ring is not None:
             if jpeg is not None:
@@ -442,6 +462,32 @@ class Recorder:
             self._maybe_cut_clip(t_s)
         if alerts:
             self._alerts.extend(alerts)
+
+    def _number(
+        self,
+        s: _Session,
+        strides: tuple[StrideRecord, ...],
+        alerts: tuple[AlertRecord, ...],
+    ) -> tuple[tuple[StrideRecord, ...], tuple[AlertRecord, ...]]:
+        """The session's step numbers for the analyzer's steps (and for the alerts that
+        name them). A step not later than the previous one is counted and left out."""
+        numbered: list[StrideRecord] = []
+        renumber: dict[int, int] = {}
+        for st in strides:
+            if not st.t_s > s.last_stride_t:
+                self._out_of_order += 1
+                if self._out_of_order <= 10:
+                    log.warning("step at %.3f s is not after the previous one: not stored", st.t_s)
+                continue
+            renumber[st.index] = s.next_stride
+            numbered.append(dataclasses.replace(st, index=s.next_stride))
+            s.next_stride += 1
+            s.last_stride_t = st.t_s
+        last = s.next_stride - 1
+        alerts = tuple(
+            dataclasses.replace(a, stride_index=renumber.get(a.stride_index, last)) for a in alerts
+        )
+        return tuple(numbered), alerts
 
     def _on_end(self, t_s: float, wall: float, reason: str) -> None:
         s = self._session
@@ -568,7 +614,7 @@ class Recorder:
 
     def _flush(self) -> None:
         s = self._session
-        if s is None and not (self._clips_done or self._strides or self._alerts):
+        if s is None and not (self._clips_done or self._strides or self._alerts or self._changes):
             return
         self._check_headroom()
         level = self._effective_level()
@@ -621,6 +667,7 @@ class Recorder:
         self._events.clear()
         self._alerts.clear()
         self._marks.clear()
+        self._changes.clear()
         for c in self._clips_done:
             self._clips_skipped += 1
             with contextlib.suppress(OSError):
@@ -646,6 +693,8 @@ class Recorder:
                     store.insert_alerts(sid, self._alerts)
                 for t, note, wall in self._marks:
                     store.add_mark(sid, t, note, created_at=wall)
+                for t, changes, wall in self._changes:
+                    store.add_settings_change(sid, t, changes, created_at=wall)
                 if with_landmarks:
                     for number, t_arr, fi_arr, xyzv, _ in self._blocks:
                         store.put_landmark_block(sid, number, t_arr, fi_arr, xyzv)
@@ -683,6 +732,7 @@ class Recorder:
         self._events.clear()
         self._alerts.clear()
         self._marks.clear()
+        self._changes.clear()
         self._clips_done.clear()
         if with_landmarks:
             self._blocks.clear()

@@ -104,7 +104,19 @@ CREATE TABLE clips (
 CREATE INDEX clips_session ON clips (session_id, t_start_s);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Version 2: settings changed during a session (a save on the settings page): when, and
+# what changed, as JSON {"alerts.overstride.threshold": {"from": 0.2, "to": 0.25}}.
+_V2 = """
+CREATE TABLE settings_changes (
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    t_s        REAL NOT NULL,                  -- capture time from which the change applies
+    created_at REAL NOT NULL,                  -- wall clock, Unix seconds
+    changes    TEXT NOT NULL
+);
+CREATE INDEX settings_changes_session ON settings_changes (session_id, t_s);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

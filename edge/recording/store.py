@@ -93,6 +93,19 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """Settings changed during a session: ``changes`` maps an option's dotted name to
+    ``{"from": old, "to": new}``; they apply from capture time ``t_s``."""
+
+    t_s: float
+    created_at: float
+    changes: dict[str, dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"t_s": self.t_s, "created_at": self.created_at, "changes": self.changes}
+
+
+@dataclass(frozen=True, slots=True)
 class ClipInfo:
     id: int
     session_id: int
@@ -292,8 +305,10 @@ class SessionStore:
         )
 
     def insert_strides(self, session_id: int, strides: Sequence[StrideRecord]) -> None:
+        """Append steps. A step is never replaced: an index already stored is an
+        ``IntegrityError`` (the recorder numbers a session's steps itself)."""
         self.conn.executemany(
-            "INSERT OR REPLACE INTO strides (session_id, idx, foot, frame_index, t_s, metrics)"
+            "INSERT INTO strides (session_id, idx, foot, frame_index, t_s, metrics)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (
@@ -332,6 +347,25 @@ class SessionStore:
                 )
                 for a in alerts
             ],
+        )
+
+    def add_settings_change(
+        self,
+        session_id: int,
+        t_s: float,
+        changes: dict[str, dict[str, Any]],
+        created_at: float | None = None,
+    ) -> None:
+        """A settings change during the session: ``{"gait.view": {"from": .., "to": ..}}``."""
+        self.conn.execute(
+            "INSERT INTO settings_changes (session_id, t_s, created_at, changes)"
+            " VALUES (?, ?, ?, ?)",
+            (
+                session_id,
+                t_s,
+                time.time() if created_at is None else created_at,
+                json.dumps(changes, default=str, allow_nan=False),
+            ),
         )
 
     def put_landmark_block(
@@ -622,6 +656,14 @@ class SessionStore:
         return [
             AlertRecord(cast(AlertState, st), r, c, v, si, t, p) for st, r, c, v, si, t, p in rows
         ]
+
+    def settings_changes(self, session_id: int) -> list[SettingsChange]:
+        rows = self.conn.execute(
+            "SELECT t_s, created_at, changes FROM settings_changes WHERE session_id = ?"
+            " ORDER BY t_s, rowid",
+            (session_id,),
+        )
+        return [SettingsChange(t, c, json.loads(ch)) for t, c, ch in rows]
 
     def marks(self, session_id: int) -> list[Mark]:
         rows = self.conn.execute(

@@ -219,6 +219,8 @@
         label: `${a.state}: ${a.cue} (${a.rule} ${num(a.value)})`, t: a.t_s })),
       ...S.marks.map(m => ({ x: m.t_s - t0, color: "#4aa3ff", row: 1, label: `mark: ${m.note}`, t: m.t_s })),
       ...S.clips.map(c => ({ x: c.t_start_s - t0, color: "#b37feb", row: 2, label: `clip: ${c.reason}`, t: c.t_start_s, clip: c })),
+      ...(S.settings_changes || []).map(ch => ({ x: ch.t_s - t0, color: "#f5b041", row: 1, t: ch.t_s,
+        label: "settings: " + Object.entries(ch.changes).map(([k, v]) => `${k} ${v.from} → ${v.to}`).join(", ") })),
     ];
     TWPlot.timeline(document.getElementById("timeline"), Math.max(span, 1), items, {
       onPick: it => (it.clip ? openClip(it.clip) : jump(it.t)),
