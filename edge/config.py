@@ -14,7 +14,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from edge.configbase import Section
 from edge.errors import ConfigError
@@ -37,6 +37,16 @@ class Config(Section):
         default_factory=RecordingConfig, description="Session recording."
     )
 
+    @model_validator(mode="after")
+    def _meaningful(self) -> Config:
+        """Checks across fields (inverted pairs, per-unit ranges): edge.config_checks."""
+        from edge.config_checks import problems
+
+        found = problems(self)
+        if found:
+            raise ValidationError.from_exception_data(type(self).__name__, found)
+        return self
+
 
 def format_validation_error(err: ValidationError, source: str) -> str:
     """One readable line per problem, naming the offending key."""
@@ -47,6 +57,10 @@ def format_validation_error(err: ValidationError, source: str) -> str:
             msg = "unknown option (check the spelling against config.example.toml)"
         else:
             msg = e["msg"]
+        value = e.get("input")
+        if e["type"] == "string_type" and isinstance(value, int | float):
+            msg += f' (write it in quotes: {e["loc"][-1]} = "{value}")'
+
         lines.append(f"{source}: {key}: {msg}")
     return "\n".join(lines)
 
