@@ -246,32 +246,15 @@ def periodicity_cadence(
 def cadence_from_contacts(
     times: Sequence[float], tracks: Sequence[int]
 ) -> tuple[float, int] | None:
-    """Cadence by a line fit of contact time against step number; missing steps are bridged.
+    """Cadence of contacts on leg tracks: :func:`edge.gait.cadence.running_cadence` (the one
+    definition: steps per minute of running, pauses excluded).
 
-    Returns (steps/min, steps spanned) or None with fewer than three contacts.
+    Returns (steps/min, steps counted) or None with fewer than three contacts.
     """
-    if len(times) < 3:
-        return None
-    t = np.asarray(times, dtype=np.float64)
-    dts = np.diff(t)
-    alt = [float(d) for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a != b]
-    same = [float(d) for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a == b]
-    if alt:
-        step = statistics.median(alt)
-    elif same:
-        step = statistics.median(same) / 2.0
-    else:
-        return None
-    if step <= 0:
-        return None
-    k = np.concatenate([[0.0], np.cumsum(np.maximum(1.0, np.round(dts / step)))])
-    if k[-1] < 2:
-        return None
-    kc = k - k.mean()
-    slope = float(kc @ (t - t.mean())) / float(kc @ kc)
-    if slope <= 0:
-        return None
-    return 60.0 / slope, int(k[-1])
+    from edge.gait.cadence import running_cadence
+
+    got = running_cadence(times, tracks)
+    return None if got is None else (got.spm, got.steps)
 
 
 # --- per-step metrics ---------------------------------------------------------------------

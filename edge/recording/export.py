@@ -23,6 +23,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ValidationError
 
 from edge.errors import StorageError
+from edge.gait.cadence import steps_cadence
 from edge.gait.records import (
     AlertRecord,
     GaitEvent,
@@ -154,7 +155,11 @@ def alert_json(a: AlertRecord) -> dict[str, Any]:
 
 
 def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]:
-    """Per metric: unit, count measured, mean, median, standard deviation, min, max."""
+    """Per metric: unit, count measured, mean, median, standard deviation, min, max.
+
+    For ``cadence_spm`` the ``mean`` is the session's cadence (steps per minute of running,
+    pauses excluded: ``edge.gait.cadence``), the same figure as the session list and
+    summary; the other figures are of the per-step (rolling) values."""
     out: dict[str, dict[str, Any]] = {}
     for name, unit in metric_columns(strides):
         vals = [
@@ -178,6 +183,8 @@ def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]
         else:
             out[name] = {"unit": unit, "n": 0, "mean": None, "median": None, "std": None,
                          "min": None, "max": None}  # fmt: skip
+    if "cadence_spm" in out:
+        out["cadence_spm"]["mean"] = steps_cadence([(s.t_s, s.foot) for s in strides])
     return out
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import StorageError
+from edge.gait.cadence import steps_cadence
 from edge.gait.records import (
     AlertRecord,
     AlertState,
@@ -547,8 +548,11 @@ class SessionStore:
         (sid, uid, dev, src, src_name, started, ended, t0, t1, reason, frames, unstored) = row[:12]
         settings_json, n_strides, t_first, t_last, n_alerts = row[12:]
         cadence = None
-        if n_strides >= 2 and t_last > t_first:
-            cadence = (n_strides - 1) / (t_last - t_first) * 60.0
+        if n_strides >= 3:
+            steps = self.conn.execute(
+                "SELECT t_s, foot FROM strides WHERE session_id = ? ORDER BY t_s", (sid,)
+            ).fetchall()
+            cadence = steps_cadence([(float(t), str(f)) for t, f in steps])
         if t1 is None:
             last = self.last_data_t(sid)
             duration = (last - t0) if last is not None else 0.0
