@@ -17,6 +17,7 @@ cadence rather than a plausible-looking wrong one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -37,9 +38,7 @@ class Cadence:
     running_s: float  # seconds of running they span
 
 
-def running_cadence(
-    times: Sequence[float], feet: Sequence[object] | None = None
-) -> Cadence | None:
+def running_cadence(times: Sequence[float], feet: Sequence[object] | None = None) -> Cadence | None:
     """Cadence from foot-contact times (ascending), with the foot (or leg track) of each
     when known. None with fewer than two steps of running."""
     if feet is not None and len(feet) != len(times):
@@ -49,7 +48,7 @@ def running_cadence(
     if len(pairs) < 3:
         return None
     intervals: list[tuple[float, int]] = []
-    for (ta, fa), (tb, fb) in zip(pairs, pairs[1:], strict=False):
+    for (ta, fa), (tb, fb) in itertools.pairwise(pairs):
         dt = tb - ta
         if dt <= 0:
             continue

@@ -546,7 +546,7 @@ class SessionStore:
 
     def _session_from_row(self, row: Sequence[Any]) -> SessionInfo:
         (sid, uid, dev, src, src_name, started, ended, t0, t1, reason, frames, unstored) = row[:12]
-        settings_json, n_strides, t_first, t_last, n_alerts = row[12:]
+        settings_json, n_strides, _t_first, _t_last, n_alerts = row[12:]
         cadence = None
         if n_strides >= 3:
             steps = self.conn.execute(

@@ -95,9 +95,9 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
     assert listed[b] == pytest.approx(RUNNING_SPM, abs=0.01)
 
     with serve(review_app(db)) as base, httpx.Client(base_url=base, timeout=10.0) as c:
-        api_list = {s["id"]: s["cadence_spm"] for s in c.get("/api/review/sessions").json()[
-            "sessions"
-        ]}
+        api_list = {
+            s["id"]: s["cadence_spm"] for s in c.get("/api/review/sessions").json()["sessions"]
+        }
         one = c.get(f"/api/review/sessions/{a}").json()
         cmp = c.get(f"/api/review/compare?a={a}&b={b}").json()
         exported = c.get(f"/api/review/sessions/{a}/export.session.json").json()
@@ -124,8 +124,9 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
         timeout=60,
     ).stdout
     assert f"{RUNNING_SPM:7.1f}" in out
+    export = ["export", str(a), "--format", "session", "--db", str(db)]
     out = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "export", str(a), "--format", "session", "--db", str(db)],
+        [sys.executable, "-m", "edge.cli", *export],
         cwd=REPO,
         capture_output=True,
         text=True,
