@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
-import httpx
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.cli import main
@@ -79,9 +79,7 @@ def test_fleet_config_checked_at_load() -> None:
 
 
 def test_broker_password_never_leaves_the_device(tmp_path: Path) -> None:
-    config = parse_config(
-        {"fleet": {"enabled": True, "password": "s3cret-pw", "username": "tw"}}
-    )
+    config = parse_config({"fleet": {"enabled": True, "password": "s3cret-pw", "username": "tw"}})
     source = DemoSource.from_config(config.capture)
     snapshot = settings_snapshot(config, source)
     assert "s3cret-pw" not in json.dumps(snapshot)
@@ -241,6 +239,7 @@ STEP = {
     "t_s": 10.4,
     "metrics": {"cadence_spm": {"value": 171.5, "unit": "steps/min", "confidence": 1.0}},
 }
+STATUS = {"v": 1, "state": "running", "runner_present": True, "cue": "land under your hips"}
 ALERT = {
     "state": "raised",
     "rule": "overstride",
@@ -279,8 +278,7 @@ def test_hub_stores_once_and_ignores_duplicates_and_bad_messages(
                 (t + "step", _msg(9, STEP, v=99)),  # a newer schema: not understood
                 (t + "step", "{not json"),
                 (t + "session", _msg(3, end)),
-                (t + "status", json.dumps({"v": 1, "state": "running", "runner_present": True,
-                                            "cue": "land under your hips"})),  # fmt: skip
+                (t + "status", json.dumps(STATUS)),
             ],
         )
         wait_for(lambda: hub.stats.received == 9 and hub.idle(), 10.0, "the hub to store")
