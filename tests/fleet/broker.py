@@ -1,11 +1,14 @@
 """A real Mosquitto for the fleet tests: started on a free loopback port with its own config.
 
-Persistence is on, in the test's temporary directory, as a gym's broker should be set up:
-a restart (SIGTERM, then start) keeps the hub's persistent session and its queued messages.
+Persistence is on, in the test's temporary directory, as a gym's broker must be set up
+(Debian's default config has it on): a restart (SIGTERM, then start) keeps the hub's
+persistent session, its subscription and its queued messages. Without it, what devices
+send between the broker's restart and the hub's reconnection reaches no subscriber.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import socket
@@ -48,7 +51,10 @@ class Mosquitto:
             "persistence true\n"
             f"persistence_location {self.dir}/\n"
             "max_queued_messages 0\n"
-            f"log_dest file {self.dir}/mosquitto.log\n",
+            f"log_dest file {self.dir}/mosquitto.log\n"
+            # Started as root, Mosquitto would switch to the user "mosquitto", which cannot
+            # write its persistence file here: stay who we are.
+            f"user {getpass.getuser()}\n",
             encoding="utf-8",
         )
         self.proc: subprocess.Popen[bytes] | None = None
