@@ -47,7 +47,9 @@ class FleetPublisher:
     #: The pipeline need not encode video for this sink.
     wants_video = False
 
-    def __init__(self, config: FleetConfig, device_id: str, writer: OutboxWriter, db_path: Path) -> None:
+    def __init__(
+        self, config: FleetConfig, device_id: str, writer: OutboxWriter, db_path: Path
+    ) -> None:
         self.config = config
         self.device_id = device_id
         self._writer = writer
