@@ -39,15 +39,19 @@ def port_open(port: int) -> bool:
 
 
 class Mosquitto:
-    def __init__(self, exe: str, workdir: Path) -> None:
+    def __init__(self, exe: str, workdir: Path, listener: str = "", auth: str = "") -> None:
+        """``listener``: lines for the listener (TLS files); ``auth``: replaces anonymous
+        access (``password_file …``)."""
         self.exe = exe
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.scheme = "mqtts" if "certfile" in listener else "mqtt"
         self.conf = self.dir / "mosquitto.conf"
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
+            f"{listener}"
+            f"{auth or 'allow_anonymous true'}\n"
             "persistence true\n"
             f"persistence_location {self.dir}/\n"
             "max_queued_messages 0\n"
@@ -61,7 +65,7 @@ class Mosquitto:
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         assert self.proc is None
