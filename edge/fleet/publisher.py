@@ -149,6 +149,7 @@ class FleetPublisher:
         self._session = None
         self._present = False
         self._cues = {}
+        self._cadence = None
         self._changed.set()
 
     def current_cue(self) -> str | None:

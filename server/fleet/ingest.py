@@ -55,13 +55,14 @@ class DeviceBoard:
 
     def as_json(self) -> dict[str, Any]:
         s = self.status
+        in_use = self.online and s.get("state") == "running"
         return {
             "device": self.device,
             "online": self.online,
             "state": s.get("state", "offline") if self.online else "offline",
             "runner_present": bool(s.get("runner_present")) if self.online else False,
-            "cue": s.get("cue") if self.online else None,
-            "cadence_spm": s.get("cadence_spm") if self.online else None,
+            "cue": s.get("cue") if in_use else None,
+            "cadence_spm": s.get("cadence_spm") if in_use else None,
             "fps": s.get("fps"),
             "health": s.get("health"),
             "outbox": s.get("outbox"),
