@@ -359,3 +359,18 @@ def test_topics_and_envelope() -> None:
     env = messages.envelope("dev-a", "u", 4, {"x": 1})
     assert env == {"v": messages.SCHEMA, "device": "dev-a", "session": "u", "seq": 4, "x": 1}
     assert messages.topic("dev-a", "step") == "treadwatch/dev-a/step"
+
+
+def test_user_mistakes_give_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from edge.recording.live import make_sinks
+
+    config = parse_config({"fleet": {"enabled": True}, "recording": {"enabled": False}})
+    with pytest.raises(ConfigError, match=r"fleet\.enabled needs recording\.enabled"):
+        make_sinks(config, headless=True)
+    assert main(["hub", "--broker", "http://h", "--db", str(tmp_path / "h.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "mqtt://host:port" in err
+    (tmp_path / "file").write_text("x")
+    assert main(["hub", "--broker", "mqtt://h", "--db", str(tmp_path / "file" / "h.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot open the session database" in err
