@@ -7,7 +7,7 @@ TW := $(VENV)/bin/treadwatch
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup models browser run test check lint format bench clean
+.PHONY: setup models browser broker run test check lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,17 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Mosquitto for the fleet tests (Debian package; the tests start their own on a free port).
+broker:
+	@command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto || { \
+	  echo "installing mosquitto (Debian package) for the fleet tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; }
+
 run: setup
 	$(TW) serve --source demo --port $(PORT)
 
-test: setup browser
+test: setup browser broker
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -43,7 +50,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-check: setup browser lint
+check: setup browser broker lint
 	$(PY) -m pytest
 
 bench: setup

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge.live.commands",
     "edge.recording.commands",
     "models.commands",
+    "server.fleet.commands",
 )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from edge.configbase import Section
 from edge.errors import ConfigError
+from edge.fleet.config import FleetConfig
 from edge.gait.config import AlertsConfig, GaitConfig
 from edge.live.config import CaptureConfig, ServerConfig
 from edge.pose.config import ModelsConfig, PoseConfig
@@ -35,6 +36,9 @@ class Config(Section):
     server: ServerConfig = Field(default_factory=ServerConfig, description="Web server.")
     recording: RecordingConfig = Field(
         default_factory=RecordingConfig, description="Session recording."
+    )
+    fleet: FleetConfig = Field(
+        default_factory=FleetConfig, description="Reporting to the gym's MQTT broker and hub."
     )
 
     @model_validator(mode="after")

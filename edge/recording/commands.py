@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,20 @@ def _sessions_list(args: argparse.Namespace) -> int:
             date_to=_date(args.date_to) + 86400.0 if args.date_to else None,
             device_id=args.device,
         )
+    if args.json:
+        rows = [
+            {
+                "id": s.id,
+                "uid": s.uid,
+                "device": s.device_id,
+                "start": s.started_at,
+                "end": s.ended_at,
+                "steps": s.n_strides,
+            }
+            for s in sessions
+        ]
+        print(json.dumps(rows, indent=1))
+        return 0
     print(f"{'id':>5}  {'started':19}  {'duration':>8}  {'steps':>5}  {'cadence':>7}  "
           f"{'alerts':>6}  device / source")  # fmt: skip
     for s in sessions:
@@ -111,6 +126,11 @@ def register(sub: Any) -> None:
     q.add_argument("--from", dest="date_from", default=None, help="from this date (YYYY-MM-DD)")
     q.add_argument("--to", dest="date_to", default=None, help="up to this date (YYYY-MM-DD)")
     q.add_argument("--device", default=None, help="only this device id")
+    q.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: [{id, uid, device, start, end, steps}] (start/end: Unix seconds)",
+    )
     q.set_defaults(func=_sessions_list)
     q = ssub.add_parser("delete", help="delete a session, its data and its clips")
     _common(q)

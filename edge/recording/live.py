@@ -18,12 +18,16 @@ def make_sinks(config: Config, *, headless: bool = False) -> list[PipelineSink]:
     Headless, recording is the point of running: a database that cannot be opened stops the
     start with its message. With the page, the live view goes on without recording.
     """
-    if not config.recording.enabled:
+    if not config.recording.enabled and not config.fleet.enabled:
         return []
     try:
+        if config.fleet.enabled:
+            from edge.fleet.live import with_fleet  # the recorder with the fleet outbox
+
+            return with_fleet(config, lambda h: Recorder.from_config(config.recording, h))
         return [Recorder.from_config(config.recording)]
     except StorageError as exc:
         if headless:
             raise
-        log.error("recording is off: %s", exc)
+        log.error("recording (and fleet reporting) is off: %s", exc)
         return []

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -155,6 +155,34 @@ class _Session:
     last_stride_t: float = float("-inf")
 
 
+@dataclass(frozen=True, slots=True)
+class CommitBatch:
+    """What one commit stores for a session (given to :class:`CommitHook` s)."""
+
+    uid: str
+    session_id: int
+    created: bool  # the session row is inserted by this commit
+    t_start_s: float
+    started_at: float
+    settings: dict[str, Any]
+    strides: tuple[StrideRecord, ...]
+    alerts: tuple[AlertRecord, ...]
+    end: tuple[float, float, str] | None  # (t_end_s, ended_at, reason) when it ends here
+    frames: int
+    frames_unstored: int
+
+
+class CommitHook(Protocol):
+    """Writes beside the recorder, in the same transaction (e.g. the fleet outbox): what it
+    writes is on disk exactly when the session data is. Called on the writer thread."""
+
+    def on_commit(self, store: SessionStore, batch: CommitBatch) -> None:
+        """Inside the transaction; raising rolls the whole commit back."""
+
+    def committed(self) -> None:
+        """After the transaction committed."""
+
+
 _STOP = ("stop",)
 
 
@@ -170,8 +198,10 @@ class Recorder:
         *,
         disk_usage: DiskUsageFn = _disk_usage,
         wall_clock: Callable[[], float] = time.time,
+        commit_hooks: tuple[CommitHook, ...] = (),
     ) -> None:
         self.config = config
+        self._hooks = commit_hooks
         self._disk_usage = disk_usage
         self._wall = wall_clock
         self._device_id = config.resolved_device_id()
@@ -229,9 +259,11 @@ class Recorder:
         self._thread.start()
 
     @classmethod
-    def from_config(cls, config: RecordingConfig) -> Recorder:
+    def from_config(
+        cls, config: RecordingConfig, commit_hooks: tuple[CommitHook, ...] = ()
+    ) -> Recorder:
         """The recorder for ``config`` (raises StorageError if the database cannot be opened)."""
-        return cls(config)
+        return cls(config, commit_hooks=commit_hooks)
 
     @property
     def db_path(self) -> Path:
@@ -722,6 +754,24 @@ class Recorder:
                 if s.end is not None:
                     t_end, wall, reason = s.end
                     store.end_session(sid, t_end, reason=reason, ended_at=wall)
+                if self._hooks:
+                    batch = CommitBatch(
+                        uid=s.uid,
+                        session_id=sid,
+                        created=s.sid is None,
+                        t_start_s=s.t_start_s,
+                        started_at=s.started_at,
+                        settings=s.settings,
+                        strides=tuple(self._strides),
+                        alerts=tuple(self._alerts),
+                        end=s.end,
+                        frames=s.frames,
+                        frames_unstored=s.frames_unstored,
+                    )
+                    for hook in self._hooks:
+                        hook.on_commit(store, batch)
+        for hook in self._hooks:
+            hook.committed()
         # Committed: the pending lists are on disk.
         if s is not None:
             s.sid = sid

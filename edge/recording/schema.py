@@ -116,7 +116,33 @@ CREATE TABLE settings_changes (
 CREATE INDEX settings_changes_session ON settings_changes (session_id, t_s);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Version 3: fleet reporting (edge.fleet, server.fleet): the device's outbox for the MQTT
+# broker and
+# the hub's record of what it already stored.
+_V3 = """
+CREATE TABLE fleet_outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- send order (never reused)
+    topic      TEXT NOT NULL,
+    payload    TEXT NOT NULL,                      -- JSON (edge.fleet.messages)
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE fleet_open_sessions (                 -- sessions whose end is not queued yet
+    uid      TEXT PRIMARY KEY,
+    next_seq INTEGER NOT NULL                      -- the next message's sequence number
+) WITHOUT ROWID;
+
+CREATE TABLE fleet_received (                      -- hub: messages stored (duplicates ignored)
+    device_id   TEXT NOT NULL,
+    session_uid TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    PRIMARY KEY (device_id, session_uid, seq)
+) WITHOUT ROWID;
+
+CREATE INDEX sessions_device_uid ON sessions (device_id, uid);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,133 @@
+"""Configuration of fleet reporting (``[fleet]``): the device publishes to an MQTT broker."""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+
+from edge.configbase import Section
+from edge.errors import ConfigError
+
+#: What a device id may contain: it is one level of an MQTT topic and a Home Assistant id.
+DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSpec:
+    """Where the broker is and how to log in (parsed from ``mqtt[s]://[user[:pass]@]host[:port]``)."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None = None
+    password: str | None = None
+
+
+def parse_broker_url(url: str) -> BrokerSpec:
+    """``mqtt://host[:port]`` (1883) or ``mqtts://host[:port]`` (TLS, 8883)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"broker URL {url!r}: {exc} (use mqtt://host:port)") from None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ConfigError(f"broker URL {url!r}: use mqtt://host:port, or mqtts://host:port for TLS")
+    if parts.path not in ("", "/") or parts.query:
+        raise ConfigError(f"broker URL {url!r}: no path or query allowed (mqtt://host:port)")
+    return BrokerSpec(
+        host=parts.hostname,
+        port=port or DEFAULT_PORTS[parts.scheme],
+        tls=parts.scheme == "mqtts",
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def sanitize_device_id(name: str) -> str:
+    """A host name made usable as a topic level (dots and other signs become ``-``)."""
+    out = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:64]
+    return out or "device"
+
+
+class FleetConfig(Section):
+    enabled: bool = Field(
+        False, description="Report to the gym's MQTT broker (a hub stores every device's sessions)."
+    )
+    broker: str = Field(
+        "mqtt://localhost:1883",
+        description=(
+            "The broker: mqtt://host:port, or mqtts://host:port for TLS (user:password@ "
+            "in the URL also works)."
+        ),
+    )
+    device_id: str | None = Field(
+        None,
+        description=(
+            "This device's name in topics (treadwatch/<device_id>/...): letters, digits, _ "
+            "and -. Empty: recording.device_id, else the host name."
+        ),
+    )
+    username: str | None = Field(None, max_length=256, description="Broker user name.")
+    password: SecretStr | None = Field(
+        None, description="Broker password (never published, stored or shown)."
+    )
+    tls_ca_file: Path | None = Field(
+        None,
+        description="CA certificate for mqtts:// (PEM). Empty: the system's trusted CAs.",
+    )
+    keepalive_s: int = Field(
+        30, ge=5, le=3600, description="MQTT keep-alive: the broker declares us offline after 1.5×."
+    )
+    status_interval_s: float = Field(
+        5.0, ge=0.5, le=600.0, description="Publish the retained status at least this often."
+    )
+    inflight: int = Field(
+        100,
+        ge=1,
+        le=10000,
+        description="Messages sent to the broker and not yet acknowledged, at most.",
+    )
+    homeassistant: bool = Field(
+        False,
+        description=(
+            "Announce this device to Home Assistant (MQTT discovery): cadence, current cue, "
+            "runner present."
+        ),
+    )
+    discovery_prefix: str = Field(
+        "homeassistant", min_length=1, max_length=64, description="Home Assistant discovery prefix."
+    )
+
+    @field_validator("broker")
+    @classmethod
+    def _check_broker(cls, v: str) -> str:
+        try:
+            parse_broker_url(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    @field_validator("device_id")
+    @classmethod
+    def _check_device_id(cls, v: str | None) -> str | None:
+        if v is not None and not DEVICE_ID_RE.match(v):
+            raise ValueError("use 1 to 64 letters, digits, _ or - (it is an MQTT topic level)")
+        return v
+
+    def broker_spec(self) -> BrokerSpec:
+        spec = parse_broker_url(self.broker)
+        user = self.username or spec.username
+        password = self.password.get_secret_value() if self.password else spec.password
+        return BrokerSpec(spec.host, spec.port, spec.tls, user, password)
+
+    def resolved_device_id(self, recording_device_id: str | None = None) -> str:
+        if self.device_id:
+            return self.device_id
+        return sanitize_device_id(recording_device_id or socket.gethostname() or "device")

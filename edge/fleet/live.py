@@ -1,0 +1,37 @@
+"""Fleet reporting wired to the recorder (called by ``edge.recording.live.make_sinks``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from edge.config import Config
+from edge.errors import ConfigError
+from edge.fleet.outbox import OutboxWriter
+from edge.fleet.publisher import FleetPublisher
+from edge.live.sink import PipelineSink
+from edge.recording.recorder import CommitHook, Recorder
+from edge.recording.store import SessionStore
+
+
+def fleet_device_id(config: Config) -> str:
+    return config.fleet.resolved_device_id(config.recording.device_id)
+
+
+def with_fleet(
+    config: Config, make_recorder: Callable[[tuple[CommitHook, ...]], Recorder]
+) -> list[PipelineSink]:
+    """The recorder, with the fleet outbox on its commits and the publisher beside it
+    when ``fleet.enabled``; the recorder alone otherwise."""
+    if not config.fleet.enabled:
+        return [make_recorder(())]
+    if not config.recording.enabled:
+        raise ConfigError(
+            "fleet.enabled needs recording.enabled: the outbox lives in the session database"
+        )
+    writer = OutboxWriter(fleet_device_id(config))
+    recorder = make_recorder((writer,))
+    with SessionStore(recorder.db_path) as store:
+        writer.recover(store)
+    publisher = FleetPublisher(config.fleet, writer.device_id, writer, recorder.db_path)
+    publisher.start()
+    return [recorder, publisher]

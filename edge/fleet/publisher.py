@@ -1,0 +1,278 @@
+"""The device's MQTT publisher: drains the outbox in order and publishes the live status.
+
+:class:`FleetPublisher` is a :class:`~edge.live.sink.PipelineSink` for the *status* only
+(runner present, current cue, cadence, fps): its sink methods update a few fields and
+return; nothing on the analysis thread touches the network or the disk. Steps, alerts and
+sessions reach the outbox through the recorder (:mod:`edge.fleet.outbox`).
+
+Threads: paho's network thread (connects, reconnects, calls ``on_connect``,
+``on_disconnect``, ``on_publish``) and the publisher thread, which owns the outbox
+connection: it reads the next messages after ``_cursor``, publishes them with QoS 1 (at
+most ``fleet.inflight`` unacknowledged), and deletes each when its PUBACK arrives
+(``on_publish`` only queues the message id). When the connection drops, paho keeps the
+unacknowledged ones and sends them again first on reconnect, so the order holds; after a
+restart the cursor starts at the oldest message left in the outbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.reasoncodes import ReasonCode
+
+from edge.fleet import messages
+from edge.fleet.config import FleetConfig
+from edge.fleet.discovery import discovery_messages
+from edge.fleet.mqtt import make_client
+from edge.fleet.outbox import OutboxReader, OutboxWriter
+from edge.gait.records import AnalysisUpdate
+from edge.landmarks import PoseResult
+
+log = logging.getLogger(__name__)
+
+STATUS_QOS = 1
+
+
+class FleetPublisher:
+    """Publishes one device's outbox and status to the broker. Build, then :meth:`start`."""
+
+    #: The pipeline need not encode video for this sink.
+    wants_video = False
+
+    def __init__(
+        self, config: FleetConfig, device_id: str, writer: OutboxWriter, db_path: Path
+    ) -> None:
+        self.config = config
+        self.device_id = device_id
+        self._writer = writer
+        self._db_path = db_path
+        self._status_topic = messages.topic(device_id, "status")
+        self._client = make_client(
+            f"treadwatch-{device_id}",
+            config.broker_spec(),
+            clean_session=True,
+            tls_ca_file=config.tls_ca_file,
+        )
+        self._client.will_set(self._status_topic, messages.OFFLINE, qos=STATUS_QOS, retain=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_publish = self._on_publish
+        self._acks: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._closing = False
+        self._connected = threading.Event()
+        self._announce = threading.Event()  # (re)connected: discovery and status again
+        self._thread: threading.Thread | None = None
+        # Publisher thread only:
+        self._inflight: dict[int, int] = {}  # paho message id -> outbox seq
+        self._cursor = 0
+        self.published = 0
+        self.acked = 0
+        self.backlog = 0
+        # Live state, written by the analysis thread (plain attribute writes):
+        self._session: str | None = None
+        self._present = False
+        self._cues: dict[str, tuple[int, str]] = {}
+        self._cadence: float | None = None
+        self._frames = 0
+        self._status_mono = time.monotonic()
+        self._changed = threading.Event()
+        self.last_error: str | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        spec = self.config.broker_spec()
+        self._client.connect_async(spec.host, spec.port, keepalive=self.config.keepalive_s)
+        self._client.loop_start()
+        self._thread = threading.Thread(target=self._run, name="fleet-publisher", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop: send what the broker takes within ``timeout_s``, then say "offline"."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self._connected.is_set() and self._pending():
+            time.sleep(0.05)
+        self._closing = True
+        self._stop.set()
+        self._writer.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        if self._connected.is_set():
+            info = self._client.publish(
+                self._status_topic, messages.OFFLINE, qos=STATUS_QOS, retain=True
+            )
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(max(0.1, deadline - time.monotonic()))
+            self._client.disconnect()
+        self._client.loop_stop()
+
+    def _pending(self) -> bool:
+        return bool(self._inflight) or self.backlog > 0
+
+    # --- PipelineSink (analysis thread) ------------------------------------------------------
+
+    def session_started(self, session_id: str, t_s: float, settings: dict[str, object]) -> None:
+        self._session = session_id
+        self._cues = {}
+        self._cadence = None
+        self._changed.set()
+
+    def frame(self, pose: PoseResult, update: AnalysisUpdate, jpeg: bytes | None) -> None:
+        self._frames += 1
+        if pose.detected != self._present:
+            self._present = pose.detected
+            self._changed.set()
+        if update.alerts:
+            cues = dict(self._cues)
+            for a in update.alerts:
+                if a.state == "raised":
+                    cues[a.rule] = (a.priority, a.cue)
+                else:
+                    cues.pop(a.rule, None)
+            self._cues = cues
+            self._changed.set()
+        for s in update.strides:
+            m = s.metrics.get("cadence_spm")
+            if m is not None and m.value is not None:
+                self._cadence = m.value
+
+    def session_ended(self, t_s: float) -> None:
+        self._session = None
+        self._present = False
+        self._cues = {}
+        self._cadence = None
+        self._changed.set()
+
+    def current_cue(self) -> str | None:
+        cues = self._cues
+        if not cues:
+            return None
+        return min(cues.values())[1]  # the lower priority number wins
+
+    # --- paho network thread -----------------------------------------------------------------
+
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, rc: ReasonCode, props: Any
+    ) -> None:
+        if rc.is_failure:
+            self.last_error = f"broker refused the connection: {rc}"
+            log.warning("fleet: %s", self.last_error)
+            return
+        log.info("fleet: connected to the broker as %s", self.device_id)
+        self.last_error = None
+        self._connected.set()
+        self._announce.set()
+        self._writer.wake.set()
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, rc: ReasonCode, props: Any
+    ) -> None:
+        if self._connected.is_set() and not self._closing:
+            log.warning("fleet: lost the broker (%s); messages wait in the outbox", rc)
+        self._connected.clear()
+
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, rc: ReasonCode, props: Any
+    ) -> None:
+        self._acks.put(mid)
+        self._writer.wake.set()
+
+    # --- publisher thread ----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            reader = OutboxReader(self._db_path)
+        except Exception as exc:
+            self.last_error = f"cannot open the outbox: {exc}"
+            log.error("fleet: %s", self.last_error)
+            return
+        next_status = 0.0
+        try:
+            while not self._stop.is_set():
+                self._writer.wake.wait(0.25)
+                self._writer.wake.clear()
+                try:
+                    self._take_acks(reader)
+                    if self._connected.is_set():
+                        if self._announce.is_set():
+                            self._announce.clear()
+                            self._send_discovery()
+                            next_status = 0.0
+                        self._send_more(reader)
+                        now = time.monotonic()
+                        if self._changed.is_set() or now >= next_status:
+                            self._changed.clear()
+                            next_status = now + self.config.status_interval_s
+                            self.backlog = reader.count()
+                            self._send_status()
+                    else:
+                        self.backlog = reader.count()
+                except Exception as exc:  # keep publishing whatever happens
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.exception("fleet publisher error")
+                    time.sleep(0.5)
+            self._take_acks(reader)
+        finally:
+            reader.close()
+
+    def _take_acks(self, reader: OutboxReader) -> None:
+        done: list[int] = []
+        while True:
+            try:
+                mid = self._acks.get_nowait()
+            except queue.Empty:
+                break
+            seq = self._inflight.pop(mid, None)
+            if seq is not None:
+                done.append(seq)
+        if done:
+            reader.delete(done)
+            self.acked += len(done)
+
+    def _send_more(self, reader: OutboxReader) -> None:
+        room = self.config.inflight - len(self._inflight)
+        if room <= 0:
+            return
+        if not self._inflight:
+            # Nothing unacknowledged: start again at the oldest message left (first run).
+            self._cursor = 0
+        for msg in reader.after(self._cursor, room):
+            info = self._client.publish(msg.topic, msg.payload, qos=1)
+            if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+                self.last_error = f"publish failed: {mqtt.error_string(info.rc)}"
+                break
+            self._inflight[info.mid] = msg.seq
+            self._cursor = msg.seq
+            self.published += 1
+
+    def _send_status(self) -> None:
+        now = time.monotonic()
+        frames, self._frames = self._frames, 0
+        elapsed, self._status_mono = now - self._status_mono, now
+        payload = messages.status_payload(
+            state="running" if self._session is not None else "idle",
+            runner_present=self._present,
+            fps=frames / elapsed if elapsed > 0 else 0.0,
+            health="ok" if self.last_error is None else self.last_error,
+            session=self._session,
+            cue=self.current_cue(),
+            cadence_spm=self._cadence,
+            outbox=self.backlog,
+            wall=time.time(),
+        )
+        self._client.publish(self._status_topic, json.dumps(payload), qos=STATUS_QOS, retain=True)
+
+    def _send_discovery(self) -> None:
+        if not self.config.homeassistant:
+            return
+        for topic, payload in discovery_messages(self.device_id, self.config.discovery_prefix):
+            self._client.publish(topic, payload, qos=1, retain=True)

@@ -1,0 +1,162 @@
+"""The hub's web app: the live board of all devices (``/``) and the same session review as
+on a device (``/review``, every device's sessions, a device filter), behind the same PIN."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from edge import __version__
+from edge.live.config import ServerConfig
+from server.app import _include_review
+from server.auth import COOKIE, PinAuth
+from server.fleet.ingest import HubIngest
+
+STATIC = Path(__file__).resolve().parent / "static"
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+
+
+@dataclass
+class HubState:
+    """``app.state.live`` on the hub: what the shared PIN dependency and review read."""
+
+    auth: PinAuth
+    server: ServerConfig
+    ingest: HubIngest | None
+
+
+router = APIRouter()
+
+
+def _state(request: Request) -> HubState:
+    state: HubState = request.app.state.live
+    return state
+
+
+def _file(name: str) -> FileResponse:
+    path = (STATIC / name).resolve()
+    if STATIC not in path.parents or not path.is_file() or path.suffix not in _TYPES:
+        raise HTTPException(404, "not found")
+    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/", include_in_schema=False)
+def board_page() -> FileResponse:
+    return _file("board.html")
+
+
+@router.get("/settings", include_in_schema=False)
+def login_page() -> FileResponse:
+    """Where a locked review page sends the browser: the PIN form."""
+    return _file("login.html")
+
+
+@router.get("/fleet/static/{name}", include_in_schema=False)
+def static(name: str) -> FileResponse:
+    return _file(name)
+
+
+@router.get("/api/board")
+def board(request: Request) -> dict[str, Any]:
+    """Every device the hub has heard of: online, in use, runner present, current cue.
+    Public, like each device's live page (no member data: no names, no sessions)."""
+    st = _state(request)
+    ingest = st.ingest
+    return {
+        "devices": ingest.board() if ingest is not None else [],
+        "broker_connected": ingest is not None and ingest.connected.is_set(),
+        "t": time.time(),
+    }
+
+
+@router.get("/api/health")
+def health(request: Request) -> dict[str, Any]:
+    ingest = _state(request).ingest
+    return {
+        "ok": True,
+        "version": __version__,
+        "broker_connected": ingest is not None and ingest.connected.is_set(),
+        "ingest": ingest.stats.as_json() if ingest is not None else None,
+    }
+
+
+class Login(BaseModel):
+    pin: str
+
+
+@router.get("/api/auth")
+def auth_state(request: Request) -> dict[str, bool]:
+    auth = _state(request).auth
+    return {"enabled": auth.enabled, "authenticated": auth.token_ok(request.cookies.get(COOKIE))}
+
+
+@router.post("/api/auth/login", status_code=status.HTTP_204_NO_CONTENT)
+def login(body: Login, request: Request, response: Response) -> None:
+    st = _state(request)
+    result, token = st.auth.login(body.pin)
+    if result == "disabled":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "review is locked: set server.settings_pin in the config"
+        )
+    if result == "locked":
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "too many wrong PINs; wait 30 s and try again"
+        )
+    if result == "wrong" or token is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong PIN")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(st.server.auth_ttl_s),
+        httponly=True,
+        samesite="strict",
+        path="/",
+    )
+
+
+@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response) -> None:
+    _state(request).auth.logout(request.cookies.get(COOKIE))
+    response.delete_cookie(COOKIE, path="/")
+
+
+def create_hub_app(db_path: Path, server: ServerConfig, ingest: HubIngest | None) -> FastAPI:
+    """The hub app over ``db_path``; ``ingest`` (started and closed with the app) fills it."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if ingest is not None:
+            ingest.start()
+        try:
+            yield
+        finally:
+            if ingest is not None:
+                ingest.close()
+
+    app = FastAPI(
+        title="treadwatch hub",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.live = HubState(
+        auth=PinAuth(server.settings_pin, server.auth_ttl_s), server=server, ingest=ingest
+    )
+    app.state.review_db = Path(db_path)
+    app.include_router(router)
+    _include_review(app)
+    return app
