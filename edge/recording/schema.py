@@ -117,8 +117,7 @@ CREATE INDEX settings_changes_session ON settings_changes (session_id, t_s);
 """
 
 # Version 3: fleet reporting (edge.fleet, server.fleet): the device's outbox for the MQTT
-# broker and
-# the hub's record of what it already stored.
+# broker and the hub's record of what it already stored.
 _V3 = """
 CREATE TABLE fleet_outbox (
     seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- send order (never reused)
