@@ -104,7 +104,20 @@ CREATE TABLE clips (
 CREATE INDEX clips_session ON clips (session_id, t_start_s);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Runners (issue 13): who ran a session. NULL runner_id: a guest (no name kept).
+_V2_RUNNERS = """
+CREATE TABLE runners (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,               -- a name or a pseudonym
+    notes         TEXT NOT NULL DEFAULT '',
+    consent_clips INTEGER NOT NULL DEFAULT 0,  -- 1: video clips of this runner may be kept
+    created_at    REAL NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN runner_id INTEGER REFERENCES runners (id) ON DELETE SET NULL;
+CREATE INDEX sessions_runner ON sessions (runner_id, started_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2_RUNNERS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
