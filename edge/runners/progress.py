@@ -148,6 +148,8 @@ def before_after(store: SessionStore, a: int, b: int) -> dict[str, Any]:
         ma, mb = pa["metrics"].get(m["name"]), pb["metrics"].get(m["name"])
         va = ma["median"] if ma else None
         vb = mb["median"] if mb else None
+        if va is None and vb is None:
+            continue  # measured in neither (e.g. a front-view metric seen from the side)
         rows.append(
             {
                 **m,

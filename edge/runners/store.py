@@ -229,10 +229,10 @@ def delete_runner(store: SessionStore, runner_id: int, mode: DeleteMode) -> dict
     clips = 0
     for sid in ids:
         clips += len(store.clips(sid))
+        delete_session_clips(store, sid)  # files, rows and the session's clip folder
         if mode == "delete":
             store.delete_session(sid)
         else:
-            delete_session_clips(store, sid)
             with store.transaction():
                 store.conn.execute("UPDATE marks SET note = '' WHERE session_id = ?", (sid,))
                 set_session_runner(store, sid, None)
