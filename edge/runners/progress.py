@@ -88,7 +88,12 @@ def session_point(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
             "unit": s["unit"],
             "n": s["n"],
             "median": s["median"],
-            "verdict": rng.verdict(s["median"]) if rng is not None else None,
+            # Judged as shown: a median shown as 170 is in a 170–180 range.
+            "verdict": (
+                rng.verdict(round(s["median"], digits(name)))
+                if rng is not None and s["median"] is not None
+                else None
+            ),
         }
     return {
         "session": info.as_json(),

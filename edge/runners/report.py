@@ -104,7 +104,15 @@ def contact_frames(
         return []
     clips = store.clips(info.id)
     w, h = _frame_size(info, clips)
-    picks = sorted({round(i) for i in np.linspace(0, len(contacts) - 1, min(n * 3, len(contacts)))})
+    picks = [round(i) for i in np.linspace(0, len(contacts) - 1, min(n * 3, len(contacts)))]
+    # A contact inside a kept clip comes first: the video frame under the skeleton.
+    on_video = [
+        i
+        for i, e in enumerate(contacts)
+        if any(c.t_start_s <= e.t_s <= c.t_end_s and (store.clips_dir / c.path).is_file()
+               for c in clips)
+    ]  # fmt: skip
+    picks = list(dict.fromkeys(on_video[len(on_video) // 2 :][:1] + picks))
     out: list[dict[str, Any]] = []
     for i in picks:
         if len(out) >= n:
@@ -308,7 +316,8 @@ h2 { font-size: 11.5pt; margin: 10px 0 4px; text-transform: uppercase; letter-sp
 .focus .cue { font-weight: 700; }
 table { border-collapse: collapse; width: 100%; font-size: 10pt; }
 th, td { padding: 3px 6px; border-bottom: 1px solid #dde1e8; text-align: left; }
-th { font-weight: 600; color: #46506a; font-size: 9pt; }
+th { font-weight: 600; color: #46506a; font-size: 9pt; white-space: nowrap; }
+td.verdict { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .v-in { color: #11813f; font-weight: 600; }
 .v-near { color: #a86400; font-weight: 600; }
@@ -357,10 +366,11 @@ def _range_text(m: dict[str, Any]) -> str:
 def _change_sentence(c: dict[str, Any]) -> str:
     d = c["digits"]
     unit = f" {c['unit']}" if c["unit"] else ""
-    sign = "+" if c["diff"] > 0 else ""
+    diff = round(c["after"], d) - round(c["before"], d)  # the difference of what is shown
+    sign = "+" if diff > 0 else ""
     text = (
         f"<b>{_esc(c['label'])}</b>: {_fmt(c['before'], d)} → {_fmt(c['after'], d)}{_esc(unit)}"
-        f" ({sign}{_fmt(c['diff'], d)})"
+        f" ({sign}{_fmt(diff, d)})"
     )
     bv, av = c["before_verdict"], c["after_verdict"]
     if bv != av and av is not None:
@@ -408,7 +418,7 @@ def render_session_report(data: dict[str, Any]) -> str:
             f'<tr data-metric="{_esc(m["name"])}"><td>{_esc(m["label"])}</td>'
             f'<td class="num">{_fmt(p["median"], m["digits"])}</td>'
             f'<td>{_esc(m["unit"])}</td><td class="num">{_range_text(m)}</td>'
-            f"<td>{_verdict(p['verdict']) if p['median'] is not None else ''}</td>"
+            f'<td class="verdict">{_verdict(p["verdict"])}</td>'
             f'<td class="num">{_fmt(c["before"], m["digits"]) if c else "–"}</td>'
             f'<td class="num">{p["n"]}</td></tr>'
         )
@@ -434,14 +444,13 @@ def render_session_report(data: dict[str, Any]) -> str:
         )
     else:
         since = "<p>No metric measured in both sessions.</p>"
-    cadence = _fmt(info.cadence_spm, 0)
     minutes, seconds = divmod(round(info.duration_s), 60)
     length = f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
     body = (
         '<header class="top"><h1>Running form report</h1>'
         f'<span class="who" id="who">{who}</span></header>'
         f'<p class="meta">{_esc(_date(info.started_at))} · {length} · '
-        f"{info.n_strides} steps · cadence {cadence} steps/min · session {info.id} · "
+        f"{info.n_strides} steps · session {info.id} · "
         f"{_esc(info.device_id)}</p>"
         f"{focus_html}"
         "<section><h2>Key numbers (median per step)</h2>"
