@@ -21,12 +21,17 @@ setup: $(STAMP) models
 models: $(STAMP)
 	$(TW) models fetch
 
-# Headless Chromium for the page tests (Debian package; needs root or sudo once).
+# Headless Chromium for the page tests and poppler-utils for the PDF tests (Debian packages;
+# needs root or sudo once).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package) for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "installing poppler-utils (Debian package) for the report PDF tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
 # Mosquitto for the fleet tests (Debian package; the tests start their own on a free port).
 broker:

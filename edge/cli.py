@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge.gait.commands",
     "edge.live.commands",
     "edge.recording.commands",
+    "edge.runners.commands",
     "models.commands",
     "server.fleet.commands",
 )

@@ -33,6 +33,7 @@ from server.hub import LiveHub, VideoHub
 from server.review import routes as review_routes
 from server.routes import config as config_routes
 from server.routes import health, live, marks, pages, status
+from server.runners import routes as runner_routes
 from server.state import LiveState
 
 log = logging.getLogger(__name__)
@@ -123,13 +124,14 @@ def _include_review(app: FastAPI) -> None:
     member never sees another member's sessions. A locked review page sends the browser to
     the PIN form."""
     app.include_router(review_routes.router, dependencies=[Depends(require_settings)])
+    app.include_router(runner_routes.router, dependencies=[Depends(require_settings)])
 
     @app.exception_handler(StarletteHTTPException)
     async def _locked_pages(request: Request, exc: StarletteHTTPException) -> Response:
         if (
             exc.status_code == 401
             and request.method == "GET"
-            and request.url.path.startswith("/review")
+            and request.url.path.startswith(("/review", "/runners"))
             and "text/html" in request.headers.get("accept", "")
         ):
             return RedirectResponse("/settings?next=" + request.url.path, status_code=303)

@@ -43,6 +43,7 @@ from edge.landmarks import NUM_LANDMARKS, PoseResult
 from edge.recording.clips import ClipEncoder, ClipJob, EncodedClip, JpegRing, lower_priority
 from edge.recording.config import RecordingConfig
 from edge.recording.store import STORED_CHANNELS, SessionStore, is_disk_full
+from edge.runners.store import delete_session_clips, set_session_runner
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,12 @@ class _Session:
     pending_clip: _PendingClip | None = None
     next_stride: int = 0  # the session's own step numbering
     last_stride_t: float = float("-inf")
+
+    # Who is running (set on the live page): written with the next commit when dirty.
+    runner_id: int | None = None
+    runner_dirty: bool = False
+    keep_clips: bool = True  # False: the runner did not consent to clips
+    purge_clips: bool = False  # delete the clips already stored, after the next commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +335,12 @@ class Recorder:
         """A therapist's mark in the current session (at the latest frame unless ``t_s``)."""
         self._queue.put(("mark", t_s, note, self._wall()))
 
+    def set_runner(self, runner_id: int | None, *, keep_clips: bool = True) -> None:
+        """Who is running the current session (``None``: a guest). ``keep_clips=False`` (no
+        consent): no more clips are cut and those already kept for the session are deleted.
+        Applies to the session being recorded only; call :meth:`flush` to wait for it."""
+        self._queue.put(("runner", runner_id, keep_clips))
+
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until everything queued so far is committed (for tests and shutdown)."""
         done = threading.Event()
@@ -424,6 +437,8 @@ class Recorder:
         elif kind == "settings":
             if self._session is not None:
                 self._changes.append((msg[1], msg[2], msg[3]))
+        elif kind == "runner":
+            self._on_runner(msg[1], msg[2])
         elif kind == "clip":
             self._clips_done.append(msg[1])
         elif kind == "clip_error":
@@ -549,11 +564,26 @@ class Recorder:
         if self._ring is not None:
             self._want_clip(t, "mark")
 
+    def _on_runner(self, runner_id: int | None, keep_clips: bool) -> None:
+        s = self._session
+        if s is None:
+            return
+        s.runner_id = runner_id
+        s.runner_dirty = True
+        s.keep_clips = keep_clips
+        if not keep_clips:
+            s.pending_clip = None
+            s.purge_clips = True
+            if self._ring is not None:
+                self._ring.clear()
+
     # --- clips --------------------------------------------------------------------------------
 
     def _want_clip(self, t_s: float, reason: str) -> None:
         s = self._session
         cfg = self.config
+        if s is not None and not s.keep_clips:
+            return  # no consent to keep video of this runner
         if s is None or self._effective_level() >= StorageLevel.NO_CLIPS:
             if s is not None:
                 self._clips_skipped += 1
@@ -735,6 +765,11 @@ class Recorder:
                         store.put_landmark_block(
                             sid, b.number, b.t[: b.n], b.fi[: b.n], b.xyzv[: b.n]
                         )
+            if s is not None and not s.keep_clips and s.sid is not None:
+                for c in [c for c in self._clips_done if c.session_id == s.sid]:
+                    self._clips_done.remove(c)  # encoded before consent was known
+                    with contextlib.suppress(OSError):
+                        (store.clips_dir / c.path).unlink(missing_ok=True)
             for c in self._clips_done:
                 store.add_clip(
                     c.session_id,
@@ -750,6 +785,8 @@ class Recorder:
                     frame_times=c.frame_times,
                 )
             if s is not None and sid is not None:
+                if s.runner_dirty:
+                    set_session_runner(store, sid, s.runner_id)
                 store.set_counts(sid, s.frames, s.frames_unstored)
                 if s.end is not None:
                     t_end, wall, reason = s.end
@@ -775,6 +812,10 @@ class Recorder:
         # Committed: the pending lists are on disk.
         if s is not None:
             s.sid = sid
+            s.runner_dirty = False
+            if s.purge_clips and sid is not None:
+                s.purge_clips = False
+                delete_session_clips(store, sid)
         self._commits += 1
         self._strides_written += len(self._strides)
         self._clips_written += len(self._clips_done)

@@ -141,7 +141,21 @@ CREATE TABLE fleet_received (                      -- hub: messages stored (dupl
 CREATE INDEX sessions_device_uid ON sessions (device_id, uid);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+
+# Version 4: runners (who ran a session). NULL runner_id: a guest (no name kept).
+_V4 = """
+CREATE TABLE runners (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,               -- a name or a pseudonym
+    notes         TEXT NOT NULL DEFAULT '',
+    consent_clips INTEGER NOT NULL DEFAULT 0,  -- 1: video clips of this runner may be kept
+    created_at    REAL NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN runner_id INTEGER REFERENCES runners (id) ON DELETE SET NULL;
+CREATE INDEX sessions_runner ON sessions (runner_id, started_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

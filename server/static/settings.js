@@ -180,7 +180,7 @@
     if (r.status === 204) {
       $("pin-error").textContent = "";
       const next = new URLSearchParams(location.search).get("next");
-      if (next && next.startsWith("/review")) { location.href = next; return; }
+      if (next && (next.startsWith("/review") || next.startsWith("/runners"))) { location.href = next; return; }
       openEditor(); return;
     }
     $("pin-error").textContent = r.status === 429 ? "Too many wrong PINs: wait 30 s." : "Wrong PIN";

@@ -1,0 +1,168 @@
+"""A runner's progress: each session's per-metric median (the same figure as the session's
+own summary, :func:`edge.recording.export.metric_summary`), its normal range, the cue worked
+on, and before/after between any two sessions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from edge.errors import StorageError
+from edge.gait.records import AlertRecord
+from edge.recording.export import metric_summary
+from edge.recording.store import SessionInfo, SessionStore
+from edge.runners.ranges import range_for
+from edge.runners.store import get_runner, runner_sessions, session_runner
+
+#: The metrics shown first (in this order) on the progress page and the report.
+KEY_METRICS: tuple[str, ...] = (
+    "cadence_spm",
+    "overstride",
+    "shank_angle_deg",
+    "knee_flexion_deg",
+    "trunk_lean_deg",
+    "head_pitch_deg",
+    "head_forward",
+    "arm_crossover",
+    "elbow_angle_deg",
+    "vertical_oscillation",
+)
+
+#: name: (label, digits)
+LABELS: dict[str, tuple[str, int]] = {
+    "cadence_spm": ("Cadence", 0),
+    "step_time_ms": ("Step time", 0),
+    "overstride": ("Overstride", 2),
+    "shank_angle_deg": ("Shank angle at contact", 1),
+    "knee_flexion_deg": ("Knee bend at contact", 0),
+    "foot_strike": ("Foot angle at contact", 0),
+    "contact_time_ms": ("Contact time", 0),
+    "duty_factor": ("Duty factor", 2),
+    "trunk_lean_deg": ("Trunk lean", 1),
+    "head_forward": ("Head forward", 2),
+    "head_pitch_deg": ("Head (gaze down)", 0),
+    "head_tilt_deg": ("Head tilt", 1),
+    "head_sway": ("Head sway", 2),
+    "head_bob": ("Head bob", 2),
+    "arm_crossover": ("Arms across midline", 2),
+    "elbow_angle_deg": ("Elbow angle", 0),
+    "vertical_oscillation": ("Vertical oscillation", 2),
+}
+
+
+def label(metric: str) -> str:
+    return LABELS.get(metric, (metric.replace("_", " "), 2))[0]
+
+
+def digits(metric: str) -> int:
+    return LABELS.get(metric, (metric, 2))[1]
+
+
+def ordered_metrics(names: Sequence[str]) -> list[str]:
+    """Key metrics first in their order, then the others as found."""
+    present = list(dict.fromkeys(names))
+    return [m for m in KEY_METRICS if m in present] + [m for m in present if m not in KEY_METRICS]
+
+
+def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
+    """The cue worked on in a session: the one raised most often (ties: the higher
+    priority, i.e. the lower number). ``None`` when no cue was raised."""
+    raised = [a for a in alerts if a.state == "raised"]
+    if not raised:
+        return None
+    counts = Counter(a.rule for a in raised)
+    prio = {a.rule: a.priority for a in raised}
+    cue = {a.rule: a.cue for a in raised}
+    rule = min(counts, key=lambda r: (-counts[r], prio[r], r))
+    return {"rule": rule, "cue": cue[rule], "times": counts[rule]}
+
+
+def session_point(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
+    """One visit: the session, the cue worked on and each metric's median (with n)."""
+    summary = metric_summary(store.strides(info.id))
+    metrics = {}
+    for name, s in summary.items():
+        rng = range_for(name)
+        metrics[name] = {
+            "unit": s["unit"],
+            "n": s["n"],
+            "median": s["median"],
+            # Judged as shown: a median shown as 170 is in a 170–180 range.
+            "verdict": (
+                rng.verdict(round(s["median"], digits(name)))
+                if rng is not None and s["median"] is not None
+                else None
+            ),
+        }
+    return {
+        "session": info.as_json(),
+        "focus": focus_cue(store.alerts(info.id)),
+        "metrics": metrics,
+    }
+
+
+def metric_table(points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The metrics seen in any of ``points``: name, label, unit, digits, normal range."""
+    names: list[str] = []
+    units: dict[str, str] = {}
+    for p in points:
+        for name, m in p["metrics"].items():
+            names.append(name)
+            units.setdefault(name, m["unit"])
+    out = []
+    for name in ordered_metrics(names):
+        rng = range_for(name)
+        out.append(
+            {
+                "name": name,
+                "label": label(name),
+                "unit": units[name],
+                "digits": digits(name),
+                "range": rng.as_json() if rng is not None else None,
+            }
+        )
+    return out
+
+
+def progress(
+    store: SessionStore,
+    runner_id: int,
+    *,
+    date_from: float | None = None,
+    date_to: float | None = None,
+) -> dict[str, Any]:
+    """Visits over time (oldest first) with per-session medians, cues and ranges."""
+    runner = get_runner(store, runner_id)
+    points = [
+        session_point(store, info)
+        for info in runner_sessions(store, runner_id, date_from=date_from, date_to=date_to)
+    ]
+    return {"runner": runner.as_json(), "metrics": metric_table(points), "sessions": points}
+
+
+def before_after(store: SessionStore, a: int, b: int) -> dict[str, Any]:
+    """Session ``a`` (before) against ``b`` (after): each metric's medians and b − a, with
+    the range verdicts. Both sessions must belong to the same runner (or both be guests')."""
+    infos = [store.session(a), store.session(b)]
+    if session_runner(store, infos[0].id) != session_runner(store, infos[1].id):
+        raise StorageError("the two sessions belong to different runners")
+    pa, pb = (session_point(store, i) for i in infos)
+    rows = []
+    for m in metric_table([pa, pb]):
+        ma, mb = pa["metrics"].get(m["name"]), pb["metrics"].get(m["name"])
+        va = ma["median"] if ma else None
+        vb = mb["median"] if mb else None
+        if va is None and vb is None:
+            continue  # measured in neither (e.g. a front-view metric seen from the side)
+        rows.append(
+            {
+                **m,
+                "before": va,
+                "after": vb,
+                "diff": vb - va if va is not None and vb is not None else None,
+                "before_verdict": ma["verdict"] if ma else None,
+                "after_verdict": mb["verdict"] if mb else None,
+            }
+        )
+    return {"before": pa, "after": pb, "rows": rows}
