@@ -15,7 +15,7 @@ from edge.recording.recorder import Recorder
 from tests.conftest import require
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
-from tests.recording.synth import SynthSession, recording_config
+from tests.recording.synth import SynthSession, as_in_csv, recording_config
 from tests.support.browser import CHROMIUM
 from tests.support.browser import LAUNCH_ARGS as ARGS
 
@@ -120,7 +120,7 @@ def test_list_and_session_view_render_with_plots(
         page.click("#csv")
     path = tmp_path / "strides.csv"
     dl.value.save_as(path)
-    assert parse_strides_csv(path.read_text()) == synth.strides
+    assert parse_strides_csv(path.read_text()) == as_in_csv(synth.strides)
 
 
 def test_clip_plays_in_slow_motion_with_the_skeleton(
