@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,17 +20,30 @@ from edge.landmarks import NUM_LANDMARKS
 from edge.video import VideoFile, VideoInfo
 
 
-class Progress:
-    """A one-line progress bar on a terminal; silent when output is not a terminal."""
+def _clock(seconds: float) -> str:
+    s = max(0, round(seconds))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+
+class Progress:
+    """A one-line progress bar on a terminal, with the time left; silent when output is not
+    a terminal."""
+
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO = sys.stderr,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.total, self.stream = max(total, 0), stream
         self.enabled = stream.isatty()
-        self._last = 0.0
-        self._start = time.monotonic()
+        self._clock = clock
+        self._last = float("-inf")
+        self._start = clock()
 
     def update(self, done: int) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if not self.enabled or now - self._last < 0.2:
             return
         self._last = now
@@ -35,7 +51,10 @@ class Progress:
         if self.total:
             frac = min(done / self.total, 1.0)
             bar = "#" * int(frac * 30)
-            self.stream.write(f"\r[{bar:30s}] {done}/{self.total} frames {fps:5.1f} fps")
+            left = _clock(max(0, self.total - done) / fps) if fps > 0 else "?"
+            self.stream.write(
+                f"\r[{bar:30s}] {done}/{self.total} frames {fps:5.1f} fps, {left} left "
+            )
         else:
             self.stream.write(f"\r{done} frames {fps:5.1f} fps")
         self.stream.flush()
@@ -56,10 +75,10 @@ def run_pose_on_video(
     """
     from edge.pose.engine import PoseEngine
 
-    engine = PoseEngine(config.pose, config.models.cache_dir)
     rows: list[npt.NDArray[np.float32]] = []
-    with VideoFile(video) as vf:
+    with VideoFile(video) as vf:  # the video is checked before the model loads
         info = vf.info
+        engine = PoseEngine(config.pose, config.models.cache_dir)
         bar = Progress(info.frame_count) if progress else None
         for i, frame in enumerate(vf):
             result = engine.process(frame, i / (clock_fps or info.fps))
@@ -82,6 +101,33 @@ def write_landmarks(path: Path, landmarks: npt.NDArray[np.float32], info: VideoI
     tmp.replace(path)
 
 
+def check_writable(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work (one line)."""
+    if path.is_dir():
+        raise TreadwatchError(f"{option} {path}: is a directory; give a file name")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise TreadwatchError(
+            f"{option} {path}: cannot write there ({reason}); choose another path"
+        ) from None
+
+
+def _write_text(path: Path, text: str, option: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise TreadwatchError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+
+
 def _analyze(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.landmarks is None and args.report is None and not args.store:
@@ -90,18 +136,23 @@ def _analyze(args: argparse.Namespace) -> int:
         )
     if args.capture_fps is not None and args.capture_fps <= 0:
         raise TreadwatchError("--capture-fps must be a positive frame rate, e.g. 240")
+    for option, path in (("--report", args.report), ("--landmarks", args.landmarks)):
+        if path is not None:
+            check_writable(path, option)
     landmarks, info = run_pose_on_video(args.video, config, progress=not args.quiet)
     found = int(np.isfinite(landmarks[:, 0, 0]).sum())
     if args.landmarks is not None:
-        write_landmarks(args.landmarks, landmarks, info)
+        try:
+            write_landmarks(args.landmarks, landmarks, info)
+        except OSError as exc:
+            raise TreadwatchError(
+                f"--landmarks {args.landmarks}: cannot write it ({exc.strerror})"
+            ) from None
     report: Any = None
     if args.report is not None or args.store:
         report = _build_report(args, config, landmarks, info)
     if args.report is not None:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.report.with_name(args.report.name + ".tmp")
-        tmp.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-        tmp.replace(args.report)
+        _write_text(args.report, report.model_dump_json(indent=2), "--report")
     if args.store:
         from edge.recording.export import store_analysis
 
@@ -119,6 +170,12 @@ def _analyze(args: argparse.Namespace) -> int:
         print(
             f"{args.video}: {len(landmarks)} frames at {info.fps:.2f} fps, person found on {found}"
         )
+        if report is not None:
+            from edge.analyze_summary import summary_lines
+
+            view = f"view {report.view or '–'} ({report.view_source})"
+            print(f"  {view}")
+            print("\n".join(summary_lines(report)))
     return 0
 
 

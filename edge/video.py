@@ -11,8 +11,31 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import VideoError
+from edge.native_stderr import native_stderr
 
 DEFAULT_FPS = 30.0
+#: Pseudo-codecs ffmpeg offers for files that are not video (a text file as "ANSI art").
+NOT_VIDEO_CODECS = frozenset({"ansi"})
+MIN_SIDE, MAX_SIDE = 16, 16384
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """True for bytes that read as text (a video container always has binary bytes early)."""
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return False
+        text = head[: exc.start].decode("utf-8")
+    printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
+    return printable >= 0.95 * max(1, len(text))
+
+
+def _fourcc(cap: cv2.VideoCapture) -> str:
+    code = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
+    return code.to_bytes(4, "little").decode("latin-1").strip("\x00 ").lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +57,33 @@ class VideoFile:
             raise VideoError(f"{p}: no such file")
         if p.is_dir():
             raise VideoError(f"{p}: is a directory, not a video file")
-        cap = cv2.VideoCapture(str(p))
+        try:
+            with p.open("rb") as f:
+                head = f.read(4096)
+        except OSError as exc:
+            raise VideoError(f"{p}: cannot read it ({exc.strerror})") from None
+        if not head:
+            raise VideoError(f"{p}: not a video (the file is empty)")
+        if _looks_like_text(head):
+            raise VideoError(f"{p}: not a video (it is a text file)")
+        # ffmpeg writes its complaints ("moov atom not found") to fd 2: the error below says it
+        with native_stderr() as ffmpeg:
+            cap = cv2.VideoCapture(str(p))
+            ffmpeg.discard = not cap.isOpened()  # explained by the error below
+            if cap.isOpened():
+                problem = self._check(p, cap)
         if not cap.isOpened():
-            raise VideoError(f"{p}: cannot open as a video (is it a video file? try ffprobe)")
-        ok, first = cap.read()
-        if not ok or first is None:
+            if "moov atom not found" in ffmpeg.text:
+                problem = (
+                    f"{p}: not a video (no MP4 index: not a video file, or a recording that "
+                    "was cut off before it was finished)"
+                )
+            else:
+                problem = f"{p}: not a video (cannot be opened; check it plays, e.g. with ffprobe)"
+        if problem is not None:
             cap.release()
-            raise VideoError(f"{p}: no readable frames (corrupt or not a video file)")
+            raise VideoError(problem)
+        first = self._frames[0]
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         reported = 1.0 <= fps <= 2000.0
         self.info = VideoInfo(
@@ -52,12 +95,33 @@ class VideoFile:
             fps_reported=reported,
         )
         self._cap = cap
-        self._first: npt.NDArray[np.uint8] | None = np.asarray(first, dtype=np.uint8)
+
+    _frames: list[npt.NDArray[np.uint8]]
+
+    def _check(self, p: Path, cap: cv2.VideoCapture) -> str | None:
+        """Why the opened ``cap`` is not a video worth analysing, or None. Reads the first
+        two frames (kept for the iteration)."""
+        if _fourcc(cap) in NOT_VIDEO_CODECS:
+            return f"{p}: not a video (ffmpeg reads it only as text)"
+        frames: list[npt.NDArray[np.uint8]] = []
+        for _ in range(2):
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                break
+            frames.append(np.asarray(frame, dtype=np.uint8))
+        if not frames:
+            return f"{p}: not a video (no frame can be decoded: corrupt or not a video file)"
+        h, w = frames[0].shape[:2]
+        if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+            return f"{p}: not a video (frames of {w}x{h} pixels)"
+        if len(frames) < 2:
+            return f"{p}: not a video (a single image; analyze needs a video of someone running)"
+        self._frames = frames
+        return None
 
     def __iter__(self) -> Iterator[npt.NDArray[np.uint8]]:
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield first
+        pending, self._frames = self._frames, []
+        yield from pending
         while True:
             ok, frame = self._cap.read()
             if not ok or frame is None:

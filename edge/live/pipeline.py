@@ -16,6 +16,7 @@ capture thread then the analysis thread (which ends the session and closes the e
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import threading
@@ -29,7 +30,7 @@ import cv2
 import numpy as np
 
 from edge.config import Config
-from edge.gait.records import AnalysisUpdate, MetricValue
+from edge.gait.records import AlertRecord, AnalysisUpdate, MetricValue
 from edge.landmarks import NUM_LANDMARKS, Channel, FloatArray, PoseResult
 from edge.live import messages
 from edge.live.capture import CaptureWorker
@@ -186,6 +187,10 @@ class LivePipeline:
         self._last_frame_mono: float | None = None
         self._present = False
         self._last_t: float | None = None
+        # Cues raised in the session so far (analysis thread only): a rebuilt analyzer does
+        # not know them, so they are cleared when it is rebuilt mid-session.
+        self._active_alerts: dict[str, AlertRecord] = {}
+        self._clears: list[AlertRecord] = []
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -209,7 +214,7 @@ class LivePipeline:
         if self._session_id is not None:
             self._tell_sinks_settings_changed(t_s, old, new)
         if new.gait != old.gait or new.alerts != old.alerts:
-            self._analyzer = None  # rebuilt with the new settings on this frame
+            self._drop_analyzer(t_s)  # rebuilt with the new settings on this frame
         if new.pose != old.pose and self._estimator is not None:
             self._estimator.close()
             self._estimator = None
@@ -299,7 +304,19 @@ class LivePipeline:
         aspect = w / h
         if abs(aspect - self._aspect) > 1e-3:
             self._aspect = aspect
-            self._analyzer = None
+            self._drop_analyzer(frame.t_s)
+
+    def _drop_analyzer(self, t_s: float) -> None:
+        """The analyzer is rebuilt on this frame. Mid-session, the cues it had raised are
+        cleared (value None) with this frame's update: the new one raises them again if the
+        fault is still there, and no cue stays on screen that nothing would clear."""
+        self._analyzer = None
+        if self._session_id is not None:
+            self._clears = [
+                dataclasses.replace(a, state="cleared", value=None, t_s=t_s)
+                for a in self._active_alerts.values()
+            ]
+        self._active_alerts.clear()
 
     def _process(self, frame: Frame) -> None:
         t0 = time.monotonic()
@@ -328,6 +345,14 @@ class LivePipeline:
             analyzer.reset()
             self._start_session(frame.t_s)
         update = analyzer.push(frame.index, frame.t_s, pose.as_xyzv())
+        if self._clears:
+            update.alerts[:0] = self._clears
+            self._clears = []
+        for alert in update.alerts:
+            if alert.state == "raised":
+                self._active_alerts[alert.rule] = alert
+            else:
+                self._active_alerts.pop(alert.rule, None)
         stage.analysis_ms.add((time.monotonic() - t0) * 1000.0)
 
         self._publish(messages.frame_message(pose, frame.captured_wall, update.events))
@@ -393,6 +418,8 @@ class LivePipeline:
                 log.exception("listener %r failed", listener)
 
     def _start_session(self, t_s: float) -> None:
+        self._active_alerts.clear()
+        self._clears = []
         self._session_id = new_session_id()
         settings = settings_snapshot(self._config, self.source)
         log.info("runner on the belt: session started")

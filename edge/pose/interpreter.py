@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import ModelError
+from edge.native_stderr import native_stderr
 
 
 class _Interpreter(Protocol):
@@ -55,8 +56,10 @@ class TFLiteModel:
         if not path.is_file():
             raise ModelError(f"model file {path} is missing: run `treadwatch models fetch`")
         try:
-            self._it: _Interpreter = cls(model_path=str(path), num_threads=num_threads)
-            self._it.allocate_tensors()
+            # LiteRT announces its XNNPACK delegate on fd 2; real errors still show
+            with native_stderr():
+                self._it: _Interpreter = cls(model_path=str(path), num_threads=num_threads)
+                self._it.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(
                 f"{path} is not a loadable TFLite model ({exc}): delete it and run "

@@ -2,8 +2,9 @@
 
 CSV layout (one row per step): ``index, foot, frame_index, t_s, session_time_s``, then for
 every metric ``NAME [UNIT]`` (the value; empty when not measurable), ``NAME confidence``,
-``NAME reason`` and ``NAME label`` (a category, e.g. foot strike). Numbers are written
-with ``repr`` so they read back exactly (:func:`parse_strides_csv`).
+``NAME reason`` and ``NAME label`` (a category, e.g. foot strike). Numbers are rounded to
+what their unit means (``edge.units``: 0.1 deg, 0.001 leg lengths, 1 ms, times to 1 ms,
+confidences to 0.01); :func:`parse_strides_csv` reads them back.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from edge.gait.records import (
 )
 from edge.recording.config import RecordingConfig
 from edge.recording.store import ClipInfo, SessionInfo, SessionStore
+from edge.units import CONFIDENCE_DIGITS, fmt
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -49,8 +51,8 @@ def metric_columns(strides: Sequence[StrideRecord]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _num(x: float | None) -> str:
-    return "" if x is None else repr(float(x))
+def _num(x: float | None, unit: str) -> str:
+    return "" if x is None else fmt(float(x), unit)
 
 
 def strides_csv(strides: Sequence[StrideRecord], t_start_s: float = 0.0) -> str:
@@ -62,13 +64,15 @@ def strides_csv(strides: Sequence[StrideRecord], t_start_s: float = 0.0) -> str:
         header += [f"{name} [{unit}]", f"{name} confidence", f"{name} reason", f"{name} label"]
     w.writerow(header)
     for s in strides:
-        row = [str(s.index), s.foot, str(s.frame_index), repr(s.t_s), repr(s.t_s - t_start_s)]
-        for name, _ in cols:
+        t, t_session = fmt(s.t_s, "s"), fmt(s.t_s - t_start_s, "s")
+        row = [str(s.index), s.foot, str(s.frame_index), t, t_session]
+        for name, unit in cols:
             m = s.metrics.get(name)
             if m is None:
                 row += ["", "", "absent", ""]
             else:
-                row += [_num(m.value), repr(float(m.confidence)), m.reason or "", m.label or ""]
+                conf = fmt(float(m.confidence), places=CONFIDENCE_DIGITS)
+                row += [_num(m.value, unit), conf, m.reason or "", m.label or ""]
         w.writerow(row)
     return out.getvalue()
 

@@ -497,7 +497,7 @@ class Recorder:
             s.frames_unstored += 1
         if events:
             self._events.extend(events)
-        if strides:
+        if strides or alerts:
             strides, alerts = self._number(s, strides, alerts)
             self._strides.extend(strides)
         if self._ring is not None:
@@ -530,7 +530,7 @@ class Recorder:
             numbered.append(dataclasses.replace(st, index=s.next_stride))
             s.next_stride += 1
             s.last_stride_t = st.t_s
-        last = s.next_stride - 1
+        last = max(0, s.next_stride - 1)
         alerts = tuple(
             dataclasses.replace(a, stride_index=renumber.get(a.stride_index, last)) for a in alerts
         )

@@ -125,3 +125,27 @@ class SynthSession:
     @property
     def t_end(self) -> float:
         return self.t0 + (round(self.duration_s * self.fps) - 1) / self.fps
+
+
+def as_in_csv(strides: list[StrideRecord]) -> list[StrideRecord]:
+    """``strides`` as the CSV export writes them: times to 1 ms, values to their unit's
+    decimals (``edge.units``), confidences to 0.01."""
+    from dataclasses import replace
+
+    from edge.units import CONFIDENCE_DIGITS, digits
+
+    return [
+        replace(
+            s,
+            t_s=round(s.t_s, 3),
+            metrics={
+                k: replace(
+                    m,
+                    value=None if m.value is None else round(m.value, digits(m.unit)),
+                    confidence=round(m.confidence, CONFIDENCE_DIGITS),
+                )
+                for k, m in s.metrics.items()
+            },
+        )
+        for s in strides
+    ]

@@ -21,7 +21,7 @@ from edge.recording.export import (
 )
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
-from tests.recording.synth import SynthSession, recording_config
+from tests.recording.synth import SynthSession, as_in_csv, recording_config
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_csv_reads_back_to_the_same_strides(recorded: tuple[Path, SynthSession])
     assert lines[0].startswith("index,foot,frame_index,t_s,session_time_s,overstride [leg],")
     assert len(synth.strides) == 17
     assert len(lines) == 1 + len(synth.strides)
-    assert parse_strides_csv(text) == synth.strides
+    assert parse_strides_csv(text) == as_in_csv(synth.strides)
 
 
 def test_csv_of_strides_with_different_metrics() -> None:
@@ -54,7 +54,7 @@ def test_csv_of_strides_with_different_metrics() -> None:
         StrideRecord(0, "left", 3, 1.0, {"a": MetricValue(1.5, "deg", 0.5, label="midfoot")}),
         StrideRecord(1, "right", 9, 1.3, {"b": MetricValue(None, "cm", 0.0, "occluded, far leg")}),
     ]
-    assert parse_strides_csv(strides_csv(strides)) == strides
+    assert parse_strides_csv(strides_csv(strides)) == as_in_csv(strides)
 
 
 def test_session_json_export_holds_everything(recorded: tuple[Path, SynthSession]) -> None:
@@ -85,7 +85,7 @@ def test_cli_export_and_list(
     db, synth = recorded
     out = tmp_path / "out" / "s.csv"
     assert main(["export", "exp-1", "--db", str(db), "-o", str(out)]) == 0
-    assert parse_strides_csv(out.read_text()) == synth.strides
+    assert parse_strides_csv(out.read_text()) == as_in_csv(synth.strides)
     assert main(["export", "1", "--db", str(db), "--format", "session"]) == 0
     assert json.loads(capsys.readouterr().out)["session"]["id"] == 1
     assert main(["export", "1", "--db", str(db), "--format", "json"]) == 0

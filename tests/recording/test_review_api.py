@@ -16,7 +16,7 @@ from edge.recording.export import parse_strides_csv
 from edge.recording.recorder import Recorder
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
-from tests.recording.synth import SynthSession, recording_config
+from tests.recording.synth import SynthSession, as_in_csv, recording_config
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_session_json_landmarks_and_exports(
     csv = client.get(f"/api/review/sessions/{sid}/export.csv")
     assert csv.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv.headers["content-disposition"]
-    assert parse_strides_csv(csv.text) == synth.strides
+    assert parse_strides_csv(csv.text) == as_in_csv(synth.strides)
     js = client.get(f"/api/review/sessions/{sid}/export.session.json").json()
     assert js["schema"] == "treadwatch.session/1"
     assert len(js["strides"]) == len(synth.strides)

@@ -15,7 +15,7 @@ from edge.recording.recorder import Recorder
 from tests.conftest import require
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
-from tests.recording.synth import SynthSession, recording_config
+from tests.recording.synth import SynthSession, as_in_csv, recording_config
 from tests.support.browser import CHROMIUM
 from tests.support.browser import LAUNCH_ARGS as ARGS
 
@@ -32,8 +32,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[S
             duration_s=10.0, t0=500.0 + 100 * n, jpeg_size=(160, 120), shank_shift=-2.5 * n
         )
         rec.session_started(f"b{n}", synth.t0, {})
-        for f in synth:
+        for i, f in enumerate(synth):
             rec.frame(*f)
+            if n == 0 and i == 150:  # a threshold saved on the settings page mid-session
+                change = {"alerts.overstride.threshold": {"from": 0.2, "to": 0.25}}
+                rec.settings_changed(f[0].timestamp_s, change)
         rec.session_ended(synth.t_end)
         sessions.append(synth)
     rec.close()
@@ -109,7 +112,7 @@ def test_list_and_session_view_render_with_plots(
     assert page.locator("#strides tbody tr").count() == n
     assert page.locator("#alerts tbody tr").count() == len(synth.alerts)
     assert page.locator("#timeline").get_attribute("data-items") == str(
-        len(synth.alerts) + len(synth.alerts)  # one clip per alert
+        len(synth.alerts) + len(synth.alerts) + 1  # one clip per alert, the settings change
     )
 
     # The stick figure is drawn from the stored landmarks.
@@ -120,7 +123,7 @@ def test_list_and_session_view_render_with_plots(
         page.click("#csv")
     path = tmp_path / "strides.csv"
     dl.value.save_as(path)
-    assert parse_strides_csv(path.read_text()) == synth.strides
+    assert parse_strides_csv(path.read_text()) == as_in_csv(synth.strides)
 
 
 def test_clip_plays_in_slow_motion_with_the_skeleton(
