@@ -320,6 +320,11 @@ def test_hub_pages_pin_and_device_filter(tmp_path: Path) -> None:
         assert data["devices"] == ["dev-a", "dev-b"] and len(data["sessions"]) == 3
         only_b = client.get("/api/review/sessions", params={"device": "dev-b"}).json()
         assert sorted(s["uid"] for s in only_b["sessions"]) == ["b1", "b2"]
+        # Landmarks stay on the devices: a hub session has none, and says so without error.
+        sid = only_b["sessions"][0]["id"]
+        r = client.get(f"/api/review/sessions/{sid}/landmarks", params={"t_from": 0, "t_to": 5})
+        assert r.status_code == 200
+        assert r.json() == {"t_s": [], "frame_index": [], "frames": [], "truncated": False}
         assert "Treadmills" in client.get("/").text
 
 
