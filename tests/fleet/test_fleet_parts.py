@@ -168,7 +168,7 @@ def test_outbox_kept_until_the_broker_acknowledges_then_sent_in_order(
     mosquitto.stop()  # the broker is down while the session is recorded
     writer = OutboxWriter("dev-a")
     rec = Recorder(recording_config(tmp_path), commit_hooks=(writer,))
-    pub = FleetPublisher(_fleet(mosquitto), "dev-a", writer, rec.db_path)
+    pub = FleetPublisher(_fleet(mosquitto, homeassistant=True), "dev-a", writer, rec.db_path)
     pub.start()
     synth = SynthSession(duration_s=6.0, gap=None, alert_every=5)
     try:
@@ -189,6 +189,16 @@ def test_outbox_kept_until_the_broker_acknowledges_then_sent_in_order(
         data = lambda: [m for m in sub.got if not m[0].endswith("/status")]  # noqa: E731
         wait_for(lambda: len(data()) >= expected, 10.0, "the subscriber")
         outbox.close()
+        # Home Assistant finds the device from the retained discovery configs.
+        ha = Subscriber(mosquitto.port, "homeassistant/#", client_id="ha")
+        wait_for(lambda: len(ha.got) == 3, 10.0, "the discovery configs")
+        ha.close()
+        assert all(retained for _, _, retained in ha.got)
+        assert sorted(t.split("/")[1] for t, _, _ in ha.got) == [
+            "binary_sensor",
+            "sensor",
+            "sensor",
+        ]
     finally:
         pub.close()
         rec.close()
