@@ -187,8 +187,14 @@ class HubIngest:
         if days <= 0 and max_bytes is None:
             return
         try:
+            # Sessions still coming in stay; one left open for a day (its device never came
+            # back to close it) is old data like any other.
             keep = [
-                r[0] for r in store.conn.execute("SELECT id FROM sessions WHERE ended_at IS NULL")
+                r[0]
+                for r in store.conn.execute(
+                    "SELECT id FROM sessions WHERE ended_at IS NULL AND started_at > ?",
+                    (time.time() - 86400.0,),
+                )
             ]
             deleted = store.apply_retention(
                 max_age_days=days,

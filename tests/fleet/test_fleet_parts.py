@@ -395,15 +395,15 @@ def test_hub_applies_retention(tmp_path: Path, mosquitto: Mosquitto) -> None:
     db = tmp_path / "hub.db"
     now = time.time()
     with SessionStore(db) as store, store.transaction():
-        for uid, days in (("old", 40.0), ("open-old", 50.0), ("new", 2.0)):
+        for uid, days in (("old", 40.0), ("open-old", 50.0), ("new", 2.0), ("open-new", 0.1)):
             sid = store.begin_session(uid, "dev-a", 0.0, {}, started_at=now - days * 86400)
-            if uid != "open-old":
+            if not uid.startswith("open"):
                 store.end_session(sid, 1.0, reason="ended", ended_at=now - days * 86400)
     hub = HubIngest(db, parse_broker_url(mosquitto.url), client_id="hub-r", retention_days=30)
     hub.start()
     try:
-        wait_for(lambda: hub.stats.deleted == 1, 10.0, "retention")
+        wait_for(lambda: hub.stats.deleted == 2, 10.0, "retention")
     finally:
         hub.close()
     with SessionStore(db) as store:
-        assert sorted(s.uid for s in store.list_sessions()) == ["new", "open-old"]
+        assert sorted(s.uid for s in store.list_sessions()) == ["new", "open-new"]
