@@ -30,7 +30,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from edge.fleet import messages
 from edge.fleet.config import DEVICE_ID_RE, BrokerSpec
-from edge.fleet.mqtt import make_client
+from edge.fleet.mqtt import make_client, stop_client
 from edge.gait.records import AlertRecord, AlertState, Foot, StrideRecord
 from edge.recording.store import SessionStore, metrics_from_json
 
@@ -143,8 +143,7 @@ class HubIngest:
         self._client.loop_start()
 
     def close(self, timeout_s: float = 10.0) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
+        stop_client(self._client)
         self._queue.put(None)
         self._thread.join(timeout_s)
 

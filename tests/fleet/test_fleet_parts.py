@@ -22,6 +22,7 @@ from edge.errors import ConfigError
 from edge.fleet import messages
 from edge.fleet.config import FleetConfig, parse_broker_url
 from edge.fleet.discovery import discovery_messages
+from edge.fleet.mqtt import stop_client
 from edge.fleet.outbox import OutboxWriter
 from edge.fleet.publisher import FleetPublisher
 from edge.live.config import ServerConfig
@@ -151,8 +152,7 @@ class Subscriber:
         wait_for(lambda: self.ready, 10.0, "the test subscriber")
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        stop_client(self.client)
 
 
 def _fleet(broker: Mosquitto, **kw: Any) -> FleetConfig:
@@ -234,8 +234,7 @@ def _publish_all(port: int, items: list[tuple[str, str]]) -> None:
         for topic, payload in items:
             c.publish(topic, payload, qos=1).wait_for_publish(5)
     finally:
-        c.disconnect()
-        c.loop_stop()
+        stop_client(c)
 
 
 def _msg(seq: int, body: dict[str, Any], uid: str = "u-1", v: int = 1) -> str:
@@ -407,3 +406,29 @@ def test_hub_applies_retention(tmp_path: Path, mosquitto: Mosquitto) -> None:
         hub.close()
     with SessionStore(db) as store:
         assert sorted(s.uid for s in store.list_sessions()) == ["new", "open-new"]
+
+
+def test_close_sends_what_was_just_recorded(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    """Stopping the device (SIGTERM: recorder closed, then the publisher) sends the session's
+    last steps and its end before saying "offline", not at the next start."""
+    sub = Subscriber(mosquitto.port, "treadwatch/dev-a/#")
+    writer = OutboxWriter("dev-a")
+    rec = Recorder(recording_config(tmp_path), commit_hooks=(writer,))
+    pub = FleetPublisher(_fleet(mosquitto), "dev-a", writer, rec.db_path)
+    pub.start()
+    wait_for(lambda: any(t.endswith("/status") for t, _, _ in sub.got), 10.0, "a status")
+    synth = SynthSession(duration_s=3.0, gap=None, alert_every=0)
+    rec.session_started("s-2", synth.t0, {})
+    for frame in synth:
+        rec.frame(*frame)
+    rec.close()  # the session ends ("stopped") and is committed with its outbox rows
+    pub.close()
+    with SessionStore(rec.db_path) as store:
+        left = store.conn.execute("SELECT COUNT(*) FROM fleet_outbox").fetchone()[0]
+    time.sleep(0.3)
+    sub.close()
+    assert left == 0
+    kinds = [t.rsplit("/", 1)[1] for t, p, _ in sub.got if p != b"offline"]
+    kinds = [k for k in kinds if k != "status"]
+    assert kinds == ["session"] + ["step"] * len(synth.strides) + ["session"]
+    assert sub.got[-1][1] == b"offline"
