@@ -37,6 +37,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.config import Config
 from edge.fleet import messages
 from edge.fleet.config import parse_broker_url
+from edge.fleet.mqtt import stop_client
 from edge.gait.analyzer import GaitAnalyzer
 from edge.gait.records import AlertRecord, StrideRecord
 from edge.gait.synthetic import RunnerParams, generate
@@ -129,8 +130,7 @@ def publish_all(port: int, device: str, msgs: list[tuple[str, str]]) -> None:
     infos = [c.publish(t, p, qos=1) for t, p in msgs]
     for info in infos:
         info.wait_for_publish(60)
-    c.disconnect()
-    c.loop_stop()
+    stop_client(c)
 
 
 def publish_devices(port: int, per_device: dict[str, list[tuple[str, str]]]) -> None:

@@ -58,7 +58,12 @@ def sanitize_device_id(name: str) -> str:
 
 class FleetConfig(Section):
     enabled: bool = Field(
-        False, description="Report to the gym's MQTT broker (a hub stores every device's sessions)."
+        False,
+        description=(
+            "Report to the gym's MQTT broker; a hub (treadwatch hub) stores every device's "
+            "sessions. Needs recording.enabled: messages wait in the session database until "
+            "the broker has them."
+        ),
     )
     broker: str = Field(
         "mqtt://localhost:1883",

@@ -42,3 +42,16 @@ def make_client(
             ) from None
     client.reconnect_delay_set(min_delay=1, max_delay=5)
     return client
+
+
+def stop_client(client: mqtt.Client) -> None:
+    """Disconnect, stop the network thread and close the client's sockets now.
+
+    paho 2.x closes the socket pair that wakes its network thread only when the client is
+    garbage-collected; in a reference cycle (callbacks bound to their owner) that happens
+    late, after the sockets were already reported as leaked. Close them here instead."""
+    client.disconnect()
+    client.loop_stop()
+    reset = getattr(client, "_reset_sockets", None)
+    if callable(reset):
+        reset()

@@ -31,7 +31,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from edge.fleet import messages
 from edge.fleet.config import FleetConfig
 from edge.fleet.discovery import discovery_messages
-from edge.fleet.mqtt import make_client
+from edge.fleet.mqtt import make_client, stop_client
 from edge.fleet.outbox import OutboxReader, OutboxWriter
 from edge.gait.records import AnalysisUpdate
 from edge.landmarks import PoseResult
@@ -73,6 +73,8 @@ class FleetPublisher:
         self._thread: threading.Thread | None = None
         # Publisher thread only:
         self._inflight: dict[int, int] = {}  # paho message id -> outbox seq
+        self._drain_asked = 0  # close() asks (any thread) ...
+        self._drained = 0  # ... the thread answers: all acknowledged as of that request
         self._cursor = 0
         self.published = 0
         self.acked = 0
@@ -99,7 +101,10 @@ class FleetPublisher:
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop: send what the broker takes within ``timeout_s``, then say "offline"."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self._connected.is_set() and self._pending():
+        self._drain_asked += 1  # the thread answers after its next full look at the outbox
+        asked = self._drain_asked
+        self._writer.wake.set()
+        while time.monotonic() < deadline and self._connected.is_set() and self._drained < asked:
             time.sleep(0.05)
         self._closing = True
         self._stop.set()
@@ -112,11 +117,7 @@ class FleetPublisher:
             )
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(max(0.1, deadline - time.monotonic()))
-            self._client.disconnect()
-        self._client.loop_stop()
-
-    def _pending(self) -> bool:
-        return bool(self._inflight) or self.backlog > 0
+        stop_client(self._client)
 
     # --- PipelineSink (analysis thread) ------------------------------------------------------
 
@@ -200,6 +201,7 @@ class FleetPublisher:
             while not self._stop.is_set():
                 self._writer.wake.wait(0.25)
                 self._writer.wake.clear()
+                asked = self._drain_asked
                 try:
                     self._take_acks(reader)
                     if self._connected.is_set():
@@ -207,7 +209,8 @@ class FleetPublisher:
                             self._announce.clear()
                             self._send_discovery()
                             next_status = 0.0
-                        self._send_more(reader)
+                        if self._send_more(reader) == 0 and not self._inflight:
+                            self._drained = asked
                         now = time.monotonic()
                         if self._changed.is_set() or now >= next_status:
                             self._changed.clear()
@@ -238,14 +241,16 @@ class FleetPublisher:
             reader.delete(done)
             self.acked += len(done)
 
-    def _send_more(self, reader: OutboxReader) -> None:
+    def _send_more(self, reader: OutboxReader) -> int:
+        """Publish the next messages (as many as the in-flight window allows); how many."""
         room = self.config.inflight - len(self._inflight)
         if room <= 0:
-            return
+            return 0
         if not self._inflight:
             # Nothing unacknowledged: start again at the oldest message left (first run).
             self._cursor = 0
-        for msg in reader.after(self._cursor, room):
+        batch = reader.after(self._cursor, room)
+        for msg in batch:
             info = self._client.publish(msg.topic, msg.payload, qos=1)
             if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
                 self.last_error = f"publish failed: {mqtt.error_string(info.rc)}"
@@ -253,6 +258,7 @@ class FleetPublisher:
             self._inflight[info.mid] = msg.seq
             self._cursor = msg.seq
             self.published += 1
+        return len(batch)
 
     def _send_status(self) -> None:
         now = time.monotonic()

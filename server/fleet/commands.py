@@ -34,7 +34,16 @@ def _hub(args: argparse.Namespace) -> int:
             spec = BrokerSpec(spec.host, spec.port, spec.tls, fleet.username, secret)
     if not 1 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port}: use 1 to 65535")
-    ingest = HubIngest(args.db, spec, client_id=args.client_id, tls_ca_file=fleet.tls_ca_file)
+    rec = config.recording
+    ingest = HubIngest(
+        args.db,
+        spec,
+        client_id=args.client_id,
+        tls_ca_file=fleet.tls_ca_file,
+        retention_days=rec.retention_days,
+        max_bytes=int(rec.max_gib * 1024**3),
+        retention_interval_s=rec.retention_interval_s,
+    )
     app = create_hub_app(args.db, config.server, ingest)
     host = args.host or config.server.host
     locked = config.server.settings_pin is None
@@ -66,7 +75,8 @@ def register(sub: Any) -> None:
         "--config",
         type=Path,
         default=None,
-        help="config file: server.settings_pin (review PIN), [fleet] login and TLS",
+        help="config file: server.settings_pin (review PIN), [fleet] login and TLS, "
+        "recording.retention_days and recording.max_gib (how long and how much the hub keeps)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     p.set_defaults(func=_hub)

@@ -30,7 +30,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from edge.fleet import messages
 from edge.fleet.config import DEVICE_ID_RE, BrokerSpec
-from edge.fleet.mqtt import make_client
+from edge.fleet.mqtt import make_client, stop_client
 from edge.gait.records import AlertRecord, AlertState, Foot, StrideRecord
 from edge.recording.store import SessionStore, metrics_from_json
 
@@ -87,6 +87,7 @@ class IngestStats:
     duplicates: int = 0
     bad: int = 0
     batches: int = 0
+    deleted: int = 0  # sessions removed by retention
     last_error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -110,8 +111,14 @@ class HubIngest:
         *,
         client_id: str = "treadwatch-hub",
         tls_ca_file: Path | None = None,
+        retention_days: float = 0.0,
+        max_bytes: int | None = None,
+        retention_interval_s: float = 600.0,
     ) -> None:
+        """``retention_days`` (0: keep) and ``max_bytes`` (None: no limit) are applied at
+        start and every ``retention_interval_s``, as on a device (the oldest go first)."""
         self.db_path = Path(db_path)
+        self._retention = (retention_days, max_bytes, retention_interval_s)
         self.broker = broker
         self.stats = IngestStats()
         self._store = SessionStore(self.db_path)  # opened now: a bad path fails at start
@@ -136,8 +143,7 @@ class HubIngest:
         self._client.loop_start()
 
     def close(self, timeout_s: float = 10.0) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
+        stop_client(self._client)
         self._queue.put(None)
         self._thread.join(timeout_s)
 
@@ -175,11 +181,47 @@ class HubIngest:
 
     # --- writer thread -------------------------------------------------------------------------
 
+    def _apply_retention(self, store: SessionStore) -> None:
+        days, max_bytes, _ = self._retention
+        if days <= 0 and max_bytes is None:
+            return
+        try:
+            # Sessions still coming in stay; one left open for a day (its device never came
+            # back to close it) is old data like any other.
+            keep = [
+                r[0]
+                for r in store.conn.execute(
+                    "SELECT id FROM sessions WHERE ended_at IS NULL AND started_at > ?",
+                    (time.time() - 86400.0,),
+                )
+            ]
+            deleted = store.apply_retention(
+                max_age_days=days,
+                max_bytes=max_bytes if max_bytes is not None else 2**62,
+                keep=keep,
+            )
+        except Exception as exc:
+            self.stats.last_error = f"retention: {type(exc).__name__}: {exc}"
+            log.warning("hub: %s", self.stats.last_error)
+            return
+        if deleted:
+            self._sids.clear()
+            self.stats.deleted += len(deleted)
+            log.info("hub: retention deleted %d session(s)", len(deleted))
+
     def _run(self) -> None:
         store = self._store
+        interval = self._retention[2]
+        next_retention = 0.0
         try:
             while True:
-                first = self._queue.get()
+                if time.monotonic() >= next_retention:
+                    self._apply_retention(store)
+                    next_retention = time.monotonic() + interval
+                try:
+                    first = self._queue.get(timeout=min(interval, 5.0))
+                except queue.Empty:
+                    continue
                 if first is None:
                     return
                 batch = [first]

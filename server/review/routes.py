@@ -178,7 +178,9 @@ def get_landmarks(
     n = min(len(series.t_s), MAX_LANDMARK_FRAMES)
     xyv = series.xyzv[:n][:, :, [Channel.X, Channel.Y, Channel.VISIBILITY]]
     nobody = np.isnan(xyv[:, 0, 0])  # NaN rows: nobody in view
-    rows = np.round(np.nan_to_num(xyv.astype(np.float64)).reshape(n, -1), 4).tolist()
+    # reshape(n, -1) cannot infer the width of zero rows (no landmarks: the hub, or off).
+    flat = np.nan_to_num(xyv.astype(np.float64)).reshape(n, xyv[0].size if n else 0)
+    rows = np.round(flat, 4).tolist()
     frames: list[list[float] | None] = [None if bool(nobody[i]) else rows[i] for i in range(n)]
     return {
         "t_s": [round(float(t), 5) for t in series.t_s[:n]],

@@ -12,6 +12,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.fleet.config import parse_broker_url
+from edge.fleet.mqtt import stop_client
 from edge.live.config import ServerConfig
 from server.fleet.app import create_hub_app
 from server.fleet.ingest import HubIngest
@@ -38,8 +39,7 @@ def test_board_shows_each_treadmill(tmp_path: Path, mosquitto: Mosquitto) -> Non
     for device, status in (("tm-7", json.dumps(running)), ("tm-8", "offline"),
                            ("tm-9", json.dumps(idle))):  # fmt: skip
         pub.publish(f"treadwatch/{device}/status", status, qos=1, retain=True).wait_for_publish(5)
-    pub.disconnect()
-    pub.loop_stop()
+    stop_client(pub)
     ingest = HubIngest(tmp_path / "hub.db", parse_broker_url(mosquitto.url), client_id="hub-b")
     app = create_hub_app(tmp_path / "hub.db", ServerConfig(), ingest)
     with serve(app) as host, sync_playwright() as p:

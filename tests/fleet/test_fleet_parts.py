@@ -22,6 +22,7 @@ from edge.errors import ConfigError
 from edge.fleet import messages
 from edge.fleet.config import FleetConfig, parse_broker_url
 from edge.fleet.discovery import discovery_messages
+from edge.fleet.mqtt import stop_client
 from edge.fleet.outbox import OutboxWriter
 from edge.fleet.publisher import FleetPublisher
 from edge.live.config import ServerConfig
@@ -151,8 +152,7 @@ class Subscriber:
         wait_for(lambda: self.ready, 10.0, "the test subscriber")
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        stop_client(self.client)
 
 
 def _fleet(broker: Mosquitto, **kw: Any) -> FleetConfig:
@@ -168,7 +168,7 @@ def test_outbox_kept_until_the_broker_acknowledges_then_sent_in_order(
     mosquitto.stop()  # the broker is down while the session is recorded
     writer = OutboxWriter("dev-a")
     rec = Recorder(recording_config(tmp_path), commit_hooks=(writer,))
-    pub = FleetPublisher(_fleet(mosquitto), "dev-a", writer, rec.db_path)
+    pub = FleetPublisher(_fleet(mosquitto, homeassistant=True), "dev-a", writer, rec.db_path)
     pub.start()
     synth = SynthSession(duration_s=6.0, gap=None, alert_every=5)
     try:
@@ -189,6 +189,16 @@ def test_outbox_kept_until_the_broker_acknowledges_then_sent_in_order(
         data = lambda: [m for m in sub.got if not m[0].endswith("/status")]  # noqa: E731
         wait_for(lambda: len(data()) >= expected, 10.0, "the subscriber")
         outbox.close()
+        # Home Assistant finds the device from the retained discovery configs.
+        ha = Subscriber(mosquitto.port, "homeassistant/#", client_id="ha")
+        wait_for(lambda: len(ha.got) == 3, 10.0, "the discovery configs")
+        ha.close()
+        assert all(retained for _, _, retained in ha.got)
+        assert sorted(t.split("/")[1] for t, _, _ in ha.got) == [
+            "binary_sensor",
+            "sensor",
+            "sensor",
+        ]
     finally:
         pub.close()
         rec.close()
@@ -224,8 +234,7 @@ def _publish_all(port: int, items: list[tuple[str, str]]) -> None:
         for topic, payload in items:
             c.publish(topic, payload, qos=1).wait_for_publish(5)
     finally:
-        c.disconnect()
-        c.loop_stop()
+        stop_client(c)
 
 
 def _msg(seq: int, body: dict[str, Any], uid: str = "u-1", v: int = 1) -> str:
@@ -320,6 +329,11 @@ def test_hub_pages_pin_and_device_filter(tmp_path: Path) -> None:
         assert data["devices"] == ["dev-a", "dev-b"] and len(data["sessions"]) == 3
         only_b = client.get("/api/review/sessions", params={"device": "dev-b"}).json()
         assert sorted(s["uid"] for s in only_b["sessions"]) == ["b1", "b2"]
+        # Landmarks stay on the devices: a hub session has none, and says so without error.
+        sid = only_b["sessions"][0]["id"]
+        r = client.get(f"/api/review/sessions/{sid}/landmarks", params={"t_from": 0, "t_to": 5})
+        assert r.status_code == 200
+        assert r.json() == {"t_s": [], "frame_index": [], "frames": [], "truncated": False}
         assert "Treadmills" in client.get("/").text
 
 
@@ -374,3 +388,47 @@ def test_user_mistakes_give_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["hub", "--broker", "mqtt://h", "--db", str(tmp_path / "file" / "h.db")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot open the session database" in err
+
+
+def test_hub_applies_retention(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    db = tmp_path / "hub.db"
+    now = time.time()
+    with SessionStore(db) as store, store.transaction():
+        for uid, days in (("old", 40.0), ("open-old", 50.0), ("new", 2.0), ("open-new", 0.1)):
+            sid = store.begin_session(uid, "dev-a", 0.0, {}, started_at=now - days * 86400)
+            if not uid.startswith("open"):
+                store.end_session(sid, 1.0, reason="ended", ended_at=now - days * 86400)
+    hub = HubIngest(db, parse_broker_url(mosquitto.url), client_id="hub-r", retention_days=30)
+    hub.start()
+    try:
+        wait_for(lambda: hub.stats.deleted == 2, 10.0, "retention")
+    finally:
+        hub.close()
+    with SessionStore(db) as store:
+        assert sorted(s.uid for s in store.list_sessions()) == ["new", "open-new"]
+
+
+def test_close_sends_what_was_just_recorded(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    """Stopping the device (SIGTERM: recorder closed, then the publisher) sends the session's
+    last steps and its end before saying "offline", not at the next start."""
+    sub = Subscriber(mosquitto.port, "treadwatch/dev-a/#")
+    writer = OutboxWriter("dev-a")
+    rec = Recorder(recording_config(tmp_path), commit_hooks=(writer,))
+    pub = FleetPublisher(_fleet(mosquitto), "dev-a", writer, rec.db_path)
+    pub.start()
+    wait_for(lambda: any(t.endswith("/status") for t, _, _ in sub.got), 10.0, "a status")
+    synth = SynthSession(duration_s=3.0, gap=None, alert_every=0)
+    rec.session_started("s-2", synth.t0, {})
+    for frame in synth:
+        rec.frame(*frame)
+    rec.close()  # the session ends ("stopped") and is committed with its outbox rows
+    pub.close()
+    with SessionStore(rec.db_path) as store:
+        left = store.conn.execute("SELECT COUNT(*) FROM fleet_outbox").fetchone()[0]
+    time.sleep(0.3)
+    sub.close()
+    assert left == 0
+    kinds = [t.rsplit("/", 1)[1] for t, p, _ in sub.got if p != b"offline"]
+    kinds = [k for k in kinds if k != "status"]
+    assert kinds == ["session"] + ["step"] * len(synth.strides) + ["session"]
+    assert sub.got[-1][1] == b"offline"
