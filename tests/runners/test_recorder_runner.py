@@ -70,3 +70,19 @@ def test_a_runner_is_not_deleted_while_recorded(tmp_path: Path) -> None:
         assert store.list_sessions() == []
         with pytest.raises(ValueError, match="needs a name"):
             runners.add_runner(store, " \t ")
+
+
+def test_anonymising_forgets_a_videos_file_name(tmp_path: Path) -> None:
+    with SessionStore(tmp_path / "s.db") as store:
+        rid = runners.add_runner(store, "Fay")
+        with store.transaction():
+            sid = store.begin_session(
+                "analyze:fay_run.mov", "pi", 0.0, {}, source="analyze", source_name="fay_run.mov"
+            )
+            store.end_session(sid, 1.0, reason="ended")
+        runners.assign_session(store, sid, rid)
+        done = runners.delete_runner(store, rid, "anonymise")
+        assert done == {"sessions_deleted": 0, "sessions_anonymised": 1, "clips_deleted": 0}
+        info = store.session(sid)
+        assert (info.uid, info.source_name) == (f"anonymised:{sid}", None)
+        assert runners.session_runner(store, sid) is None
