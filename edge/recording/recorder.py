@@ -231,6 +231,7 @@ class Recorder:
         self._changes: list[tuple[float, dict[str, Any], float]] = []
         self._out_of_order = 0
         self._clips_done: list[EncodedClip] = []
+        self._no_clips: set[int] = set()  # sessions whose runner did not consent to clips
         self._level = StorageLevel.ALL
         self._error_level = StorageLevel.ALL
         self._free_mib: float | None = None
@@ -765,11 +766,16 @@ class Recorder:
                         store.put_landmark_block(
                             sid, b.number, b.t[: b.n], b.fi[: b.n], b.xyzv[: b.n]
                         )
-            if s is not None and not s.keep_clips and s.sid is not None:
-                for c in [c for c in self._clips_done if c.session_id == s.sid]:
-                    self._clips_done.remove(c)  # encoded before consent was known
-                    with contextlib.suppress(OSError):
-                        (store.clips_dir / c.path).unlink(missing_ok=True)
+            if s is not None and sid is not None:
+                if s.keep_clips:
+                    self._no_clips.discard(sid)
+                else:
+                    self._no_clips.add(sid)
+            for c in [c for c in self._clips_done if c.session_id in self._no_clips]:
+                self._clips_done.remove(c)  # encoded before the runner (no consent) was known
+                with contextlib.suppress(OSError):
+                    (store.clips_dir / c.path).unlink(missing_ok=True)
+                    (store.clips_dir / str(c.session_id)).rmdir()  # when empty
             for c in self._clips_done:
                 store.add_clip(
                     c.session_id,

@@ -39,6 +39,8 @@ from edge.recording.schema import migrate
 
 #: Channels stored per landmark: x, y, z, visibility (as ``PoseResult.as_xyzv``).
 STORED_CHANNELS = 4
+#: The largest id SQLite stores (2^63 - 1): a larger one names nothing (and must not overflow).
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +410,8 @@ class SessionStore:
         return cur.lastrowid
 
     def update_mark(self, mark_id: int, note: str) -> bool:
+        if not 0 <= mark_id <= MAX_ID:
+            return False
         cur = self.conn.execute("UPDATE marks SET note = ? WHERE id = ?", (note, mark_id))
         return cur.rowcount > 0
 
@@ -611,7 +615,8 @@ class SessionStore:
     def session(self, key: int | str) -> SessionInfo:
         """A session by numeric id, or by the pipeline's uid (the latest with that uid)."""
         row = None
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        numeric = isinstance(key, int) or (isinstance(key, str) and key.isdigit())
+        if numeric and 0 <= int(key) <= MAX_ID:  # beyond SQLite's integers: no such session
             row = self.conn.execute(
                 f"SELECT {self._SESSION_COLS} FROM sessions s WHERE s.id = ?", (int(key),)
             ).fetchone()
@@ -708,6 +713,8 @@ class SessionStore:
         return [self._clip_from_row(r) for r in rows]
 
     def clip(self, clip_id: int) -> ClipInfo:
+        if not 0 <= clip_id <= MAX_ID:
+            raise StorageError(f"no clip {clip_id}")
         row = self.conn.execute(
             f"SELECT {self._CLIP_COLS} FROM clips WHERE id = ?", (clip_id,)
         ).fetchone()

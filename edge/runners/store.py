@@ -211,8 +211,9 @@ def delete_session_clips(store: SessionStore, session_id: int) -> int:
 
 def delete_runner(store: SessionStore, runner_id: int, mode: DeleteMode) -> dict[str, int]:
     """Delete a runner (a patient's request). ``delete``: their sessions go too, with clips.
-    ``anonymise``: the sessions stay as a guest's, without clips or mark notes (either
-    could identify the person). Refused while one of their sessions is being recorded."""
+    ``anonymise``: the sessions stay as a guest's, without clips, mark notes or video file
+    name (any could identify the person). Refused while one of their sessions is being
+    recorded."""
     get_runner(store, runner_id)
     ids = runner_session_ids(store, runner_id)
     open_ids = [
@@ -235,6 +236,12 @@ def delete_runner(store: SessionStore, runner_id: int, mode: DeleteMode) -> dict
         else:
             with store.transaction():
                 store.conn.execute("UPDATE marks SET note = '' WHERE session_id = ?", (sid,))
+                # A video's file name (``analyze --store``) may name the person too.
+                store.conn.execute(
+                    "UPDATE sessions SET source_name = NULL, uid = 'anonymised:' || id"
+                    " WHERE id = ? AND source_name IS NOT NULL",
+                    (sid,),
+                )
                 set_session_runner(store, sid, None)
     with store.transaction():
         store.conn.execute("DELETE FROM runners WHERE id = ?", (runner_id,))

@@ -29,6 +29,10 @@
     const spacer = bar.querySelector(".spacer");
     bar.insertBefore(box, spacer || null);
     select.addEventListener("change", choose);
+    select.addEventListener("focus", async () => {  // runners added since the page opened
+      const r = await fetch("/api/runners", { credentials: "same-origin" });
+      if (r.ok && !busy) fill((await r.json()).runners);
+    });
   }
 
   function fill(runners) {

@@ -104,6 +104,8 @@ def test_who_is_running_on_the_live_page(browser: Any, tmp_path: Path) -> None:
                 "document.getElementById('runner-msg').textContent === 'Recording for Ana P.'"
             )
             assert pg.locator("#runner-pick").get_attribute("data-runner") == str(ana)
+            ARTIFACTS.mkdir(exist_ok=True)
+            pg.screenshot(path=str(ARTIFACTS / "live_runner_pick.png"))
             live = c.get("/api/live/runner", headers=AUTH).json()
             assert live["session_id"] == sid
             assert live["runner"]["id"] == ana

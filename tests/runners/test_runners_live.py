@@ -124,6 +124,19 @@ def test_pin_and_ids_are_checked(review_host: str, recorded: Recorded) -> None:
         ]:
             r = c.request(method, url, json=body, headers=AUTH)
             assert r.status_code == 404, (url, r.status_code, r.text)
+        # The review routes too: an id beyond SQLite's integers names nothing (was a 500).
+        for method, url, body in [
+            ("GET", f"/api/review/sessions/{BIG}", None),
+            ("GET", f"/api/review/sessions/{BIG}/landmarks?t_from=0&t_to=1", None),
+            ("GET", f"/api/review/sessions/{BIG}/export.csv", None),
+            ("DELETE", f"/api/review/sessions/{BIG}", None),
+            ("POST", f"/api/review/sessions/{BIG}/marks", {"t_s": 1.0}),
+            ("PUT", f"/api/review/marks/{BIG}", {"note": "x"}),
+            ("GET", f"/api/review/clips/{BIG}", None),
+            ("GET", f"/api/review/compare?a={BIG}&b=1", None),
+        ]:
+            r = c.request(method, url, json=body, headers=AUTH)
+            assert r.status_code == 404, (url, r.status_code, r.text)
         # Nobody is running here (recording is off): nothing to assign.
         r = c.put("/api/live/runner", json={"runner_id": recorded.ana}, headers=AUTH)
         assert r.status_code == 409
