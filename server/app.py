@@ -7,6 +7,8 @@ order (hubs bound to the event loop → pipeline → status ticker) and stops th
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import asyncio
 import contextlib
 import logging
@@ -132,5 +134,6 @@ def _include_review(app: FastAPI) -> None:
             and request.url.path.startswith("/review")
             and "text/html" in request.headers.get("accept", "")
         ):
-            return RedirectResponse("/settings?next=" + request.url.path, status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/settings?next=" + quote(target, safe="/"), status_code=303)
         return await http_exception_handler(request, exc)
