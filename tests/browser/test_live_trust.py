@@ -201,6 +201,16 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
 
     # The simulated runner is exact: no number is ever called low-confidence.
     assert seen_low_confidence == []
+    # No normal ranges sent (no "band" in the metrics, no "ranges" in the hello): no marker.
+    page, got, _ = pages[0]
+    assert "ranges" not in got.hello()
+    assert not any("band" in m for s in got.strides() for m in s["metrics"].values())
+    marks = page.evaluate(
+        """() => [...document.querySelectorAll('.tile')].map((t) =>
+             [t.dataset.band, getComputedStyle(t).borderLeftColor])"""
+    )
+    assert marks == [["", "rgba(0, 0, 0, 0)"]] * len(TILE_KEYS)
+    assert page.locator(".tile .range:visible").count() == 0
     for page, _, errors in pages:
         assert errors == []
         page.close()
