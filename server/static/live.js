@@ -227,6 +227,7 @@
   // --- overlay -----------------------------------------------------------------------------
   function sizeCanvases(w, h) {
     for (const c of [videoCanvas, overlay]) if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+    $("video-wrap").style.setProperty("--ar", String(w / h));
   }
 
   function drawOverlay(lm, id) {

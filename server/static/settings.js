@@ -151,11 +151,11 @@
       lg.textContent = title + (unit ? ` (${unit})` : "");
       fs.appendChild(lg);
       if (sub0.description) { const p = document.createElement("div"); p.className = "help"; p.textContent = sub0.description; fs.appendChild(p); }
-      let rest = null;
+      const rest = [];
       for (const f of leafFields("alerts." + name, sub, config.alerts[name])) {
-        if (PRIMARY.has(f.dataset.field.split(".").pop())) fs.appendChild(f);
-        else (rest = rest || more(fs)).appendChild(f);
+        if (PRIMARY.has(f.dataset.field.split(".").pop())) fs.appendChild(f); else rest.push(f);
       }
+      if (rest.length) { const d = more(fs); for (const f of rest) d.appendChild(f); }
       cues.appendChild(fs);
     }
     form.appendChild(cues);
