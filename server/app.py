@@ -7,13 +7,12 @@ order (hubs bound to the event loop → pipeline → status ticker) and stops th
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler

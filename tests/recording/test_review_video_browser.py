@@ -58,9 +58,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterato
                         foot="left" if i % 2 == 0 else "right",
                         frame_index=10 * i,
                         t_s=0.35 * i,
-                        metrics={
-                            "trunk_lean_deg": MetricValue(5.0 + 2e-5 * (i % 2), "deg", 0.9)
-                        },
+                        metrics={"trunk_lean_deg": MetricValue(5.0 + 2e-5 * (i % 2), "deg", 0.9)},
                     )
                     for i in range(20)
                 ],
@@ -132,7 +130,8 @@ def test_the_video_replays_as_itself_with_the_skeleton_and_fits(
         )
         assert "analysed video" in (page.text_content("#mode") or "")
         dims = page.evaluate(
-            "() => { const v = document.getElementById('video'); return [v.videoWidth, v.videoHeight]; }"
+            "() => { const v = document.getElementById('video');"
+            " return [v.videoWidth, v.videoHeight]; }"
         )
         assert dims[1] == 480 and dims[0] == pytest.approx(480 * site["w"] / site["h"], abs=2)
         # The stage keeps the clip's shape and is fully on screen.
@@ -150,9 +149,10 @@ def test_the_video_replays_as_itself_with_the_skeleton_and_fits(
                 f"() => {{ const v = document.getElementById('video'); v.pause();"
                 f" v.currentTime = {(frame + 0.5) / site['fps']}; }}"
             )
+            want = (frame + 0.5) / site["fps"]
             page.wait_for_function(
-                f"() => window.twReplay && Math.abs(window.twReplay.videoTime - {(frame + 0.5) / site['fps']}) < 1e-3"
-                " && window.twReplay.drawn",
+                f"() => window.twReplay && window.twReplay.drawn"
+                f" && Math.abs(window.twReplay.videoTime - {want}) < 1e-3",
                 timeout=10_000,
             )
             t = page.evaluate("() => window.twReplay.t")
