@@ -165,6 +165,13 @@ def _analyze(args: argparse.Namespace) -> int:
             settings=config.model_dump(mode="json"),
             frame_size=(info.width, info.height),
         )
+        from edge.recording.session_video import store_session_video
+
+        # A small copy of the video, replayed on the review page with the skeleton over it.
+        rate = getattr(report, "capture_fps", None) or info.fps
+        store_session_video(
+            config.recording.resolved_db_path(), session_id, args.video, float(rate)
+        )
         print(f"stored as session {session_id} (open it on the review pages)")
     if not args.quiet:
         print(

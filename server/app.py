@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -134,5 +135,6 @@ def _include_review(app: FastAPI) -> None:
             and request.url.path.startswith(("/review", "/runners"))
             and "text/html" in request.headers.get("accept", "")
         ):
-            return RedirectResponse("/settings?next=" + request.url.path, status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/settings?next=" + quote(target, safe="/"), status_code=303)
         return await http_exception_handler(request, exc)

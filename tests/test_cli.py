@@ -65,3 +65,34 @@ def test_analyze_writes_landmarks(tmp_path: Path, model_paths: dict[str, Path]) 
     assert np.isnan(data["landmarks"]).all()  # nobody in a blank video: NaN rows
     assert float(data["fps"]) == pytest.approx(25.0)
     assert (int(data["width"]), int(data["height"])) == (160, 120)
+
+
+@pytest.mark.model
+def test_analyze_store_keeps_a_small_copy_of_the_video(
+    tmp_path: Path, model_paths: dict[str, Path]
+) -> None:
+    """``analyze --store``: the session gets its own video (reason "video"), frame for frame,
+    so the review page replays it with the skeleton over it."""
+    import cv2
+
+    from edge.recording.store import SessionStore
+
+    video = tmp_path / "tall.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (360, 640))
+    for i in range(8):
+        writer.write(np.full((640, 360, 3), 20 * i, np.uint8))
+    writer.release()
+    db = tmp_path / "data" / "sessions.db"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[recording]\ndb_path = "{db}"\n')
+    assert main(["analyze", str(video), "--store", "--config", str(cfg), "-q"]) == 0
+    store = SessionStore(db)
+    try:
+        (info,) = store.list_sessions()
+        (clip,) = store.clips(info.id)
+    finally:
+        store.close()
+    assert clip.reason == "video"
+    assert (clip.width, clip.height) == (270, 480)
+    assert clip.frame_times == pytest.approx([i / 25.0 for i in range(8)])
+    assert (db.parent / "clips" / clip.path).is_file()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from edge.configbase import Section
 
@@ -133,6 +133,25 @@ class AlertRule(Section):
         0.5, ge=0.0, le=1.0, description="Strides whose value is less sure than this are ignored."
     )
     cue: str = Field("", max_length=80, description="The short cue shown to the runner.")
+
+    @field_validator("clear")
+    @classmethod
+    def _clear_on_the_calm_side(cls, clear: float, info: ValidationInfo) -> float:
+        """The cue clears on the calm side of its threshold, or it could never clear."""
+        threshold, direction = info.data.get("threshold"), info.data.get("direction")
+        if threshold is None or direction is None:
+            return clear
+        if direction == "above" and clear > threshold:
+            raise ValueError(
+                f"clear ({clear:g}) must be at or below the threshold ({threshold:g}) "
+                "for a cue raised above it"
+            )
+        if direction == "below" and clear < threshold:
+            raise ValueError(
+                f"clear ({clear:g}) must be at or above the threshold ({threshold:g}) "
+                "for a cue raised below it"
+            )
+        return clear
 
 
 def _rule(**kw: object) -> AlertRule:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from edge.config import Config
 from edge.saved_settings import EDITABLE, merge, save
 from server.auth import COOKIE, require_settings
+from server.routes.live import rules_json
 from server.state import State
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def put_config(patch: Annotated[dict[str, Any], Body()], state: State) -> JSONRe
             return JSONResponse({"detail": detail}, status_code=422)
         state.config = new
         state.pipeline.apply_config(new)
+        # Open pages recompute their numbers over the new cue windows.
+        state.hub.publish({"type": "rules", "rules": rules_json(new)})
         saved = "no"
         if state.settings_file is not None and state.base_config is not None:
             try:

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
+from edge.config import Config
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
 from server.hub import LiveClient
 from server.state import LiveState, State
@@ -24,6 +25,22 @@ from server.state import LiveState, State
 router = APIRouter(tags=["live"])
 
 BOUNDARY = "frame"
+
+
+def rules_json(config: Config) -> dict[str, Any]:
+    """What the page needs to show the number a cue is about: each rule's step window."""
+    return {
+        name: {
+            "enabled": rule.enabled,
+            "last_m": rule.last_m,
+            "n_of": rule.n_of,
+            "min_confidence": rule.min_confidence,
+            "threshold": rule.threshold,
+            "clear": rule.clear,
+            "direction": rule.direction,
+        }
+        for name, rule in config.alerts.rules().items()
+    }
 
 
 def hello_message(state: LiveState) -> dict[str, Any]:
@@ -36,6 +53,7 @@ def hello_message(state: LiveState) -> dict[str, Any]:
         "landmarks": [lm.name.lower() for lm in Landmark][:NUM_LANDMARKS],
         "edges": [[int(a), int(b)] for a, b in SKELETON_EDGES],
         "video_fps": cfg.server.video_fps,
+        "rules": rules_json(cfg),
         "belt_zone": None
         if cfg.pose.belt_zone is None
         else cfg.pose.belt_zone.model_dump(mode="json"),

@@ -6,57 +6,129 @@
     { key: "cadence_spm", label: "Cadence", digits: 0, unit: "steps/min" },
     { key: "overstride", label: "Overstride", digits: 2, unit: "× leg length" },
     { key: "trunk_lean_deg", label: "Trunk lean", digits: 0, unit: "°" },
-    { key: "head_pitch_deg", label: "Head (gaze down)", digits: 0, unit: "°" },
-    { key: "arm_crossover", label: "Arms across midline", digits: 2, unit: "× shoulder width" },
+    { key: "head_pitch_deg", label: "Gaze down", digits: 0, unit: "°" },
+    { key: "arm_crossover", label: "Arm crossover", digits: 2, unit: "× shoulder width" },
   ];
   const CHART = [
-    { key: "overstride", label: "overstride", color: "#ff8c42" },
-    { key: "trunk_lean_deg", label: "trunk lean", color: "#4aa3ff" },
-    { key: "head_pitch_deg", label: "head", color: "#c77dff" },
-    { key: "arm_crossover", label: "arms", color: "#39ff88" },
+    { key: "overstride", label: "overstride", color: "#ff8c42", digits: 2 },
+    { key: "trunk_lean_deg", label: "trunk lean °", color: "#4aa3ff", digits: 0 },
+    { key: "head_pitch_deg", label: "head °", color: "#c77dff", digits: 0 },
+    { key: "arm_crossover", label: "arms", color: "#39ff88", digits: 2 },
   ];
   const CHART_SPAN_S = 60;
+  /* A pause longer than this between two steps is drawn as a gap, not a line. */
+  const CHART_GAP_S = 1.5;
+  /* Steps a number stands on when no cue rule watches its metric. */
+  const DEFAULT_WINDOW = 10;
+  const KEEP_STRIDES = 300;
 
   const $ = (id) => document.getElementById(id);
   const videoCanvas = $("video"), overlay = $("overlay");
   const vctx = videoCanvas.getContext("2d"), octx = overlay.getContext("2d");
   const state = {
     edges: [], simulated: false, lmById: new Map(), lastLm: null, lastLmId: -1,
-    videoId: -1, lastVideoAt: 0, frozen: false, contact: null, pendingContact: null,
-    strides: [], alerts: new Map(), wsOpen: false, source: null, latestT: 0, currentMetrics: {},
+    videoId: -1, lastVideoAt: 0, frozen: false, contacts: [], contact: null,
+    strides: [], alerts: new Map(), wsOpen: false, source: null, latestT: 0,
+    rules: {}, ranges: {},
   };
-  const freezeCanvas = document.createElement("canvas");
 
-  // --- number tiles ------------------------------------------------------------------------
+  // --- numbers -----------------------------------------------------------------------------
   const numbers = $("numbers");
   for (const t of TILES) {
     const el = document.createElement("div");
-    el.className = "tile"; el.id = "tile-" + t.key;
-    el.innerHTML = `<div class="label">${t.label}</div><div class="value" id="metric-${t.key}">–</div>` +
-      `<div class="unit">${t.unit}</div><div class="last">last step <span id="last-${t.key}">–</span></div>` +
-      `<div class="note" id="note-${t.key}"></div>`;
+    el.className = "tile"; el.id = "tile-" + t.key; el.dataset.band = "";
+    el.innerHTML = `<div class="label">${t.label}</div>` +
+      `<div class="reading"><span class="value" id="metric-${t.key}">–</span>` +
+      `<span class="unit${t.unit === "°" ? " deg" : ""}">${t.unit}</span></div>` +
+      `<div class="what" id="what-${t.key}"></div>` +
+      `<div class="last">last step <span id="last-${t.key}">–</span></div>` +
+      `<div class="note" id="note-${t.key}"></div>` +
+      `<div class="range" id="range-${t.key}"></div>`;
     numbers.appendChild(el);
   }
 
-  function showMetrics(metrics, step) {
-    for (const t of TILES) {
-      const s = step && step[t.key];
-      if (s) $("last-" + t.key).textContent = s.value === null ? "–" : Number(s.value).toFixed(t.digits);
-      const m = metrics[t.key];
-      const v = $("metric-" + t.key), note = $("note-" + t.key);
-      if (!m) continue;
-      if (m.value === null || m.value === undefined) {
-        v.textContent = "–"; note.textContent = m.reason || "";
-      } else {
-        v.textContent = Number(m.value).toFixed(t.digits);
-        note.textContent = m.confidence !== null && m.confidence < 0.5 ? `low confidence (${Math.round(m.confidence * 100)} %)` : "";
+  function fmt(v, digits) {
+    const s = Number(v).toFixed(digits);
+    const z = Number(s) === 0 ? Number(0).toFixed(digits) : s; // no "-0.00"
+    return z.replace("-", "\u2212");
+  }
+
+  function median(xs) {
+    const s = [...xs].sort((a, b) => a - b), n = s.length;
+    return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  /* The number a tile shows: the median of the steps its cue rule judges — the last `last_m`
+     steps whose value is at least `min_confidence` sure, exactly the steps the rule counts.
+     When none of the last `last_m` steps could be measured, the metric is not measurable
+     now: "–" and the reason (never an older value). Exposed for the browser tests. */
+  function tileReading(key) {
+    const rule = state.rules[key];
+    const n = rule ? rule.last_m : DEFAULT_WINDOW;
+    const minConf = rule ? rule.min_confidence : 0.5;
+    const steps = state.strides;
+    const used = [];
+    let reason = null, recentOk = false;
+    for (let i = steps.length - 1; i >= 0 && used.length < n; i--) {
+      const m = steps[i].metrics[key];
+      const ok = m && m.value !== null && m.value !== undefined && (m.confidence === null || m.confidence >= minConf);
+      if (ok) {
+        used.push(m);
+        if (i >= steps.length - n) recentOk = true;
+      } else if (reason === null && m && i >= steps.length - n) {
+        reason = m.reason || (m.value !== null && m.value !== undefined ? "not sure enough in this view" : null);
       }
+    }
+    if (!steps.length) return { value: null, reason: null, n: 0, confidence: null, band: null };
+    if (!recentOk) {
+      return { value: null, reason: reason || `not measured in the last ${n} steps`, n: 0, confidence: null, band: null };
+    }
+    const vals = used.map((m) => m.value);
+    const med = median(vals);
+    // The band of the step at the median (bands come from the server, never computed here).
+    const sorted = [...used].sort((a, b) => a.value - b.value);
+    const mid = sorted[Math.floor(sorted.length / 2)];
+    const confs = used.map((m) => (m.confidence === null ? 1 : m.confidence));
+    return { value: med, reason: null, n: used.length, confidence: median(confs), band: mid.band || null };
+  }
+  window.twTileReading = tileReading;
+
+  function showMetrics() {
+    const last = state.strides.length ? state.strides[state.strides.length - 1] : null;
+    for (const t of TILES) {
+      const s = last && last.metrics[t.key];
+      $("last-" + t.key).textContent = s && s.value !== null && s.value !== undefined ? fmt(s.value, t.digits) : "–";
+      const r = tileReading(t.key);
+      const v = $("metric-" + t.key), note = $("note-" + t.key), what = $("what-" + t.key);
+      const tile = $("tile-" + t.key);
+      if (r.value === null) {
+        v.textContent = "–"; what.textContent = ""; note.textContent = r.reason || "";
+      } else {
+        v.textContent = fmt(r.value, t.digits);
+        what.textContent = r.n === 1 ? "the last step" : `median, last ${r.n} steps`;
+        note.textContent = r.confidence !== null && r.confidence < 0.5
+          ? `low confidence (${Math.round(r.confidence * 100)} %)` : "";
+      }
+      tile.dataset.band = r.band || "";
     }
   }
 
   function clearMetrics() {
     for (const t of TILES) {
-      $("metric-" + t.key).textContent = "–"; $("note-" + t.key).textContent = ""; $("last-" + t.key).textContent = "–";
+      $("metric-" + t.key).textContent = "–"; $("note-" + t.key).textContent = "";
+      $("last-" + t.key).textContent = "–"; $("what-" + t.key).textContent = "";
+      $("tile-" + t.key).dataset.band = "";
+    }
+  }
+
+  function showRanges() {
+    for (const t of TILES) {
+      const r = state.ranges[t.key];
+      const el = $("range-" + t.key);
+      if (r && Array.isArray(r.green)) {
+        el.textContent = `normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}${r.unit ? " " + r.unit : ""}`;
+        el.title = r.source || "";
+      } else { el.textContent = ""; el.title = ""; }
     }
   }
 
@@ -71,51 +143,91 @@
     window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
   }
 
+  const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+  /* The main cue fills a box of fixed height: its type shrinks to fit, the box never grows. */
+  function fitCue() {
+    const main = $("cue-main");
+    let size = parseFloat(getComputedStyle($("cue")).getPropertyValue("--cue-max")) || 52;
+    main.style.fontSize = size + "px";
+    while (size > 16 && (main.scrollHeight > main.clientHeight + 1 || main.scrollWidth > main.clientWidth + 1)) {
+      size -= 2; main.style.fontSize = size + "px";
+    }
+  }
+
   function renderCue() {
     const cue = $("cue");
-    const active = [...state.alerts.values()].sort((a, b) => a.priority - b.priority).slice(0, 2);
+    const active = [...state.alerts.values()].sort((a, b) => a.priority - b.priority || a.t - b.t);
     if (!active.length) {
-      cue.dataset.active = "false"; cue.dataset.rule = ""; cue.textContent = "Running well";
+      cue.dataset.active = "false"; cue.dataset.rule = ""; cue.dataset.second = "";
+      $("cue-main").textContent = "Running well"; $("cue-second").textContent = "";
     } else {
-      cue.dataset.active = "true"; cue.dataset.rule = active.map((a) => a.rule).join(",");
-      cue.textContent = active.map((a) => a.cue.charAt(0).toUpperCase() + a.cue.slice(1)).join(" · ");
+      cue.dataset.active = "true"; cue.dataset.rule = active[0].rule;
+      $("cue-main").textContent = capital(active[0].cue);
+      cue.dataset.second = active.length > 1 ? active[1].rule : "";
+      $("cue-second").textContent = active.length > 1 ? "also: " + active[1].cue : "";
     }
+    fitCue();
     for (const t of TILES) $("tile-" + t.key).dataset.alert = state.alerts.has(t.key) ? "true" : "false";
   }
 
   // --- strip chart -------------------------------------------------------------------------
   const chart = $("chart"), cctx = chart.getContext("2d");
   function drawChart() {
-    const w = chart.width, h = chart.height;
+    const dpr = window.devicePixelRatio || 1;
+    const cw = Math.max(1, Math.round(chart.clientWidth * dpr)), ch = Math.max(1, Math.round(chart.clientHeight * dpr));
+    if (chart.width !== cw || chart.height !== ch) { chart.width = cw; chart.height = ch; }
+    cctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const w = chart.clientWidth, h = chart.clientHeight;
     cctx.clearRect(0, 0, w, h);
     const tEnd = state.latestT, tStart = tEnd - CHART_SPAN_S;
     const band = h / CHART.length;
+    const LEFT = 96, RIGHT = 58; // label gutter and last-value gutter: traces stay between
+    const X = (t) => LEFT + ((t - tStart) / CHART_SPAN_S) * (w - LEFT - RIGHT);
     cctx.font = "13px system-ui, sans-serif";
+    cctx.textBaseline = "middle";
+    const layout = [];
     CHART.forEach((s, k) => {
       const y0 = k * band;
-      cctx.fillStyle = "rgba(255,255,255,0.04)"; cctx.fillRect(0, y0 + 2, w, band - 4);
-      const pts = state.strides.filter((st) => st.t >= tStart && st.metrics[s.key] && st.metrics[s.key].value !== null)
-        .map((st) => [st.t, st.metrics[s.key].value]);
-      cctx.fillStyle = s.color; cctx.fillText(s.label, 6, y0 + 15);
+      cctx.fillStyle = "rgba(255,255,255,0.04)"; cctx.fillRect(LEFT, y0 + 2, w - LEFT - RIGHT, band - 4);
+      cctx.fillStyle = s.color; cctx.textAlign = "left"; cctx.fillText(s.label, 4, y0 + band / 2);
+      // Runs of consecutive measured steps; an unmeasured step or a pause breaks the line.
+      const runs = [];
+      let run = [], prevT = null;
+      for (const st of state.strides) {
+        if (st.t < tStart) { prevT = st.t; continue; }
+        const m = st.metrics[s.key];
+        const ok = m && m.value !== null && m.value !== undefined;
+        if (!ok || (prevT !== null && st.t - prevT > CHART_GAP_S)) { if (run.length) runs.push(run); run = []; }
+        if (ok) run.push([st.t, m.value]);
+        prevT = st.t;
+      }
+      if (run.length) runs.push(run);
+      const pts = runs.flat();
+      layout.push({ key: s.key, runs: runs.length, points: pts.length, y0, band });
       if (!pts.length) return;
       let lo = Math.min(...pts.map((p) => p[1])), hi = Math.max(...pts.map((p) => p[1]));
-      if (hi - lo < 1e-6) { lo -= 1; hi += 1; }
-      const pad = (hi - lo) * 0.15; lo -= pad; hi += pad;
-      const X = (t) => ((t - tStart) / CHART_SPAN_S) * (w - 52);
+      const span = Math.max(hi - lo, s.digits ? 0.05 : 2);
+      const c = (hi + lo) / 2; lo = c - span * 0.65; hi = c + span * 0.65;
       const Y = (v) => y0 + band - 4 - ((v - lo) / (hi - lo)) * (band - 8);
-      cctx.strokeStyle = s.color; cctx.lineWidth = 2; cctx.beginPath();
-      pts.forEach((p, i) => (i ? cctx.lineTo(X(p[0]), Y(p[1])) : cctx.moveTo(X(p[0]), Y(p[1]))));
-      cctx.stroke();
-      cctx.fillStyle = s.color;
-      for (const p of pts) { cctx.beginPath(); cctx.arc(X(p[0]), Y(p[1]), 2.5, 0, 2 * Math.PI); cctx.fill(); }
+      cctx.strokeStyle = s.color; cctx.fillStyle = s.color; cctx.lineWidth = 2;
+      for (const r of runs) {
+        cctx.beginPath();
+        r.forEach((p, i) => (i ? cctx.lineTo(X(p[0]), Y(p[1])) : cctx.moveTo(X(p[0]), Y(p[1]))));
+        cctx.stroke();
+        for (const p of r) { cctx.beginPath(); cctx.arc(X(p[0]), Y(p[1]), 2.5, 0, 2 * Math.PI); cctx.fill(); }
+      }
       const last = pts[pts.length - 1][1];
-      cctx.textAlign = "right"; cctx.fillText(last.toFixed(Math.abs(last) >= 10 ? 0 : 2), w - 6, y0 + 15); cctx.textAlign = "left";
+      cctx.textAlign = "right"; cctx.fillText(fmt(last, s.digits), w - 4, y0 + band / 2); cctx.textAlign = "left";
     });
+    // Read-only hook for the browser tests: where the traces may go, and their runs.
+    window.twChart = { plotLeft: LEFT, plotRight: w - RIGHT, width: w, height: h, series: layout };
   }
 
   // --- overlay -----------------------------------------------------------------------------
   function sizeCanvases(w, h) {
     for (const c of [videoCanvas, overlay]) if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+    $("video-wrap").style.setProperty("--ar", String(w / h));
   }
 
   function drawOverlay(lm, id) {
@@ -125,41 +237,114 @@
     window.twOverlay = { id: id === undefined ? -1 : id, lm: lm || null, frozen: state.frozen };
   }
 
+  /* Frozen contact: the landing leg's values as measured for that step (the stride message),
+     drawn beside that leg's joints and listed under the picture. */
+  const FROZEN_VALUES = [
+    { key: "knee_flexion_deg", label: "knee", suffix: "° flex", joint: "knee", digits: 0 },
+    { key: "shank_angle_deg", label: "shank", suffix: "° from vertical", joint: "ankle", digits: 0 },
+    { key: "overstride", label: "overstride", suffix: " × leg", joint: "heel", digits: 2 },
+    { key: "foot_strike", label: "foot", suffix: "° toes up", joint: "toe", digits: 0 },
+    { key: "trunk_lean_deg", label: "trunk", suffix: "° lean", joint: "shoulder", digits: 0 },
+  ];
+  const JOINTS = {
+    left: { knee: 25, ankle: 27, heel: 29, toe: 31, shoulder: 11 },
+    right: { knee: 26, ankle: 28, heel: 30, toe: 32, shoulder: 12 },
+  };
+
+  function frozenValues(c) {
+    return FROZEN_VALUES.map((f) => {
+      const m = c.stride.metrics[f.key];
+      const v = m && m.value !== null && m.value !== undefined ? m.value : null;
+      return { ...f, value: v, text: v === null ? "–" : fmt(v, f.digits) };
+    });
+  }
+
+  function drawFrozenValues(c) {
+    const w = overlay.width, h = overlay.height;
+    octx.font = `bold ${Math.max(14, Math.round(w / 40))}px system-ui, sans-serif`;
+    octx.textBaseline = "middle";
+    const joints = JOINTS[c.stride.foot] || JOINTS.left;
+    for (const f of frozenValues(c)) {
+      if (f.value === null) continue;
+      const i = joints[f.joint];
+      const x0 = c.lm[3 * i] * w, y = c.lm[3 * i + 1] * h;
+      if (!(x0 >= 0)) continue;
+      const text = `${f.label} ${f.text}${f.suffix}`;
+      const tw = octx.measureText(text).width;
+      const x = Math.max(4, Math.min(w - tw - 8, x0 + 12));
+      octx.fillStyle = "rgba(0,0,0,0.7)"; octx.fillRect(x - 4, y - 13, tw + 8, 26);
+      octx.fillStyle = "#ffe066"; octx.fillText(text, x, y);
+    }
+  }
+
   function showFrozen() {
-    if (!state.contact) return;
-    sizeCanvases(freezeCanvas.width, freezeCanvas.height);
-    vctx.drawImage(freezeCanvas, 0, 0);
-    drawOverlay(state.contact.lm, state.contact.id);
-    TW.drawAngles(octx, state.contact.lm);
+    const c = state.contact;
+    if (!c) return;
+    sizeCanvases(c.canvas.width, c.canvas.height);
+    vctx.drawImage(c.canvas, 0, 0);
+    drawOverlay(c.lm, c.id);
+    drawFrozenValues(c);
+    const foot = c.stride.foot === "right" ? "Right" : "Left";
+    $("frozen-label").textContent = `Frozen: ${c.stride.foot} foot landing`;
+    const list = $("frozen-values");
+    list.innerHTML = "";
+    const head = document.createElement("span"); head.className = "fv-head"; head.textContent = foot + " foot landing:";
+    list.appendChild(head);
+    for (const f of frozenValues(c)) {
+      const span = document.createElement("span");
+      span.className = "fv"; span.dataset.key = f.key; span.dataset.value = f.value === null ? "" : String(f.value);
+      span.textContent = `${f.label} ${f.text}${f.value === null ? "" : f.suffix}`;
+      list.appendChild(span);
+    }
+    list.hidden = false;
+    window.twFrozen = { id: c.id, frame: c.stride.frame_id, foot: c.stride.foot, index: c.stride.index,
+      values: Object.fromEntries(frozenValues(c).map((f) => [f.key, f.value])) };
   }
 
   $("freeze").addEventListener("click", () => {
     state.frozen = !state.frozen && state.contact !== null;
     $("freeze").textContent = state.frozen ? "Back to live" : "Freeze last contact";
     $("frozen-label").hidden = !state.frozen;
+    $("frozen-values").hidden = !state.frozen;
     if (state.frozen) showFrozen();
   });
 
   // Recent decoded video frames, so the frame of a contact (reported a few frames late)
-  // can still be held.
+  // can still be held; the contact is offered to Freeze once its step is measured.
   const recent = [];
-  const RECENT_MAX = 10;
+  const RECENT_MAX = 12;
 
-  function keepContact(id, bitmap) {
-    const lm = state.lmById.get(id);
-    if (!lm) return false;
-    freezeCanvas.width = bitmap.width; freezeCanvas.height = bitmap.height;
-    freezeCanvas.getContext("2d").drawImage(bitmap, 0, 0);
-    state.contact = { id, lm };
-    state.pendingContact = null;
-    $("freeze").disabled = false;
-    return true;
-  }
-
-  function nearestRecent(frameId) {
+  function snapshot(frameId) {
     let best = null;
     for (const r of recent) if (!best || Math.abs(r.id - frameId) < Math.abs(best.id - frameId)) best = r;
-    return best && Math.abs(best.id - frameId) <= 2 ? best : null;
+    if (!best || Math.abs(best.id - frameId) > 2) return null;
+    const lm = state.lmById.get(best.id) || state.lmById.get(frameId);
+    if (!lm) return null;
+    const canvas = document.createElement("canvas");
+    canvas.width = best.bitmap.width; canvas.height = best.bitmap.height;
+    canvas.getContext("2d").drawImage(best.bitmap, 0, 0);
+    return { id: best.id, frame: frameId, lm, canvas, stride: null };
+  }
+
+  function onContact(frameId) {
+    const snap = snapshot(frameId);
+    if (snap) state.contacts.push(snap);
+    else state.contacts.push({ id: frameId, frame: frameId, lm: null, canvas: null, stride: null, pending: true });
+    while (state.contacts.length > 6) state.contacts.shift();
+  }
+
+  function contactMeasured(stride) {
+    for (const c of state.contacts) {
+      if (c.pending && Math.abs(c.frame - stride.frame_id) <= 2) {
+        const snap = snapshot(c.frame);
+        if (snap) Object.assign(c, snap, { pending: false });
+      }
+      if (!c.pending && Math.abs(c.frame - stride.frame_id) <= 2 && !c.stride) {
+        c.stride = stride;
+        state.contact = c;
+        $("freeze").disabled = false;
+      }
+    }
   }
 
   async function onVideoFrame(id, jpeg) {
@@ -169,7 +354,9 @@
     $("novideo").hidden = true;
     recent.push({ id, bitmap });
     while (recent.length > RECENT_MAX) recent.shift().bitmap.close();
-    if (state.pendingContact && Math.abs(id - state.pendingContact.id) <= 2) keepContact(id, bitmap);
+    for (const c of state.contacts) {
+      if (c.pending && Math.abs(id - c.frame) <= 2) { const s = snapshot(c.frame); if (s) Object.assign(c, s, { pending: false }); }
+    }
     if (!state.frozen && id > state.videoId) {
       state.videoId = id;
       window.twVideoId = id;
@@ -199,11 +386,7 @@
     if (state.lmById.size > 120) {
       for (const k of state.lmById.keys()) { if (k < m.id - 90) state.lmById.delete(k); else break; }
     }
-    for (const e of m.ev || []) {
-      if (e.kind !== "contact") continue;
-      const near = nearestRecent(e.frame);
-      if (!near || !keepContact(near.id, near.bitmap)) state.pendingContact = { id: e.frame };
-    }
+    for (const e of m.ev || []) if (e.kind === "contact") onContact(e.frame);
     if (state.frozen) return;
     if (m.id === state.videoId) drawOverlay(m.lm, m.id);
     // No video (yet, or stalled): draw the skeleton as it comes.
@@ -233,8 +416,9 @@
   }
 
   function resetRunner() {
-    state.strides = []; state.alerts.clear(); state.contact = null; state.pendingContact = null;
-    state.frozen = false; $("frozen-label").hidden = true; $("freeze").textContent = "Freeze last contact";
+    state.strides = []; state.alerts.clear(); state.contact = null; state.contacts = [];
+    state.frozen = false; $("frozen-label").hidden = true; $("frozen-values").hidden = true;
+    $("freeze").textContent = "Freeze last contact";
     $("freeze").disabled = true;
     clearMetrics(); renderCue(); drawChart();
   }
@@ -244,9 +428,10 @@
       case "frame": onFrame(m); break;
       case "stride":
         state.strides.push(m);
-        while (state.strides.length && state.strides[0].t < m.t - CHART_SPAN_S) state.strides.shift();
+        while (state.strides.length > KEEP_STRIDES) state.strides.shift();
         state.latestT = Math.max(state.latestT, m.t);
-        showMetrics(m.current || m.metrics, m.metrics); drawChart(); break;
+        contactMeasured(m);
+        showMetrics(); drawChart(); break;
       case "alert":
         if (m.state === "raised") { state.alerts.set(m.rule, m); speak(m.cue); } else state.alerts.delete(m.rule);
         renderCue(); break;
@@ -255,10 +440,12 @@
         $("session").textContent = m.state === "started" ? "Runner on the belt" : "Waiting for a runner";
         break;
       case "status": onStatus(m); break;
+      case "rules": state.rules = m.rules || {}; showMetrics(); break;
       case "hello":
         state.edges = m.edges; state.simulated = m.simulated;
+        state.rules = m.rules || {}; state.ranges = m.ranges || {};
         $("simulated").hidden = !m.simulated;
-        resetRunner(); break;
+        showRanges(); resetRunner(); break;
       default: break;
     }
   }
@@ -290,6 +477,7 @@
     $("mark-msg").textContent = r.status === 201 ? `Marked at ${body.t.toFixed(1)} s` : (body.detail || "Not marked");
   });
 
+  window.addEventListener("resize", () => { fitCue(); drawChart(); });
   $("freeze").disabled = true;
   renderCue(); drawChart();
   connect();

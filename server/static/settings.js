@@ -12,7 +12,7 @@
     });
     let data = null;
     try { data = await resp.json(); } catch (e) { data = null; }
-    return { status: resp.status, data };
+    return { status: resp.status, data, headers: resp.headers };
   }
 
   function resolve(s) {
@@ -24,13 +24,60 @@
     return s;
   }
 
+  // --- human labels ----------------------------------------------------------------------
+  const RULES = {
+    overstride: ["Overstride", "× leg length"], head_pitch_deg: ["Gaze down", "°"],
+    head_forward: ["Head forward", "× torso length"], arm_crossover: ["Arm crossover", "× shoulder width"],
+    trunk_lean_deg: ["Trunk lean", "°"], cadence_spm: ["Cadence", "steps/min"],
+    elbow_angle_deg: ["Elbow angle", "°"], vertical_oscillation: ["Vertical oscillation", "× leg length"],
+  };
+  const RULE_FIELDS = {
+    enabled: ["Cue on"], cue: ["Cue text"], threshold: ["Raise the cue at", "unit"],
+    clear: ["Clear it again at", "unit"], direction: ["Raise it when the value is"],
+    n_of: ["Steps that must cross", "steps"], last_m: ["…out of the last", "steps"],
+    cooldown_s: ["Quiet after it clears", "s"], priority: ["Priority (1 = most important)"],
+    min_confidence: ["Ignore steps less sure than", "0–1"],
+  };
+  const LABELS = {
+    "gait.view": ["Camera view"], "alerts.enabled": ["Coaching cues"], "alerts.max_active": ["Cues shown at once"],
+    "gait.window_s": ["Analysis window", "s"], "gait.event_delay_s": ["Foot-contact delay", "s"],
+    "gait.min_step_s": ["Shortest step", "s"], "gait.contact_prominence": ["Contact prominence", "× leg length"],
+    "gait.min_visibility": ["Least landmark visibility", "0–1"],
+    "gait.head_pitch_neutral_deg": ["Head pitch counted as level", "°"],
+    "gait.rearfoot_above_deg": ["Heel strike above", "°"], "gait.forefoot_below_deg": ["Forefoot strike below", "°"],
+    "gait.min_fps_contact_time": ["Contact time needs at least", "frames/s"],
+    "gait.min_runner_height": ["Smallest runner", "× frame height"], "gait.min_contacts": ["Contacts before numbers are sure"],
+    "gait.cadence_agreement_spm": ["Cadence checks must agree within", "steps/min"],
+    "pose.landmark_model": ["Landmark model"], "pose.num_threads": ["Pose threads"],
+    "pose.min_detection_score": ["Least detection score", "0–1"], "pose.min_presence": ["Least pose presence", "0–1"],
+    "pose.smoothing": ["Smooth the landmarks"],
+  };
+  const SUFFIX_UNITS = [["_deg", "°"], ["_spm", "steps/min"], ["_ms", "ms"], ["_s", "s"]];
+
+  function human(path) {
+    const parts = path.split(".");
+    const name = parts[parts.length - 1];
+    if (parts[0] === "alerts" && parts.length === 3 && RULE_FIELDS[name]) {
+      const [label, unit] = RULE_FIELDS[name];
+      return [label, unit === "unit" ? (RULES[parts[1]] || ["", ""])[1] : unit || ""];
+    }
+    if (LABELS[path]) return [LABELS[path][0], LABELS[path][1] || ""];
+    let words = name, unit = "";
+    for (const [suf, u] of SUFFIX_UNITS) if (words.endsWith(suf)) { words = words.slice(0, -suf.length); unit = u; break; }
+    words = words.replace(/_/g, " ");
+    return [words.charAt(0).toUpperCase() + words.slice(1), unit];
+  }
+
   function fieldInput(path, s, value) {
     const wrap = document.createElement("div");
     wrap.className = "field"; wrap.dataset.field = path;
+    const [text, unit] = human(path);
     const label = document.createElement("label");
-    label.innerHTML = `<div>${path.split(".").slice(1).join(" › ")}</div><div class="help"></div><div class="error"></div>`;
+    label.innerHTML = `<div class="name"></div><div class="help"></div><div class="error" role="alert"></div>`;
+    label.querySelector(".name").textContent = text + (unit ? ` (${unit})` : "");
     label.querySelector(".help").textContent = s.description || "";
     let input;
+    const name = path.split(".").pop();
     if (s.enum) {
       input = document.createElement("select");
       for (const opt of s.enum) { const o = document.createElement("option"); o.value = opt; o.textContent = opt; input.appendChild(o); }
@@ -43,49 +90,88 @@
       if (s.minimum !== undefined) input.min = s.minimum;
       if (s.maximum !== undefined) input.max = s.maximum;
       input.value = value;
+    } else if (s.type === "string" && name === "cue") {
+      input = document.createElement("textarea"); input.rows = 2; input.value = value;
+      if (s.maxLength) input.maxLength = s.maxLength;
+      wrap.classList.add("wide");
     } else {
       input = document.createElement("input"); input.type = "text";
       input.value = typeof value === "string" ? value : JSON.stringify(value);
     }
     input.name = path; input.dataset.kind = s.enum ? "enum" : (s.type || "json");
     label.htmlFor = input.id = "f-" + path.replace(/\./g, "-");
-    wrap.appendChild(label); wrap.appendChild(input);
+    const box = document.createElement("div"); box.className = "input";
+    box.appendChild(input);
+    if (unit && input.type === "number") { const u = document.createElement("span"); u.className = "unit"; u.textContent = unit; box.appendChild(u); }
+    wrap.appendChild(label); wrap.appendChild(box);
     return wrap;
   }
 
-  // Shown at once; every other option of a group sits under "More".
-  const PRIMARY = new Set(["enabled", "threshold", "clear", "cue", "view", "max_active"]);
+  // The options a therapist changes, shown at once; every other one of a group sits under "More".
+  const PRIMARY = new Set(["enabled", "threshold", "clear", "cue"]);
 
-  function build(container, prefix, s, value, nested) {
-    let more = null;
+  function more(container) {
+    const d = document.createElement("details");
+    const sm = document.createElement("summary"); sm.textContent = "More"; d.appendChild(sm);
+    container.appendChild(d);
+    return d;
+  }
+
+  function leafFields(prefix, s, value) {
+    const out = [];
     for (const [name, sub0] of Object.entries(s.properties || {})) {
       const path = prefix + "." + name;
       if (path === "pose.belt_zone") continue; // drawn on the picture
       const sub = resolve(sub0);
-      if (sub.properties && value[name] !== null && value[name] !== undefined) {
-        const fs = document.createElement("fieldset");
-        const lg = document.createElement("legend"); lg.textContent = name.replace(/_/g, " ");
-        fs.appendChild(lg);
-        if (sub0.description) { const p = document.createElement("div"); p.className = "help"; p.textContent = sub0.description; fs.appendChild(p); }
-        build(fs, path, sub, value[name], true);
-        container.appendChild(fs);
-      } else if (!sub.properties) {
-        const field = fieldInput(path, sub, value[name]);
-        if (nested && !PRIMARY.has(name)) {
-          if (!more) {
-            more = document.createElement("details");
-            const sm = document.createElement("summary"); sm.textContent = "More"; more.appendChild(sm);
-          }
-          more.appendChild(field);
-        } else container.appendChild(field);
-      }
+      if (!sub.properties) out.push(fieldInput(path, sub, value[name]));
     }
-    if (more) container.appendChild(more);
+    return out;
+  }
+
+  /* Main options first: the view and the cues; then each cue's rule; the rest under "Advanced". */
+  function buildForm(form) {
+    const main = document.createElement("div"); main.className = "card";
+    main.innerHTML = "<h2>Camera and cues</h2>";
+    const gaitS = resolve(schema.properties.gait), alertsS = resolve(schema.properties.alerts);
+    const poseS = resolve(schema.properties.pose);
+    const gaitFields = leafFields("gait", gaitS, config.gait);
+    const alertFields = leafFields("alerts", alertsS, config.alerts);
+    for (const f of [...gaitFields, ...alertFields]) {
+      if (["gait.view", "alerts.enabled", "alerts.max_active"].includes(f.dataset.field)) main.appendChild(f);
+    }
+    form.appendChild(main);
+    const cues = document.createElement("div"); cues.className = "card";
+    cues.innerHTML = "<h2>Cues</h2>";
+    for (const [name, sub0] of Object.entries(alertsS.properties || {})) {
+      const sub = resolve(sub0);
+      if (!sub.properties || !config.alerts[name]) continue;
+      const fs = document.createElement("fieldset"); fs.dataset.rule = name;
+      const lg = document.createElement("legend");
+      const [title, unit] = RULES[name] || [name.replace(/_/g, " "), ""];
+      lg.textContent = title + (unit ? ` (${unit})` : "");
+      fs.appendChild(lg);
+      if (sub0.description) { const p = document.createElement("div"); p.className = "help"; p.textContent = sub0.description; fs.appendChild(p); }
+      const rest = [];
+      for (const f of leafFields("alerts." + name, sub, config.alerts[name])) {
+        if (PRIMARY.has(f.dataset.field.split(".").pop())) fs.appendChild(f); else rest.push(f);
+      }
+      if (rest.length) { const d = more(fs); for (const f of rest) d.appendChild(f); }
+      cues.appendChild(fs);
+    }
+    form.appendChild(cues);
+    const adv = document.createElement("details"); adv.className = "card advanced";
+    adv.innerHTML = "<summary>Advanced: step detection and pose model</summary>";
+    const g = document.createElement("fieldset"); g.innerHTML = "<legend>Step detection</legend>";
+    for (const f of gaitFields) if (f.dataset.field !== "gait.view") g.appendChild(f);
+    const p = document.createElement("fieldset"); p.innerHTML = "<legend>Pose model</legend>";
+    for (const f of leafFields("pose", poseS, config.pose)) p.appendChild(f);
+    adv.appendChild(g); adv.appendChild(p);
+    form.appendChild(adv);
   }
 
   function collect() {
     const out = {};
-    for (const input of $("form").querySelectorAll("input, select")) {
+    for (const input of $("form").querySelectorAll("input, select, textarea")) {
       const parts = input.name.split(".");
       let v;
       const kind = input.dataset.kind;
@@ -101,6 +187,21 @@
     out.pose.belt_zone = zone;
     return out;
   }
+
+  /* Where a refusal is shown: the field it names, or the nearest group (e.g. the belt zone). */
+  function errorSlot(field) {
+    let path = field;
+    while (path) {
+      const el = document.querySelector(`.field[data-field="${path}"] .error`);
+      if (el) return el;
+      if (path === "pose.belt_zone" || path.startsWith("pose.belt_zone.")) return $("zone-error");
+      path = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
+    }
+    return null;
+  }
+
+  /* A cue text is shown whole: the box grows with its text. */
+  function autosize(t) { t.style.height = "auto"; t.style.height = (t.scrollHeight + 4) + "px"; }
 
   // --- belt zone ---------------------------------------------------------------------------
   const zc = $("zone-canvas"), zctx = zc.getContext("2d");
@@ -144,28 +245,50 @@
     config = (await api("GET", "/api/config")).data;
     zone = config.pose.belt_zone;
     const form = $("form"); form.innerHTML = "";
-    for (const section of schema.editable) {
-      const fs = document.createElement("fieldset");
-      const lg = document.createElement("legend"); lg.textContent = section; fs.appendChild(lg);
-      build(fs, section, resolve(schema.properties[section]), config[section], true);
-      form.appendChild(fs);
+    buildForm(form);
+    form.insertBefore($("zone-card"), form.querySelector(".advanced"));
+    $("zone-card").hidden = false;
+    for (const t of form.querySelectorAll("textarea")) {
+      autosize(t); t.addEventListener("input", () => autosize(t));
     }
     refreshPicture(); drawZone();
   }
 
   $("save").addEventListener("click", async () => {
     $("save-msg").className = ""; $("save-msg").textContent = "Saving…";
-    for (const e of document.querySelectorAll(".field .error")) e.textContent = "";
+    for (const e of document.querySelectorAll(".field .error, #zone-error")) e.textContent = "";
+    for (const e of document.querySelectorAll(".field.invalid")) e.classList.remove("invalid");
     const r = await api("PUT", "/api/config", collect());
-    if (r.status === 200) { $("save-msg").className = "ok-msg"; $("save-msg").textContent = "Saved"; config = r.data; return; }
+    if (r.status === 200) {
+      config = r.data;
+      if (r.headers.get("X-Settings-Saved") === "no") {
+        // Applied to the running analysis, but the settings file could not be written
+        // (read-only data directory, full disk, or no data directory).
+        $("save-msg").className = "warn-msg";
+        $("save-msg").textContent = "Applied, but not saved: this change holds until the next restart.";
+      } else { $("save-msg").className = "ok-msg"; $("save-msg").textContent = "Saved"; }
+      return;
+    }
     $("save-msg").className = "error";
     if (r.status === 422) {
       const msgs = [];
+      let first = null;
       for (const d of r.data.detail) {
-        const el = document.querySelector(`.field[data-field="${d.field}"] .error`);
-        if (el) el.textContent = d.msg;
-        msgs.push(`${d.field}: ${d.msg}`);
+        const msg = String(d.msg).replace(/^Value error, /, "");
+        const el = errorSlot(d.field);
+        if (el) {
+          el.textContent = msg;
+          const f = el.closest(".field");
+          if (f) {
+            f.classList.add("invalid");
+            for (let p = f.parentElement; p; p = p.parentElement) if (p.tagName === "DETAILS") p.open = true;
+          }
+          first = first || el;
+        }
+        const [label] = human(d.field);
+        msgs.push(`${label} (${d.field}): ${msg}`);
       }
+      if (first) first.closest(".field, .card").scrollIntoView({ block: "center" });
       $("save-msg").textContent = "Not saved: " + msgs.join("; ");
     } else if (r.status === 401) {
       $("save-msg").textContent = "Locked again: enter the PIN.";
@@ -173,14 +296,23 @@
     } else $("save-msg").textContent = "Not saved (" + r.status + ")";
   });
 
+  /* Where to go after the PIN: a path on this server only (never another site). */
+  function safeNext(next) {
+    if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return null;
+    let url;
+    try { url = new URL(next, location.origin); } catch (e) { return null; }
+    if (url.origin !== location.origin) return null;
+    return url.pathname + url.search + url.hash;
+  }
+
   $("pin-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const r = await api("POST", "/api/auth/login", { pin: $("pin").value });
     $("pin").value = "";
     if (r.status === 204) {
       $("pin-error").textContent = "";
-      const next = new URLSearchParams(location.search).get("next");
-      if (next && (next.startsWith("/review") || next.startsWith("/runners"))) { location.href = next; return; }
+      const next = safeNext(new URLSearchParams(location.search).get("next"));
+      if (next) { location.assign(next); return; }
       openEditor(); return;
     }
     $("pin-error").textContent = r.status === 429 ? "Too many wrong PINs: wait 30 s." : "Wrong PIN";

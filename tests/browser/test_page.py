@@ -27,7 +27,7 @@ ARTIFACTS = REPO / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def host() -> Iterator[str]:
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
     cfg = Config.model_validate(
         {
@@ -39,7 +39,8 @@ def host() -> Iterator[str]:
             "recording": {"enabled": False},
         }
     )
-    app = create_app(cfg, DemoSource.from_config(cfg.capture))
+    settings = tmp_path_factory.mktemp("page") / "settings.toml"
+    app = create_app(cfg, DemoSource.from_config(cfg.capture), settings_file=settings)
     with serve(app) as h:
         yield h
 

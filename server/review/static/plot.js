@@ -54,7 +54,10 @@ const TWPlot = (() => {
     if (xhi === undefined) xhi = Math.max(...series.flatMap(s => s.points.map(p => p.x)), xlo + 1);
     let ylo = Math.min(...pts.map(p => p.y)), yhi = Math.max(...pts.map(p => p.y));
     if (!pts.length) { ylo = 0; yhi = 1; }
-    if (yhi - ylo < 1e-9) { ylo -= 0.5 * (Math.abs(ylo) || 1); yhi += 0.5 * (Math.abs(yhi) || 1); }
+    // A (nearly) constant series gets a readable axis around its value, not "5.0000 5.0000":
+    // at least a tenth of its size, or 0.01 near zero.
+    const minSpan = Math.max(0.2 * Math.max(Math.abs(ylo), Math.abs(yhi)), 0.02);
+    if (yhi - ylo < minSpan) { const c = (yhi + ylo) / 2; ylo = c - minSpan / 2; yhi = c + minSpan / 2; }
     const padY = (yhi - ylo) * 0.08;
     ylo -= padY; yhi += padY;
     const X = x => PAD.l + (x - xlo) / (xhi - xlo) * (w - PAD.l - PAD.r);
@@ -65,6 +68,7 @@ const TWPlot = (() => {
     ctx.fillStyle = muted;
     ctx.lineWidth = 1;
     const yt = ticks(ylo, yhi, 4);
+    canvas.dataset.yticks = yt.ticks.map(v => fmt(v, yt.step)).join(" ");
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     for (const v of yt.ticks) {
       ctx.beginPath(); ctx.moveTo(PAD.l, Y(v)); ctx.lineTo(w - PAD.r, Y(v)); ctx.stroke();

@@ -80,6 +80,9 @@
     player.t = t;
     ensureLandmarks(t);
     drawSkeleton(frameAt(t), !player.clip);
+    // Read-only hook for the browser tests: the time shown and where it came from.
+    window.twReplay = { t, clip: player.clip ? player.clip.id : null,
+      videoTime: player.clip ? video.currentTime : null, drawn: overlay.dataset.drawn === "1" };
     document.getElementById("clock").textContent = `${(t - t0).toFixed(2)} s`;
     highlightStride(t);
   }
@@ -125,33 +128,43 @@
     }
   }
 
-  function openClip(c) {
+  function openClip(c, play = true) {
     player.clip = c;
     video.hidden = false;
     video.src = `/api/review/clips/${c.id}`;
     video.playbackRate = player.speed;
-    document.getElementById("stage").style.aspectRatio = `${c.width} / ${c.height}`;
-    document.getElementById("mode").textContent = `(clip ${c.reason}, ${num(c.fps, 0)} fps, skeleton from stored landmarks)`;
+    setAspect(c.width, c.height);
+    document.getElementById("mode").textContent = c.reason === "video"
+      ? `(the analysed video, ${c.width}×${c.height}, skeleton from stored landmarks)`
+      : `(clip ${c.reason}, ${num(c.fps, 0)} fps, skeleton from stored landmarks)`;
     ensureLandmarks(c.t_start_s);
-    setPlaying(true);
+    if (play) setPlaying(true);
+    else video.addEventListener("loadeddata", () => { video.playbackRate = player.speed; }, { once: true });
+  }
+
+  /* The replay keeps the frame's shape and fits the screen, portrait clips too. */
+  function setAspect(w, h) {
+    const stage = document.getElementById("stage");
+    stage.style.aspectRatio = `${w} / ${h}`;
+    stage.style.setProperty("--ar", String(w / h));
   }
 
   /* Width / height of the camera frames: from a clip, the stored video size, or the
      capture settings in force (demo or camera); 4:3 when unknown. */
   function frameAspect() {
     const st = S.settings || {};
-    if (st.frame && st.frame.width && st.frame.height) return `${st.frame.width} / ${st.frame.height}`;
+    if (st.frame && st.frame.width && st.frame.height) return [st.frame.width, st.frame.height];
     const cap = st.capture || {};
-    if (st.source === "demo" && cap.demo_width) return `${cap.demo_width} / ${cap.demo_height}`;
-    if (cap.width && cap.height) return `${cap.width} / ${cap.height}`;
-    return "4 / 3";
+    if (st.source === "demo" && cap.demo_width) return [cap.demo_width, cap.demo_height];
+    if (cap.width && cap.height) return [cap.width, cap.height];
+    return [4, 3];
   }
 
   function closeClip() {
     player.clip = null;
     video.pause(); video.removeAttribute("src"); video.load();
     video.hidden = true;
-    document.getElementById("stage").style.aspectRatio = frameAspect();
+    setAspect(...frameAspect());
     document.getElementById("mode").textContent = "(stick figure from stored landmarks)";
   }
 
@@ -296,7 +309,7 @@
     span = S.session.duration_s;
     edges = S.skeleton_edges;
     player.t = t0;
-    document.getElementById("stage").style.aspectRatio = frameAspect();
+    setAspect(...frameAspect());
     renderSummary(); renderPlots(); renderTimeline(); renderStrides(); renderClips(); renderMarks();
     await ensureLandmarks(t0);
     document.getElementById("play").addEventListener("click", () => setPlaying(!player.playing));
@@ -313,6 +326,9 @@
       if (r.ok) location.href = "/review"; else TWR.showError(new Error(`${r.status}: ${(await r.json()).detail}`));
     });
     video.addEventListener("ended", () => setPlaying(false));
+    // An analysed phone video replays as itself, with the skeleton over it.
+    const own = S.clips.find(c => c.reason === "video");
+    if (own) openClip(own, false);
     window.addEventListener("resize", () => { renderPlots(); renderTimeline(); });
     requestAnimationFrame(tick);
     document.body.dataset.loaded = "true";

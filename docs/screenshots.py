@@ -1,0 +1,159 @@
+"""Regenerate the README's screenshots from a real demo server.
+
+    .venv/bin/python docs/screenshots.py [--out docs]
+
+Starts ``treadwatch serve --source demo`` on a free loopback port with a temporary config
+(a PIN, sessions in a temporary directory, a short fault schedule), drives Debian's
+``chromium`` with Playwright, and writes:
+
+- ``live-landscape.png`` (1280×800) and ``live-portrait.png`` (800×1280): the live page
+  while a cue is up;
+- ``settings.png`` (1280×800): the settings page after the PIN;
+- ``review-session.png`` (1280 wide): the review page of the session just recorded, at
+  its first cue, down to the first plots.
+
+Takes about a minute. Needs the ``chromium`` package (``make test`` installs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+PIN = "2468"
+CONFIG = """\
+[server]
+settings_pin = "{pin}"
+
+[recording]
+db_path = "{db}"
+
+[capture]
+demo_schedule = ["clean", "overstride", "clean", "head_down", "clean", "arms"]
+demo_phase_s = 6.0
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def demo_server(tmp: Path) -> Iterator[str]:
+    cfg = tmp / "config.toml"
+    cfg.write_text(CONFIG.format(pin=PIN, db=tmp / "sessions.db"), encoding="utf-8")
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from edge.cli import main; sys.exit(main())",
+        "serve",
+        "--source",
+        "demo",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--config",
+        str(cfg),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise SystemExit(f"the demo server did not start:\n{err}")
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("the demo server did not answer within 60 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    args = ap.parse_args(argv)
+    if not CHROMIUM.exists():
+        print("chromium not found at /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        demo_server(Path(tmp)) as url,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        land = browser.new_page(viewport={"width": 1280, "height": 800})
+        port = browser.new_page(viewport={"width": 800, "height": 1280})
+        for page in (land, port):
+            page.goto(url + "/")
+        # The overstride phase (6-12 s) raises "land under your hips".
+        for page in (land, port):
+            page.wait_for_selector('#cue[data-rule="overstride"]', timeout=40_000)
+        land.wait_for_timeout(1500)
+        land.screenshot(path=str(out / "live-landscape.png"))
+        port.screenshot(path=str(out / "live-portrait.png"))
+        land.close()
+        port.close()
+
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = ctx.new_page()
+        page.goto(url + "/settings")
+        page.fill("#pin", PIN)
+        page.click("#pin-submit")
+        page.wait_for_selector("#f-alerts-overstride-threshold")
+        page.wait_for_function("document.getElementById('zone-img').naturalWidth > 0")
+        page.screenshot(path=str(out / "settings.png"))
+
+        # The session recorded so far (steps are written every few seconds).
+        page.wait_for_timeout(6000)
+        page.goto(url + "/review/session?id=1")
+        page.wait_for_selector("body[data-loaded=true]", timeout=20_000)
+        page.wait_for_function("document.getElementById('overlay').dataset.drawn === '1'")
+        if page.locator("#alerts tbody tr").count():
+            page.locator("#alerts tbody tr").first.click()  # the replay at the first cue
+            page.wait_for_timeout(1500)
+        page.evaluate("window.scrollTo(0, 0)")
+        # The top of the page down to the first row of plots.
+        page.screenshot(
+            path=str(out / "review-session.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 1280, "height": 1400},
+        )
+        ctx.close()
+        browser.close()
+    for name in ("live-landscape", "live-portrait", "settings", "review-session"):
+        path = out / f"{name}.png"
+        print(f"{path}  {path.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
