@@ -29,6 +29,7 @@ from edge.live.pipeline import (
 )
 from edge.live.sink import PipelineSink
 from server.auth import PinAuth, require_settings
+from server.guard import RequestGuard
 from server.hub import LiveHub, VideoHub
 from server.review import routes as review_routes
 from server.routes import config as config_routes
@@ -108,6 +109,8 @@ def create_app(
         openapi_url=None,
     )
     app.state.live = state
+    # Before FastAPI reads any body: CSRF, size cap, PIN (server.guard).
+    app.add_middleware(RequestGuard, max_body_bytes=config.server.max_body_kib * 1024)
     app.include_router(health.router)
     app.include_router(status.router)
     app.include_router(config_routes.router)

@@ -269,7 +269,8 @@ class LivePipeline:
                     if self._stage.errors <= 5 or self._stage.errors % 100 == 0:
                         log.exception("frame %d skipped", frame.index)
         finally:
-            self._end_session(self._presence.last_seen or 0.0)
+            # Stopped (service stop, Ctrl-C) rather than the runner leaving or a file ending.
+            self._end_session(self._presence.last_seen or 0.0, stopped=self._stop.is_set())
             if self._estimator is not None:
                 self._estimator.close()
                 self._estimator = None
@@ -402,7 +403,7 @@ class LivePipeline:
                 self._stage.sink_errors += 1
                 log.exception("sink %r failed to start a session", sink)
 
-    def _end_session(self, t_s: float, already_ended: bool = False) -> None:
+    def _end_session(self, t_s: float, already_ended: bool = False, stopped: bool = False) -> None:
         if not already_ended:
             self._presence.end()
         if self._session_id is None:
@@ -413,8 +414,13 @@ class LivePipeline:
         if self._analyzer is not None:
             self._analyzer.reset()
         for sink in self.sinks:
+            # A sink may tell a stop from a runner leaving (optional ``session_stopped``).
+            stop_fn = getattr(sink, "session_stopped", None) if stopped else None
             try:
-                sink.session_ended(t_s)
+                if callable(stop_fn):
+                    stop_fn(t_s)
+                else:
+                    sink.session_ended(t_s)
             except Exception:
                 self._stage.sink_errors += 1
                 log.exception("sink %r failed to end a session", sink)

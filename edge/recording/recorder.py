@@ -275,6 +275,13 @@ class Recorder:
         self._in_session = False
         self._queue.put(("end", float(t_s), self._wall()))
 
+    def session_stopped(self, t_s: float) -> None:
+        """The pipeline stopped (service stop): the session ends with reason ``stopped``."""
+        if not self._in_session:
+            return
+        self._in_session = False
+        self._queue.put(("end", float(t_s), self._wall(), "stopped"))
+
     # --- other threads -------------------------------------------------------------------------
 
     def mark(self, note: str = "", t_s: float | None = None) -> None:
@@ -370,7 +377,7 @@ class Recorder:
         elif kind == "start":
             self._on_start(*msg[1:])
         elif kind == "end":
-            self._on_end(msg[1], msg[2], "ended")
+            self._on_end(msg[1], msg[2], msg[3] if len(msg) > 3 else "ended")
         elif kind == "mark":
             self._on_mark(*msg[1:])
         elif kind == "clip":

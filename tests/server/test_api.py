@@ -21,7 +21,7 @@ from server.auth import COOKIE, PIN_HEADER
 from tests.support.serving import serve
 from tests.support.sources import UnpluggedCamera
 
-PIN = "4812"
+PIN = "481293"
 
 
 def _app(pin: str | None = PIN, **capture: Any) -> Any:
@@ -77,7 +77,7 @@ def test_health_and_status(client: Client) -> None:
     assert status["analysis"]["inference_ms"] is None  # demo: landmarks from the generator
     for key in ("capture_to_publish_p50", "capture_to_publish_p95"):
         assert key in status["latency_ms"]
-    assert set(status["clients"]) == {"websocket", "video", "dropped_messages"}
+    assert {"websocket", "video", "dropped_messages"} <= set(status["clients"])
 
 
 def test_config_get_hides_the_pin(client: Client) -> None:
@@ -135,9 +135,10 @@ def test_login_cookie_logout_and_lockout() -> None:
         assert COOKIE in r.cookies
         assert c.get("/api/auth").json()["authenticated"] is True
         assert c.put("/api/config", json={"alerts": {"enabled": False}}).status_code == 200
-        assert c.post("/api/auth/logout").status_code == 204
+        logout = c.post("/api/auth/logout", headers={"X-Requested-With": "treadwatch"})
+        assert logout.status_code == 204
         assert c.put("/api/config", json={"alerts": {"enabled": True}}).status_code == 401
-        for _ in range(4):  # 1 wrong already: 5 in all locks the form
+        for _ in range(3):  # the 3rd wrong PIN in a row makes this address wait
             assert c.post("/api/auth/login", json={"pin": "0000"}).status_code == 401
         assert c.post("/api/auth/login", json={"pin": PIN}).status_code == 429
 
