@@ -43,7 +43,7 @@ def wait_http(base: str, proc: subprocess.Popen[str], timeout_s: float = 30.0) -
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _out, err = proc.communicate()
             raise RuntimeError(f"server exited {proc.returncode}: {err[-2000:]}")
         try:
             httpx.get(base + "/api/status", timeout=1.0, verify=False)
