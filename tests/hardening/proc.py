@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,7 +28,11 @@ def write_config(path: Path, text: str) -> Path:
     return path
 
 
-def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start(
+    args: list[str],
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "edge.cli", *args],
         cwd=REPO,
@@ -36,6 +40,7 @@ def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pope
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        preexec_fn=preexec_fn,  # noqa: PLW1509 (only setrlimit, before exec)
     )
 
 
