@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +30,7 @@ from edge.live.pipeline import (
 )
 from edge.live.sink import PipelineSink
 from server.auth import PinAuth, require_settings
+from server.errors import validation_error
 from server.guard import RequestGuard
 from server.hub import LiveHub, VideoHub
 from server.review import routes as review_routes
@@ -109,6 +111,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.live = state
+    app.add_exception_handler(RequestValidationError, validation_error)
     # Before FastAPI reads any body: CSRF, size cap, PIN (server.guard).
     app.add_middleware(RequestGuard, max_body_bytes=config.server.max_body_kib * 1024)
     app.include_router(health.router)
