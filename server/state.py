@@ -52,6 +52,10 @@ class LiveState:
             "dropped_messages": sum(hub["client_dropped"]),
             **self.caps.as_json(),
         }
+        from server.health import check  # (health reads this state)
+
+        health, reasons = check(self, data)
+        data["health"] = {"status": health, "reasons": reasons}
         return data
 
 

@@ -138,6 +138,7 @@ class _Stage:
         self.jpeg_ms = MovingAverage()
         self.latency = LatencyRing()
         self.errors = 0
+        self.consecutive_errors = 0  # frames failed in a row (0 after any good frame)
         self.listener_errors = 0
         self.sink_errors = 0
         self.last_error: str | None = None
@@ -263,8 +264,10 @@ class LivePipeline:
                     continue
                 try:
                     self._process(frame)
+                    self._stage.consecutive_errors = 0
                 except Exception as exc:  # a bad frame is skipped and counted
                     self._stage.errors += 1
+                    self._stage.consecutive_errors += 1
                     self._stage.last_error = f"{type(exc).__name__}: {exc}"
                     if self._stage.errors <= 5 or self._stage.errors % 100 == 0:
                         log.exception("frame %d skipped", frame.index)
@@ -450,6 +453,7 @@ class LivePipeline:
                 "inference_ms": ms(st.inference_ms.value),
                 "analysis_ms": ms(st.analysis_ms.value),
                 "errors": st.errors,
+                "consecutive_errors": st.consecutive_errors,
                 "last_error": st.last_error,
             },
             "latency_ms": {

@@ -235,6 +235,15 @@ class Recorder:
         return self._ring is not None
 
     @property
+    def problem(self) -> str | None:
+        """Why recording is not doing its job right now (for the health check), or None."""
+        if self._failed_flushes > 0:
+            return f"recording: writes to {self.db_path} are failing: {self._last_error}"
+        if self._effective_level() >= StorageLevel.PAUSED:
+            return f"recording paused: the disk is nearly full ({self._free_mib or 0:.0f} MiB free)"
+        return None
+
+    @property
     def recording(self) -> bool:
         """A session is being recorded (between session_started and session_ended)."""
         return self._in_session
