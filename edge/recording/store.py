@@ -213,6 +213,11 @@ class SessionStore:
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             self.conn.close()
+            from edge.recording.readonly import read_only_reason
+
+            read_only = read_only_reason(self.path, exc)
+            if read_only is not None:
+                raise StorageError(read_only) from None
             raise StorageError(
                 f"the session database {self.path} cannot be used: {exc} "
                 "(move the file away to start a new one)"
