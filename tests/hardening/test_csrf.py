@@ -78,9 +78,11 @@ def _ws_url(client: httpx.Client) -> str:
 
 def test_websocket_from_another_origin_is_refused(logged_in: httpx.Client) -> None:
     url = _ws_url(logged_in)
-    with pytest.raises(InvalidStatus) as err:
-        with connect(url, origin="http://127.0.0.1:9999", open_timeout=10):  # type: ignore[arg-type]
-            pass
+    with (
+        pytest.raises(InvalidStatus) as err,
+        connect(url, origin="http://127.0.0.1:9999", open_timeout=10),  # type: ignore[arg-type]
+    ):
+        pass
     assert err.value.response.status_code == 403
 
 

@@ -50,7 +50,8 @@ def read_only_db(tmp_path: Path) -> Iterator[Path]:
         return
     mnt = tmp_path / "ro"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)]).returncode:
+    mount = ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)]
+    if subprocess.run(mount, check=False, capture_output=True).returncode:
         pytest.skip("cannot mount a read-only filesystem here (root without CAP_SYS_ADMIN)")
     try:
         for p in db.parent.iterdir():
