@@ -33,9 +33,7 @@ def read_only_reason(db: Path, exc: BaseException | None = None) -> str | None:
     code = getattr(exc, "sqlite_errorcode", None)
     by_sqlite = code in _READ_ONLY_CODES or "readonly" in str(exc).lower().replace("-", "")
     mounted_ro = _mount_read_only(directory)
-    not_writable = not os.access(directory, os.W_OK) or (
-        db.exists() and not os.access(db, os.W_OK)
-    )
+    not_writable = not os.access(directory, os.W_OK) or (db.exists() and not os.access(db, os.W_OK))
     if not (mounted_ro or not_writable or by_sqlite):
         return None
     if mounted_ro:
