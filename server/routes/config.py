@@ -126,6 +126,7 @@ def login(body: Login, request: Request, response: Response, state: State) -> No
         token,
         max_age=int(state.config.server.auth_ttl_s),
         httponly=True,
+        secure=request.url.scheme == "https",  # over HTTPS the cookie never goes in clear
         samesite="strict",
         path="/",
     )
