@@ -7,7 +7,7 @@ TW := $(VENV)/bin/treadwatch
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup models browser broker run test check lint format bench clean
+.PHONY: setup models browser broker deploy-tools run test check lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,10 +40,18 @@ broker:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; }
 
+# systemd-analyze for the unit checks in tests/deploy (Debian package; root or sudo once).
+deploy-tools:
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+	  echo "installing systemd (Debian package) for systemd-analyze verify"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null || \
+	  echo "could not install systemd: the systemd-analyze test will skip"; }
+
 run: setup
 	$(TW) serve --source demo --port $(PORT)
 
-test: setup browser broker
+test: setup browser broker deploy-tools
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -55,7 +63,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-check: setup browser broker lint
+check: setup browser broker deploy-tools lint
 	$(PY) -m pytest
 
 bench: setup

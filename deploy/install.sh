@@ -19,7 +19,9 @@ CONF_DIR=/etc/treadwatch
 CONF_FILE=$CONF_DIR/config.toml
 UNIT_DIR=/etc/systemd/system
 JOURNALD_DROPIN=/etc/systemd/journald.conf.d/treadwatch.conf
-APT_PACKAGES=(python3-venv python3-pip python3-picamera2)
+APT_PACKAGES=(python3-venv python3-pip python3-picamera2 openssl avahi-daemon)
+TLS_DIR=$CONF_DIR/tls
+AVAHI_SERVICE=/etc/avahi/services/treadwatch.service
 # picamera2 comes from apt and is built against Debian's numpy 1.x: numpy 2 in the venv breaks
 # its JPEG module (simplejpeg: "numpy.dtype size changed"), so the venv keeps numpy 1.x.
 CONSTRAINTS=deploy/constraints-pi.txt
@@ -32,6 +34,8 @@ SKIP_APT=0
 SKIP_MODELS=0
 FORCE=0
 PRINT_CONFIG=0
+HTTPS=0
+NAME=""
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$SCRIPT_DIR")
 
@@ -48,6 +52,10 @@ Options:
   --source SPEC     capture source written into a NEW config: picamera (default),
                     camera (first USB webcam), camera:N, or an rtsp:// URL
   --repo DIR        the treadwatch source tree to install (default: $REPO_DIR)
+  --https           serve the page over HTTPS in a NEW config, with the self-signed
+                    certificate made here (see deploy/README.md: trusting it on the tablet)
+  --name NAME       call this Pi treadwatch-NAME on the network (hostname; the tablet
+                    opens http://treadwatch-NAME.local:8000/), e.g. --name belt3
   --skip-apt        do not run apt-get (packages already installed)
   --skip-models     do not fetch the pose models (fetch later with the command printed)
   --force           continue on an OS/architecture this script was not written for
@@ -111,6 +119,12 @@ while [[ $# -gt 0 ]]; do
             REPO_DIR=$2
             shift
             ;;
+        --https) HTTPS=1 ;;
+        --name)
+            [[ $# -ge 2 ]] || die "--name needs a value (letters, digits, '-'), e.g. --name belt3"
+            NAME=$2
+            shift
+            ;;
         --skip-apt) SKIP_APT=1 ;;
         --skip-models) SKIP_MODELS=1 ;;
         --force) FORCE=1 ;;
@@ -133,6 +147,9 @@ done
 if [[ -n $PREFIX && $DRY_RUN -eq 0 ]]; then
     die "--prefix is only for --dry-run (a real install always goes to / so systemd finds it)"
 fi
+if [[ -n $NAME && ! $NAME =~ ^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$ ]]; then
+    die "--name must be lower-case letters, digits and '-' (not at the ends), e.g. belt3"
+fi
 case $SOURCE in
     *'"'* | *\\* | *'|'* | *$'\n'*) die "--source must not contain quotes, backslashes, '|' or newlines" ;;
 esac
@@ -146,6 +163,8 @@ P_CONF_DIR=$PREFIX$CONF_DIR
 P_CONF=$PREFIX$CONF_FILE
 P_UNIT_DIR=$PREFIX$UNIT_DIR
 P_JOURNALD=$PREFIX$JOURNALD_DROPIN
+P_TLS=$PREFIX$TLS_DIR
+P_AVAHI=$PREFIX$AVAHI_SERVICE
 
 if [[ $HEADLESS -eq 1 ]]; then
     UNIT=treadwatch-headless.service
@@ -158,7 +177,12 @@ fi
 # The config of a new install: the generated example, with the camera as its source.
 new_config() {
     local src=${SOURCE//&/\\&} # '&' means "the match" in a sed replacement
-    "$1" config-example | sed "s|^source = \"demo\"\$|source = \"$src\"|"
+    local tls=()
+    if [[ $HTTPS -eq 1 ]]; then
+        tls=(-e "s|^# tls_certfile =   (unset)\$|tls_certfile = \"$TLS_DIR/cert.pem\"|"
+            -e "s|^# tls_keyfile =   (unset)\$|tls_keyfile = \"$TLS_DIR/key.pem\"|")
+    fi
+    "$1" config-example | sed -e "s|^source = \"demo\"\$|source = \"$src\"|" "${tls[@]}"
 }
 
 if [[ $PRINT_CONFIG -eq 1 ]]; then
@@ -283,6 +307,36 @@ else
     note "skipped the models: run  sudo env TREADWATCH_MODELS_DIR=$MODELS_DIR $VENV_DIR/bin/treadwatch models fetch && sudo chown -R $SERVICE_USER: $MODELS_DIR"
 fi
 
+# ---- 5b. name on the network and HTTPS certificate ---------------------------------------------
+host=$(hostname)
+if [[ -n $NAME ]]; then
+    host=treadwatch-$NAME
+    note "hostname $host (the page: $host.local)"
+    run hostnamectl set-hostname "$host"
+    run sed -i "s/^127\.0\.1\.1\s.*/127.0.1.1\t$host/" "$PREFIX/etc/hosts"
+fi
+ip=$(hostname -I 2>/dev/null | awk '{print $1}') || true
+ip=${ip:-127.0.0.1}
+make_tls_cert() {
+    # Self-signed, for this Pi's names and address; valid 10 years. The tablet is told to
+    # trust it once (deploy/README.md); re-run the installer after renaming the Pi.
+    run install -d -m 0750 -o root -g "$SERVICE_USER" "$P_TLS"
+    run openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+        -subj "/CN=${host}.local" \
+        -addext "subjectAltName=DNS:${host}.local,DNS:${host},IP:${ip}" \
+        -keyout "$P_TLS/key.pem" -out "$P_TLS/cert.pem"
+    run chown "root:$SERVICE_USER" "$P_TLS/key.pem" "$P_TLS/cert.pem"
+    run chmod 0640 "$P_TLS/key.pem"
+    run chmod 0644 "$P_TLS/cert.pem"
+}
+if [[ -e $P_TLS/cert.pem ]] && openssl x509 -in "$P_TLS/cert.pem" -noout -ext subjectAltName 2>/dev/null |
+    grep -q "DNS:${host}.local"; then
+    note "keeping the HTTPS certificate in $P_TLS"
+else
+    note "HTTPS certificate for ${host}.local and $ip in $P_TLS"
+    make_tls_cert
+fi
+
 # ---- 6. journald: keep logs across power cuts, bounded -------------------------------------------
 note "journald: persistent, at most 200 MB"
 run install -d -m 0755 "$(dirname "$P_JOURNALD")"
@@ -304,17 +358,28 @@ run systemctl disable --now "$OTHER_UNIT"
 run systemctl enable "$UNIT"
 run systemctl restart "$UNIT"
 
-# ---- done -----------------------------------------------------------------------------------
+# ---- 8. announce the page on the network (mDNS: <hostname>.local, and as a service) ----------
 port=8000
 if [[ -r $P_CONF ]]; then
     p=$(sed -n '/^\[server\]/,/^\[/{s/^port = \([0-9][0-9]*\).*/\1/p}' "$P_CONF" | head -n1)
     [[ -n $p ]] && port=$p
 fi
+scheme=http
+if [[ -r $P_CONF ]] && grep -q '^tls_certfile = ' "$P_CONF"; then
+    scheme=https
+fi
+note "avahi: ${host}.local announces treadwatch ($scheme, port $port)"
+run install -d -m 0755 "$(dirname "$P_AVAHI")"
+sed -e "s|@PORT@|$port|" -e "s|@TYPE@|_${scheme}._tcp|" "$REPO_DIR/deploy/avahi-treadwatch.service" |
+    write_file "$P_AVAHI" 0644 root:root
+run systemctl enable --now avahi-daemon
+
+# ---- done -----------------------------------------------------------------------------------
 addr=$(hostname -I 2>/dev/null | awk '{print $1}') || true
 echo
 note "installed. Logs: journalctl -u $UNIT -f"
 if [[ $HEADLESS -eq 0 ]]; then
-    note "the page: http://${addr:-<address-of-this-Pi>}:$port/  (also http://$(hostname).local:$port/)"
+    note "the page: $scheme://${addr:-<address-of-this-Pi>}:$port/  (also $scheme://${host}.local:$port/)"
 else
     note "headless: sessions are recorded in $DATA_DIR; open them with the live page later"
 fi

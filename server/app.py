@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,6 +31,8 @@ from edge.live.pipeline import (
 )
 from edge.live.sink import PipelineSink
 from server.auth import PinAuth, require_settings
+from server.errors import validation_error
+from server.guard import RequestGuard
 from server.hub import LiveHub, VideoHub
 from server.review import routes as review_routes
 from server.routes import config as config_routes
@@ -110,6 +113,9 @@ def create_app(
         openapi_url=None,
     )
     app.state.live = state
+    app.add_exception_handler(RequestValidationError, validation_error)
+    # Before FastAPI reads any body: CSRF, size cap, PIN (server.guard).
+    app.add_middleware(RequestGuard, max_body_bytes=config.server.max_body_kib * 1024)
     app.include_router(health.router)
     app.include_router(status.router)
     app.include_router(config_routes.router)

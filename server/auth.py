@@ -2,19 +2,25 @@
 
 The gym sets ``server.settings_pin`` at install. A correct PIN (``POST /api/auth/login``)
 gives a random session token in an HttpOnly cookie; API clients may instead send the PIN
-in the ``X-Treadwatch-Pin`` header. Wrong PINs are throttled. With no PIN configured the
-settings are locked (they can only be changed in the config file).
+in the ``X-Treadwatch-Pin`` header. Wrong PINs are throttled per client address with a
+growing back-off (:mod:`server.throttle`): one device guessing never locks out another.
+With no PIN configured the settings are locked (they can only be changed in the config
+file).
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import threading
 import time
 from typing import Literal
 
 from fastapi import HTTPException, Request, status
+from starlette.requests import HTTPConnection
+
+from server.throttle import Throttle
 
 COOKIE = "tw_session"
 PIN_HEADER = "X-Treadwatch-Pin"
@@ -22,15 +28,19 @@ PIN_HEADER = "X-Treadwatch-Pin"
 LoginResult = Literal["ok", "wrong", "locked", "disabled"]
 
 
-class PinAuth:
-    MAX_FAILURES = 5
-    LOCKOUT_S = 30.0
+def client_address(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client is not None else ""
 
-    def __init__(self, pin: str | None, ttl_s: float) -> None:
+
+class PinAuth:
+    #: Logins kept at most (each one a few bytes; the oldest expire first).
+    MAX_TOKENS = 1000
+
+    def __init__(self, pin: str | None, ttl_s: float, throttle: Throttle | None = None) -> None:
         self._pin = pin
         self._ttl = ttl_s
         self._tokens: dict[str, float] = {}
-        self._failures: list[float] = []
+        self.throttle = throttle if throttle is not None else Throttle()
         self._lock = threading.Lock()
 
     @property
@@ -42,23 +52,28 @@ class PinAuth:
             return False
         return hmac.compare_digest(pin.encode(), self._pin.encode())
 
-    def _locked(self, now: float) -> bool:
-        self._failures = [t for t in self._failures if now - t < self.LOCKOUT_S]
-        return len(self._failures) >= self.MAX_FAILURES
+    def wait_s(self, address: str) -> float:
+        """Seconds ``address`` must wait before trying a PIN again (0: now)."""
+        return self.throttle.wait_s(address)
 
-    def login(self, pin: str) -> tuple[LoginResult, str | None]:
+    def login(self, pin: str, address: str = "") -> tuple[LoginResult, str | None]:
+        if self._pin is None:
+            return "disabled", None
+        if self.throttle.wait_s(address) > 0:
+            return "locked", None
+        if not self._pin_ok(pin):
+            self.throttle.failure(address)
+            return "wrong", None
+        self.throttle.success(address)
         now = time.monotonic()
+        token = secrets.token_urlsafe(24)
         with self._lock:
-            if self._pin is None:
-                return "disabled", None
-            if self._locked(now):
-                return "locked", None
-            if not self._pin_ok(pin):
-                self._failures.append(now)
-                return "wrong", None
-            token = secrets.token_urlsafe(24)
+            if len(self._tokens) >= self.MAX_TOKENS:
+                self._tokens = {t: e for t, e in self._tokens.items() if e >= now}
+                while len(self._tokens) >= self.MAX_TOKENS:
+                    del self._tokens[min(self._tokens, key=self._tokens.__getitem__)]
             self._tokens[token] = now + self._ttl
-            return "ok", token
+        return "ok", token
 
     def logout(self, token: str | None) -> None:
         with self._lock:
@@ -78,30 +93,47 @@ class PinAuth:
                 return False
             return True
 
-    def authorized(self, request: Request) -> bool:
+    def authorized(self, request: HTTPConnection) -> bool:
+        return self.check(request) is None
+
+    def check(self, request: HTTPConnection) -> tuple[int, str] | None:
+        """``None`` when the caller holds a valid login or sends the right PIN header;
+        else the HTTP status and message to answer with."""
         if not self.enabled:
-            return False
+            return (
+                status.HTTP_403_FORBIDDEN,
+                "settings are locked: set server.settings_pin in the config file",
+            )
         if self.token_ok(request.cookies.get(COOKIE)):
-            return True
+            return None
         header = request.headers.get(PIN_HEADER)
-        if header is not None:
-            now = time.monotonic()
-            with self._lock:
-                if self._locked(now):
-                    return False
-                if self._pin_ok(header):
-                    return True
-                self._failures.append(now)
-        return False
+        if header is None:
+            return status.HTTP_401_UNAUTHORIZED, "PIN required"
+        address = client_address(request)
+        wait = self.throttle.wait_s(address)
+        if wait > 0:
+            return status.HTTP_429_TOO_MANY_REQUESTS, locked_message(wait)
+        if self._pin_ok(header):
+            self.throttle.success(address)
+            return None
+        self.throttle.failure(address)
+        return status.HTTP_401_UNAUTHORIZED, "wrong PIN"
+
+
+def locked_message(wait_s: float) -> str:
+    return f"too many wrong PINs from this device; wait {math.ceil(wait_s)} s and try again"
+
+
+def auth_failure(request: HTTPConnection) -> tuple[int, str] | None:
+    """The settings-PIN check of :func:`require_settings`, usable before a body is read."""
+    auth: PinAuth = request.app.state.live.auth
+    return auth.check(request)
 
 
 def require_settings(request: Request) -> None:
     """FastAPI dependency: the caller unlocked the settings."""
-    auth: PinAuth = request.app.state.live.auth
-    if not auth.enabled:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "settings are locked: set server.settings_pin in the config file",
-        )
-    if not auth.authorized(request):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "PIN required")
+    if request.scope.get("treadwatch.pin_ok"):
+        return  # already checked by server.guard before the body was read
+    refused = auth_failure(request)
+    if refused is not None:
+        raise HTTPException(*refused)

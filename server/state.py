@@ -13,6 +13,7 @@ from edge.config import Config
 from edge.live.pipeline import LivePipeline
 from server.auth import PinAuth
 from server.hub import LiveHub, VideoHub
+from server.limits import ClientCaps
 
 
 @dataclass
@@ -27,6 +28,8 @@ class LiveState:
     #: in memory until restart).
     base_config: Config | None = None
     settings_file: Path | None = None
+    #: Live pages and video viewers being served (server.limits).
+    caps: ClientCaps = field(default_factory=ClientCaps)
 
     def status(self) -> dict[str, Any]:
         data = self.pipeline.status()
@@ -47,7 +50,12 @@ class LiveState:
             "websocket": hub["clients"],
             "video": self.video.viewers,
             "dropped_messages": sum(hub["client_dropped"]),
+            **self.caps.as_json(),
         }
+        from server.health import check  # (health reads this state)
+
+        health, reasons = check(self, data)
+        data["health"] = {"status": health, "reasons": reasons}
         return data
 
 

@@ -18,7 +18,7 @@ from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve
 
-PIN = "5150"
+PIN = "515083"
 
 
 def _base(tmp_path: Path) -> Config:

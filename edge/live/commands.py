@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -20,6 +22,13 @@ from edge.live.pipeline import Estimator, EstimatorFactory, LivePipeline
 from edge.live.sink import PipelineSink, close_sinks, load_sinks
 from edge.pose.config import PoseConfig
 from edge.saved_settings import apply_saved, settings_path
+from edge.system import (
+    PipelineWatchdog,
+    SystemdNotifier,
+    pipeline_progress,
+    raise_nofile_limit,
+    watchdog_interval_s,
+)
 
 log = logging.getLogger("treadwatch")
 
@@ -87,10 +96,50 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from edge.logfilter import install
+
+    install()  # a flood of one message becomes a line now and then (edge.logfilter)
+
+
+class _StopSignals:
+    """SIGTERM (``systemctl stop``) and SIGINT from the very start: a stop asked for while
+    the model loads is honoured once the server runs, and never kills the process before
+    the session is closed."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.on_stop: list[Any] = []
+        self._previous = {
+            sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.event.set()
+        for callback in self.on_stop:
+            callback()
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _service_start() -> tuple[SystemdNotifier, float | None]:
+    soft, hard = raise_nofile_limit()
+    log.debug("open files limit %d (hard %d)", soft, hard)
+    return SystemdNotifier(), watchdog_interval_s()
 
 
 def _serve(args: argparse.Namespace) -> int:
+    stops = _StopSignals()
+    try:
+        return _serve_until_stopped(args, stops)
+    finally:
+        stops.restore()
+
+
+def _serve_until_stopped(args: argparse.Namespace, stops: _StopSignals) -> int:
     _logging(args.verbose)
+    notifier, watchdog_s = _service_start()
     base = _base_config(args)
     server = base.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
@@ -98,18 +147,20 @@ def _serve(args: argparse.Namespace) -> int:
     base = base.model_copy(update={"server": server})
     lock = _lock_data_dir(base)
     try:
-        return _serve_locked(args, base, server.host, server.port, server.settings_pin)
+        return _serve_locked(base, stops, notifier, watchdog_s)
     finally:
         lock.release()
 
 
 def _serve_locked(
-    args: argparse.Namespace, base: Config, host: str, port: int, pin: str | None
+    base: Config, stops: _StopSignals, notifier: SystemdNotifier, watchdog_s: float | None
 ) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.limits import uvicorn_options
 
+    server = base.server
     config = _with_saved_settings(base)
     source = open_source(config.capture.source, config.capture)
     factory = _estimator_factory(config, source)
@@ -122,25 +173,74 @@ def _serve_locked(
         base_config=base,
         settings_file=settings_path(base),
     )
+    scheme = "https" if server.tls_certfile is not None else "http"
     print(
-        f"treadwatch: serving {source.name} on http://{host}:{port}/"
-        + ("  (settings locked: no server.settings_pin)" if pin is None else ""),
+        f"treadwatch: serving {source.name} on {scheme}://{server.host}:{server.port}/"
+        + ("  (settings locked: no server.settings_pin)" if server.settings_pin is None else ""),
         flush=True,
     )
     print(f"treadwatch: {_where(config, sinks)}", flush=True)
-    try:
-        uvicorn.run(
+    uv = _Server(
+        uvicorn.Config(
             app,
-            host=host,
-            port=port,
+            host=server.host,
+            port=server.port,
             log_level="warning",
-            timeout_graceful_shutdown=3,
-            ws_ping_interval=10.0,
-            ws_ping_timeout=20.0,
+            log_config=None,  # our handlers (with the repeat filter) print uvicorn's lines
+            **uvicorn_options(server),
         )
+    )
+
+    def stop_server() -> None:
+        uv.should_exit = True
+
+    stops.on_stop.append(stop_server)
+    if stops.event.is_set():
+        uv.should_exit = True
+    ready = threading.Thread(
+        target=_notify_when_started, args=(uv, app, notifier, watchdog_s, stops), daemon=True
+    )
+    ready.start()
+    try:
+        uv.run()
     finally:
+        notifier.notify("STOPPING=1")
         close_sinks(sinks)
+        notifier.close()
     return 0
+
+
+def _Server(config: Any) -> Any:  # noqa: N802 (reads as the class it builds)
+    """uvicorn's server with our signal handling: a SIGTERM ends it like a normal stop
+    (uvicorn would re-raise the signal after its shutdown, killing the process before the
+    sinks close: the session left open, exit 143)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # _StopSignals is installed for the whole command
+
+    return Server(config)
+
+
+def _notify_when_started(
+    uv: Any,
+    app: Any,
+    notifier: SystemdNotifier,
+    watchdog_s: float | None,
+    stops: _StopSignals,
+) -> None:
+    while not uv.started:
+        if uv.should_exit or stops.event.wait(0.05):
+            return
+    notifier.notify("READY=1")
+    if watchdog_s is not None:
+        pipeline = app.state.live.pipeline
+        dog = PipelineWatchdog(notifier, pipeline_progress(pipeline.status), watchdog_s)
+        dog.start()
+        stops.event.wait()
+        dog.stop()
 
 
 def _status_line(status: dict[str, Any]) -> str:
@@ -160,28 +260,43 @@ def _status_line(status: dict[str, Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    stops = _StopSignals()
+    try:
+        return _run_until_stopped(args, stops)
+    finally:
+        stops.restore()
+
+
+def _run_until_stopped(args: argparse.Namespace, stops: _StopSignals) -> int:
     _logging(args.verbose)
+    notifier, watchdog_s = _service_start()
     base = _base_config(args)
     lock = _lock_data_dir(base)
     try:
-        return _run_locked(args, _with_saved_settings(base))
+        return _run_locked(args, _with_saved_settings(base), stops, notifier, watchdog_s)
     finally:
         lock.release()
 
 
-def _run_locked(args: argparse.Namespace, config: Config) -> int:
+def _run_locked(
+    args: argparse.Namespace,
+    config: Config,
+    stops: _StopSignals,
+    notifier: SystemdNotifier,
+    watchdog_s: float | None,
+) -> int:
     source = open_source(config.capture.source, config.capture)
     factory = _estimator_factory(config, source)
     sinks = load_sinks(config, headless=True)
     print(f"treadwatch: {source.name}, {_where(config, sinks)}", flush=True)
     pipeline = LivePipeline(config, source, sinks=sinks, estimator_factory=factory)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    stop = stops.event
     pipeline.start()
+    notifier.notify("READY=1")
+    dog = None
+    if watchdog_s is not None:
+        dog = PipelineWatchdog(notifier, pipeline_progress(pipeline.status), watchdog_s)
+        dog.start()
     started = time.monotonic()
     next_print = started + args.status_every
     try:
@@ -197,9 +312,12 @@ def _run_locked(args: argparse.Namespace, config: Config) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        notifier.notify("STOPPING=1")
+        if dog is not None:
+            dog.stop()
         pipeline.stop()
         close_sinks(sinks)
-        signal.signal(signal.SIGTERM, previous)
+        notifier.close()
     status = pipeline.status()
     print(_status_line(status))
     if status["source"]["state"] == "failed":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from edge.configbase import Section
+from edge.pinrules import pin_problem
 
 DemoPhase = Literal["clean", "overstride", "arms", "head_down", "absent"]
 DemoView = Literal["side-left", "side-right", "front", "rear"]
@@ -143,3 +145,70 @@ class ServerConfig(Section):
         le=7 * 86400.0,
         description="How long a settings login lasts (seconds).",
     )
+    max_body_kib: int = Field(
+        64,
+        ge=4,
+        le=4096,
+        description=(
+            "Largest request body accepted (KiB); bigger ones are refused with 413 before "
+            "they are read."
+        ),
+    )
+    max_websocket_clients: int = Field(
+        16,
+        ge=1,
+        le=1000,
+        description=(
+            "Live pages (WebSocket clients) served at once; one more is refused with close "
+            "code 1013 (try again later)."
+        ),
+    )
+    max_video_clients: int = Field(
+        8,
+        ge=1,
+        le=200,
+        description="MJPEG video viewers at once; one more is answered 503.",
+    )
+    send_timeout_s: float = Field(
+        10.0,
+        ge=1.0,
+        le=300.0,
+        description=(
+            "A live page that takes no data for this long (gone, asleep, or never reading) "
+            "is disconnected."
+        ),
+    )
+    idle_timeout_s: float = Field(
+        10.0,
+        ge=1.0,
+        le=300.0,
+        description=(
+            "A connection that sends no complete request for this long is closed (also the "
+            "keep-alive time between requests)."
+        ),
+    )
+    tls_certfile: Path | None = Field(
+        None,
+        description=(
+            "HTTPS: the certificate (PEM). deploy/install.sh makes a self-signed one in "
+            "/etc/treadwatch/tls. Unset: plain HTTP (the PIN crosses the network in clear)."
+        ),
+    )
+    tls_keyfile: Path | None = Field(
+        None, description="HTTPS: the certificate's private key (PEM); set with tls_certfile."
+    )
+
+    @field_validator("settings_pin")
+    @classmethod
+    def _pin_not_trivial(cls, pin: str | None) -> str | None:
+        if pin is not None:
+            problem = pin_problem(pin)
+            if problem is not None:
+                raise ValueError(problem)
+        return pin
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServerConfig:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("set both tls_certfile and tls_keyfile for HTTPS, or neither")
+        return self

@@ -139,6 +139,7 @@ class _Stage:
         self.jpeg_ms = MovingAverage()
         self.latency = LatencyRing()
         self.errors = 0
+        self.consecutive_errors = 0  # frames failed in a row (0 after any good frame)
         self.listener_errors = 0
         self.sink_errors = 0
         self.last_error: str | None = None
@@ -270,13 +271,16 @@ class LivePipeline:
                     continue
                 try:
                     self._process(frame)
+                    self._stage.consecutive_errors = 0
                 except Exception as exc:  # a bad frame is skipped and counted
                     self._stage.errors += 1
+                    self._stage.consecutive_errors += 1
                     self._stage.last_error = f"{type(exc).__name__}: {exc}"
                     if self._stage.errors <= 5 or self._stage.errors % 100 == 0:
                         log.exception("frame %d skipped", frame.index)
         finally:
-            self._end_session(self._presence.last_seen or 0.0)
+            # Stopped (service stop, Ctrl-C) rather than the runner leaving or a file ending.
+            self._end_session(self._presence.last_seen or 0.0, stopped=self._stop.is_set())
             if self._estimator is not None:
                 self._estimator.close()
                 self._estimator = None
@@ -450,7 +454,7 @@ class LivePipeline:
                 self._stage.sink_errors += 1
                 log.exception("sink %r failed on a settings change", sink)
 
-    def _end_session(self, t_s: float, already_ended: bool = False) -> None:
+    def _end_session(self, t_s: float, already_ended: bool = False, stopped: bool = False) -> None:
         if not already_ended:
             self._presence.end()
         if self._session_id is None:
@@ -461,8 +465,13 @@ class LivePipeline:
         if self._analyzer is not None:
             self._analyzer.reset()
         for sink in self.sinks:
+            # A sink may tell a stop from a runner leaving (optional ``session_stopped``).
+            stop_fn = getattr(sink, "session_stopped", None) if stopped else None
             try:
-                sink.session_ended(t_s)
+                if callable(stop_fn):
+                    stop_fn(t_s)
+                else:
+                    sink.session_ended(t_s)
             except Exception:
                 self._stage.sink_errors += 1
                 log.exception("sink %r failed to end a session", sink)
@@ -492,6 +501,7 @@ class LivePipeline:
                 "inference_ms": ms(st.inference_ms.value),
                 "analysis_ms": ms(st.analysis_ms.value),
                 "errors": st.errors,
+                "consecutive_errors": st.consecutive_errors,
                 "last_error": st.last_error,
             },
             "latency_ms": {

@@ -112,6 +112,15 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from edge.recording.backup import backup_database
+
+    target = backup_database(_db_path(args), Path(args.dest))
+    size = target.stat().st_size / 1e6
+    print(f"backup written to {target} ({size:.1f} MB)")
+    return 0
+
+
 def _common(p: Any) -> None:
     p.add_argument("--config", type=Path, default=None, help="config file (for recording.db_path)")
     p.add_argument("--db", type=Path, default=None, help="session database (overrides config)")
@@ -137,6 +146,14 @@ def register(sub: Any) -> None:
     q.add_argument("session", help="session id or uid")
     q.add_argument("--force", action="store_true", help="also a session still open")
     q.set_defaults(func=_sessions_delete)
+
+    p = sub.add_parser(
+        "backup",
+        help="copy the session database safely while it records (SQLite online backup)",
+    )
+    p.add_argument("dest", help="backup file, or a directory (a dated file is made in it)")
+    _common(p)
+    p.set_defaults(func=_backup)
 
     p = sub.add_parser("export", help="export a recorded session as CSV (steps) or JSON")
     p.add_argument("session", help="session id (see `treadwatch sessions list`) or uid")

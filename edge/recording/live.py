@@ -30,4 +30,23 @@ def make_sinks(config: Config, *, headless: bool = False) -> list[PipelineSink]:
         if headless:
             raise
         log.error("recording (and fleet reporting) is off: %s", exc)
-        return []
+        return [RecordingOff(str(exc))]
+
+
+class RecordingOff:
+    """Stands in for the recorder when the database could not be opened: records nothing,
+    and tells the health check why (``problem``), so ``/healthz`` says degraded."""
+
+    def __init__(self, reason: str) -> None:
+        self.problem = f"recording is off: {reason}"
+
+    def session_started(self, session_id: str, t_s: float, settings: dict[str, object]) -> None:
+        """Nothing is recorded."""
+
+    def frame(self, pose: object, update: object, jpeg: bytes | None) -> None:
+        """Nothing is recorded."""
+
+    def session_ended(self, t_s: float) -> None:
+        """Nothing is recorded."""
+
+    wants_video = False

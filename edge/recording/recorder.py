@@ -284,6 +284,15 @@ class Recorder:
         return self._ring is not None
 
     @property
+    def problem(self) -> str | None:
+        """Why recording is not doing its job right now (for the health check), or None."""
+        if self._failed_flushes > 0:
+            return f"recording: writes to {self.db_path} are failing: {self._last_error}"
+        if self._effective_level() >= StorageLevel.PAUSED:
+            return f"recording paused: the disk is nearly full ({self._free_mib or 0:.0f} MiB free)"
+        return None
+
+    @property
     def recording(self) -> bool:
         """A session is being recorded (between session_started and session_ended)."""
         return self._in_session
@@ -329,6 +338,13 @@ class Recorder:
             return
         self._in_session = False
         self._queue.put(("end", float(t_s), self._wall()))
+
+    def session_stopped(self, t_s: float) -> None:
+        """The pipeline stopped (service stop): the session ends with reason ``stopped``."""
+        if not self._in_session:
+            return
+        self._in_session = False
+        self._queue.put(("end", float(t_s), self._wall(), "stopped"))
 
     # --- other threads -------------------------------------------------------------------------
 
@@ -432,7 +448,7 @@ class Recorder:
         elif kind == "start":
             self._on_start(*msg[1:])
         elif kind == "end":
-            self._on_end(msg[1], msg[2], "ended")
+            self._on_end(msg[1], msg[2], msg[3] if len(msg) > 3 else "ended")
         elif kind == "mark":
             self._on_mark(*msg[1:])
         elif kind == "settings":

@@ -37,6 +37,9 @@ from edge.gait.records import (
 from edge.landmarks import NUM_LANDMARKS
 from edge.recording.schema import migrate
 
+#: Capture times are seconds: anything this large is a bad value (±inf, 1e308), not a time.
+_SANE_T = "t_s > -1e12 AND t_s < 1e12"
+
 #: Channels stored per landmark: x, y, z, visibility (as ``PoseResult.as_xyzv``).
 STORED_CHANNELS = 4
 #: The largest id SQLite stores (2^63 - 1): a larger one names nothing (and must not overflow).
@@ -226,6 +229,11 @@ class SessionStore:
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             self.conn.close()
+            from edge.recording.readonly import read_only_reason
+
+            read_only = read_only_reason(self.path, exc)
+            if read_only is not None:
+                raise StorageError(read_only) from None
             raise StorageError(
                 f"the session database {self.path} cannot be used: {exc} "
                 "(move the file away to start a new one)"
@@ -409,6 +417,10 @@ class SessionStore:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def delete_mark(self, mark_id: int) -> bool:
+        cur = self.conn.execute("DELETE FROM marks WHERE id = ?", (mark_id,))
+        return cur.rowcount > 0
+
     def update_mark(self, mark_id: int, note: str) -> bool:
         if not 0 <= mark_id <= MAX_ID:
             return False
@@ -466,7 +478,7 @@ class SessionStore:
             best = float(row[0]) + (float(offsets[-1]) if len(offsets) else 0.0)
         for table in ("strides", "events", "alerts", "marks"):
             (t,) = self.conn.execute(
-                f"SELECT MAX(t_s) FROM {table} WHERE session_id = ?", (session_id,)
+                f"SELECT MAX(t_s) FROM {table} WHERE session_id = ? AND {_SANE_T}", (session_id,)
             ).fetchone()
             if t is not None and (best is None or t > best):
                 best = float(t)
@@ -675,9 +687,15 @@ class SessionStore:
         return [SettingsChange(t, c, json.loads(ch)) for t, c, ch in rows]
 
     def marks(self, session_id: int) -> list[Mark]:
+        """The session's marks; a time that cannot be in the session (infinite, or outside
+        it: written by an older version) is left out, so it cannot break an export."""
         rows = self.conn.execute(
-            "SELECT id, session_id, t_s, created_at, note FROM marks WHERE session_id = ?"
-            " ORDER BY t_s, id",
+            "SELECT m.id, m.session_id, m.t_s, m.created_at, m.note FROM marks m"
+            " JOIN sessions s ON s.id = m.session_id"
+            f" WHERE m.session_id = ? AND {_SANE_T.replace('t_s', 'm.t_s')}"
+            " AND m.t_s >= s.t_start_s - 1.0"
+            " AND (s.t_end_s IS NULL OR m.t_s <= s.t_end_s + 1.0)"
+            " ORDER BY m.t_s, m.id",
             (session_id,),
         )
         return [Mark(*r) for r in rows]

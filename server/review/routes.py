@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -44,6 +45,14 @@ _TYPES = {
 }
 #: Most landmark frames one request returns (about 40 s at 30 fps).
 MAX_LANDMARK_FRAMES = 1200
+
+
+#: SQLite integers are 64-bit: a larger id cannot name anything (and would overflow).
+MAX_DB_ID = 2**63 - 1
+SessionId = Annotated[int, PathParam(ge=0, le=MAX_DB_ID, description="session id")]
+MarkId = Annotated[int, PathParam(ge=0, le=MAX_DB_ID, description="mark id")]
+ClipId = Annotated[int, PathParam(ge=0, le=MAX_DB_ID, description="clip id")]
+QueryId = Annotated[int, Query(ge=0, le=MAX_DB_ID, description="session id")]
 
 
 def db_path(request: Request) -> Path:
@@ -81,11 +90,14 @@ def _need(store: SessionStore | None) -> SessionStore:
     return store
 
 
-def _session(store: SessionStore | None, session_id: int) -> Any:
+def _session(store: SessionStore | None, session_id: SessionId) -> Any:
     try:
         return _need(store).session(session_id)
     except StorageError as exc:
         raise HTTPException(404, str(exc)) from None
+
+
+MIN_YEAR, MAX_YEAR = 1970, 9998
 
 
 def _day(text: str | None, name: str) -> float | None:
@@ -95,6 +107,8 @@ def _day(text: str | None, name: str) -> float | None:
         d = dt.date.fromisoformat(text)
     except ValueError:
         raise HTTPException(422, f"{name}: use YYYY-MM-DD") from None
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        raise HTTPException(422, f"{name}: a date between {MIN_YEAR} and {MAX_YEAR}")
     return dt.datetime(d.year, d.month, d.day).timestamp()
 
 
@@ -150,7 +164,7 @@ def list_sessions(
 
 
 @router.get("/api/review/sessions/{session_id}")
-def get_session(session_id: int, store: Store) -> dict[str, Any]:
+def get_session(session_id: SessionId, store: Store) -> dict[str, Any]:
     info = _session(store, session_id)
     s = _need(store)
     data = session_json(s, info)
@@ -164,7 +178,7 @@ def get_session(session_id: int, store: Store) -> dict[str, Any]:
 
 @router.get("/api/review/sessions/{session_id}/landmarks")
 def get_landmarks(
-    session_id: int,
+    session_id: SessionId,
     store: Store,
     t_from: float,
     t_to: float,
@@ -191,7 +205,7 @@ def get_landmarks(
 
 
 @router.get("/api/review/sessions/{session_id}/export.csv")
-def export_csv(session_id: int, store: Store) -> Response:
+def export_csv(session_id: SessionId, store: Store) -> Response:
     info = _session(store, session_id)
     text = strides_csv(_need(store).strides(info.id), info.t_start_s)
     return Response(
@@ -202,7 +216,7 @@ def export_csv(session_id: int, store: Store) -> Response:
 
 
 @router.get("/api/review/sessions/{session_id}/export.json")
-def export_report_json(session_id: int, store: Store) -> Response:
+def export_report_json(session_id: SessionId, store: Store) -> Response:
     """The ``treadwatch analyze --report`` schema (stored landmarks analysed again)."""
     info = _session(store, session_id)
     try:
@@ -217,7 +231,7 @@ def export_report_json(session_id: int, store: Store) -> Response:
 
 
 @router.get("/api/review/sessions/{session_id}/export.session.json")
-def export_full_session(session_id: int, store: Store) -> Response:
+def export_full_session(session_id: SessionId, store: Store) -> Response:
     """Everything recorded live: steps, events, alerts, marks, clips."""
     info = _session(store, session_id)
     return Response(
@@ -228,7 +242,7 @@ def export_full_session(session_id: int, store: Store) -> Response:
 
 
 @router.delete("/api/review/sessions/{session_id}", status_code=204)
-def delete_session(session_id: int, store: Store) -> Response:
+def delete_session(session_id: SessionId, store: Store) -> Response:
     """Delete a session, its data and its clips (e.g. when a member asks for it)."""
     info = _session(store, session_id)
     if info.ended_at is None:
@@ -238,7 +252,10 @@ def delete_session(session_id: int, store: Store) -> Response:
 
 
 class NewMark(BaseModel):
-    t_s: float = Field(description="capture time of the moment, as in the session's data")
+    t_s: float = Field(
+        allow_inf_nan=False,
+        description="capture time of the moment, as in the session's data (within the session)",
+    )
     note: str = Field("", max_length=2000)
 
 
@@ -247,22 +264,46 @@ class NoteEdit(BaseModel):
 
 
 @router.post("/api/review/sessions/{session_id}/marks", status_code=201)
-def add_mark(session_id: int, body: Annotated[NewMark, Body()], store: Store) -> dict[str, Any]:
+def add_mark(
+    session_id: SessionId, body: Annotated[NewMark, Body()], store: Store
+) -> dict[str, Any]:
     info = _session(store, session_id)
     s = _need(store)
+    end = info.t_end_s if info.t_end_s is not None else info.t_start_s + info.duration_s
+    if not info.t_start_s <= body.t_s <= end:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["body", "t_s"],
+                    "msg": f"t_s must be within the session ({info.t_start_s:g} to {end:g})",
+                    "type": "value_error",
+                }
+            ],
+        )
     with s.transaction():
         mark_id = s.add_mark(info.id, body.t_s, body.note)
     return {"id": mark_id, "t_s": body.t_s, "note": body.note}
 
 
 @router.put("/api/review/marks/{mark_id}")
-def edit_mark(mark_id: int, body: Annotated[NoteEdit, Body()], store: Store) -> dict[str, Any]:
+def edit_mark(mark_id: MarkId, body: Annotated[NoteEdit, Body()], store: Store) -> dict[str, Any]:
     s = _need(store)
     with s.transaction():
         found = s.update_mark(mark_id, body.note)
     if not found:
         raise HTTPException(404, f"no mark {mark_id}")
     return {"id": mark_id, "note": body.note}
+
+
+@router.delete("/api/review/marks/{mark_id}", status_code=204)
+def delete_mark(mark_id: MarkId, store: Store) -> Response:
+    s = _need(store)
+    with s.transaction():
+        found = s.delete_mark(mark_id)
+    if not found:
+        raise HTTPException(404, f"no mark {mark_id}")
+    return Response(status_code=204)
 
 
 class LiveMark(BaseModel):
@@ -300,7 +341,7 @@ def recorder_status(request: Request) -> dict[str, Any]:
 
 
 @router.get("/api/review/clips/{clip_id}")
-def get_clip(clip_id: int, store: Store) -> FileResponse:
+def get_clip(clip_id: ClipId, store: Store) -> FileResponse:
     s = _need(store)
     try:
         clip = s.clip(clip_id)
@@ -313,7 +354,7 @@ def get_clip(clip_id: int, store: Store) -> FileResponse:
 
 
 @router.get("/api/review/compare")
-def compare_sessions(a: int, b: int, store: Store) -> JSONResponse:
+def compare_sessions(a: QueryId, b: QueryId, store: Store) -> JSONResponse:
     ia, ib = _session(store, a), _session(store, b)
     s = _need(store)
     return JSONResponse(

@@ -12,15 +12,16 @@ whether that worked (``no`` when the app has no settings file, or the disk refus
 from __future__ import annotations
 
 import logging
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from edge.config import Config
 from edge.saved_settings import EDITABLE, merge, save
-from server.auth import COOKIE, require_settings
+from server.auth import COOKIE, client_address, locked_message, require_settings
 from server.routes.live import rules_json
 from server.state import State
 
@@ -94,7 +95,7 @@ def put_config(patch: Annotated[dict[str, Any], Body()], state: State) -> JSONRe
 
 
 class Login(BaseModel):
-    pin: str
+    pin: str = Field(max_length=256)
 
 
 @router.get("/auth")
@@ -106,16 +107,20 @@ def auth_state(request: Request, state: State) -> dict[str, bool]:
 
 
 @router.post("/auth/login", status_code=status.HTTP_204_NO_CONTENT)
-def login(body: Login, response: Response, state: State) -> None:
-    result, token = state.auth.login(body.pin)
+def login(body: Login, request: Request, response: Response, state: State) -> None:
+    address = client_address(request)
+    result, token = state.auth.login(body.pin, address)
     if result == "disabled":
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "settings are locked: set server.settings_pin in the config file",
         )
     if result == "locked":
+        wait = state.auth.wait_s(address)
         raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, "too many wrong PINs; wait 30 s and try again"
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            locked_message(wait),
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
     if result == "wrong" or token is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong PIN")
@@ -124,6 +129,7 @@ def login(body: Login, response: Response, state: State) -> None:
         token,
         max_age=int(state.config.server.auth_ttl_s),
         httponly=True,
+        secure=request.url.scheme == "https",  # over HTTPS the cookie never goes in clear
         samesite="strict",
         path="/",
     )

@@ -1,4 +1,4 @@
-"""``GET /healthz``: the process is up and the pipeline thread is alive."""
+"""``GET /healthz``: 200 when the device does its job, 503 when degraded (see server.health)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from server.health import check
 from server.state import State
 
 router = APIRouter(tags=["health"])
@@ -15,9 +16,12 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(state: State) -> JSONResponse:
     alive = state.pipeline.running
+    health, reasons = check(state)
     body: dict[str, Any] = {
-        "ok": alive,
+        "ok": health == "ok",
+        "status": health,
+        "reasons": reasons,
         "pipeline": "running" if alive else "stopped",
         "source": state.pipeline.capture.status().state,
     }
-    return JSONResponse(body, status_code=200 if alive else 503)
+    return JSONResponse(body, status_code=200 if health == "ok" else 503)

@@ -13,6 +13,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
@@ -20,6 +21,7 @@ from fastapi.responses import Response, StreamingResponse
 from edge.config import Config
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
 from server.hub import LiveClient
+from server.limits import WS_POLICY, WS_TRY_LATER
 from server.state import LiveState, State
 
 router = APIRouter(tags=["live"])
@@ -75,10 +77,40 @@ async def _receive_loop(ws: WebSocket) -> None:
             return
 
 
+def _same_origin(ws: WebSocket) -> bool:
+    """A browser sends ``Origin``; it must name this server (the page's own host). Clients
+    without one (scripts, monitoring) are not browsers and carry no cookies of ours."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    host = ws.headers.get("host", "")
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
 @router.websocket("/ws/live")
 async def live_ws(ws: WebSocket) -> None:
     state: LiveState = ws.app.state.live
-    await ws.accept()
+    if not _same_origin(ws):
+        await ws.close(code=WS_POLICY, reason="page from another site")
+        return
+    cap = state.config.server.max_websocket_clients
+    if state.caps.websockets >= cap:
+        state.caps.refused_websockets += 1
+        await ws.accept()
+        await ws.close(
+            code=WS_TRY_LATER,
+            reason=f"too many live pages open ({cap}); close one and reload",
+        )
+        return
+    state.caps.websockets += 1
+    try:
+        await ws.accept()
+        await _serve_client(ws, state)
+    finally:
+        state.caps.websockets -= 1
+
+
+async def _serve_client(ws: WebSocket, state: LiveState) -> None:
     client = state.hub.join(hello_message(state))
     sender = asyncio.create_task(_send_loop(ws, client))
     receiver = asyncio.create_task(_receive_loop(ws))
@@ -99,28 +131,49 @@ async def live_ws(ws: WebSocket) -> None:
 
 
 async def _mjpeg(state: LiveState) -> AsyncIterator[bytes]:
-    state.video.viewers += 1
-    try:
-        seq = -1
-        while True:
-            frame = await state.video.next_frame(seq)
-            if frame is None:
-                return
-            seq = frame.seq
-            head = (
-                f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                f"Content-Length: {len(frame.jpeg)}\r\nX-Frame-Id: {frame.frame_index}\r\n"
-                f"X-Timestamp: {frame.t_s:.4f}\r\nX-Wall: {frame.wall:.4f}\r\n\r\n"
-            ).encode()
-            yield head + frame.jpeg + b"\r\n"
-    finally:
-        state.video.viewers -= 1
+    seq = -1
+    while True:
+        frame = await state.video.next_frame(seq)
+        if frame is None:
+            return
+        seq = frame.seq
+        head = (
+            f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+            f"Content-Length: {len(frame.jpeg)}\r\nX-Frame-Id: {frame.frame_index}\r\n"
+            f"X-Timestamp: {frame.t_s:.4f}\r\nX-Wall: {frame.wall:.4f}\r\n\r\n"
+        ).encode()
+        yield head + frame.jpeg + b"\r\n"
 
 
-@router.get("/video.mjpeg")
-def video_mjpeg(state: State) -> StreamingResponse:
-    return StreamingResponse(
-        _mjpeg(state),
+class _ViewerStream(StreamingResponse):
+    """The MJPEG response; the viewer counted by the route is released when it ends, however
+    it ends (even if the client left before the first frame)."""
+
+    def __init__(self, state: LiveState, **kwargs: Any) -> None:
+        super().__init__(_mjpeg(state), **kwargs)
+        self._state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._state.video.viewers -= 1
+
+
+@router.get("/video.mjpeg", response_model=None)
+async def video_mjpeg(state: State) -> StreamingResponse | Response:
+    cap = state.config.server.max_video_clients
+    if state.video.viewers >= cap:
+        state.caps.refused_video += 1
+        return Response(
+            f"too many video viewers ({cap}); close one and reload",
+            status_code=503,
+            media_type="text/plain",
+            headers={"Retry-After": "10"},
+        )
+    state.video.viewers += 1  # counted now: the stream may start a moment later
+    return _ViewerStream(
+        state,
         media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -7,7 +7,8 @@
 
   async function api(method, url, body) {
     const resp = await fetch(url, {
-      method, headers: body ? { "Content-Type": "application/json" } : {},
+      // The custom header tells the server this is the page, not a form from elsewhere.
+      method, headers: body ? { "Content-Type": "application/json" } : { "X-Requested-With": "treadwatch" },
       body: body ? JSON.stringify(body) : undefined, credentials: "same-origin",
     });
     let data = null;

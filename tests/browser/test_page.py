@@ -22,7 +22,7 @@ from tests.support.sources import UnpluggedCamera
 
 pytestmark = pytest.mark.browser
 
-PIN = "8642"
+PIN = "864297"
 ARTIFACTS = REPO / "artifacts"
 
 

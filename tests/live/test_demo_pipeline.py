@@ -64,7 +64,7 @@ def _config(**capture: Any) -> Config:
     return Config.model_validate(
         {
             "capture": {"pace_files": False, "presence_start_s": 1.0, **capture},
-            "server": {"settings_pin": "97531"},
+            "server": {"settings_pin": "975318"},
         }
     )
 

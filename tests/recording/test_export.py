@@ -178,7 +178,7 @@ def test_analysis_stored_as_a_session_exports_its_report(tmp_path: Path) -> None
         landmarks,
         "phone.mp4",
         fps=30.0,  # the video's rate; the report's capture rate wins (slow motion)
-        settings={"server": {"port": 8000, "settings_pin": "2468"}},
+        settings={"server": {"port": 8000, "settings_pin": "246813"}},
         frame_size=(720, 1280),
     )
     with SessionStore(db) as store:

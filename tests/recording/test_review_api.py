@@ -178,7 +178,7 @@ def test_review_is_behind_the_pin_in_the_real_app(
 
     cfg = Config.model_validate(
         {
-            "server": {"settings_pin": "2468"},
+            "server": {"settings_pin": "246813"},
             "recording": {"db_path": str(recorded[0])},
         }
     )
@@ -189,10 +189,10 @@ def test_review_is_behind_the_pin_in_the_real_app(
         assert c.get("/review").status_code == 401
         assert c.get("/api/review/sessions/1/export.csv").status_code == 401
         assert c.get("/api/review/sessions", headers={PIN_HEADER: "0000"}).status_code == 401
-        ok = c.get("/api/review/sessions", headers={PIN_HEADER: "2468"})
+        ok = c.get("/api/review/sessions", headers={PIN_HEADER: "246813"})
         assert ok.status_code == 200
         assert len(ok.json()["sessions"]) == 2
-        assert c.post("/api/auth/login", json={"pin": "2468"}).status_code == 204
+        assert c.post("/api/auth/login", json={"pin": "246813"}).status_code == 204
         assert c.get("/review").status_code == 200  # the login cookie opens the pages
         export = c.get("/api/review/sessions/1/export.session.json")
         assert json.loads(export.text)["session"]["id"] == 1
@@ -204,11 +204,11 @@ def test_live_mark_reaches_the_recorder(tmp_path: Path) -> None:
     from server.auth import PIN_HEADER
 
     cfg = Config.model_validate(
-        {"server": {"settings_pin": "2468"}, "recording": {"db_path": str(tmp_path / "s.db")}}
+        {"server": {"settings_pin": "246813"}, "recording": {"db_path": str(tmp_path / "s.db")}}
     )
     rec = Recorder(recording_config(tmp_path, db_path=tmp_path / "s.db"))
     app = create_app(cfg, DemoSource.from_config(cfg.capture), sinks=[rec])
-    pin = {PIN_HEADER: "2468"}
+    pin = {PIN_HEADER: "246813"}
     try:
         with serve(app, lifespan="off") as url, httpx.Client(base_url=url, timeout=10) as c:
             assert c.post("/api/review/live/mark", json={"note": "x"}).status_code == 401

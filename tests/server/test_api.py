@@ -21,7 +21,7 @@ from server.auth import COOKIE, PIN_HEADER
 from tests.support.serving import serve
 from tests.support.sources import UnpluggedCamera
 
-PIN = "4812"
+PIN = "481293"
 
 
 def _app(pin: str | None = PIN, **capture: Any) -> Any:
@@ -68,7 +68,13 @@ def _wait_frames(client: Client, n: int) -> dict[str, Any]:
 def test_health_and_status(client: Client) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"ok": True, "pipeline": "running", "source": "running"}
+    assert r.json() == {
+        "ok": True,
+        "status": "ok",
+        "reasons": [],
+        "pipeline": "running",
+        "source": "running",
+    }
     status = _wait_frames(client, 40)
     assert status["analysis"]["frames"] >= 10
     assert status["source"]["simulated"] is True
@@ -77,7 +83,7 @@ def test_health_and_status(client: Client) -> None:
     assert status["analysis"]["inference_ms"] is None  # demo: landmarks from the generator
     for key in ("capture_to_publish_p50", "capture_to_publish_p95"):
         assert key in status["latency_ms"]
-    assert set(status["clients"]) == {"websocket", "video", "dropped_messages"}
+    assert {"websocket", "video", "dropped_messages"} <= set(status["clients"])
 
 
 def test_config_get_hides_the_pin(client: Client) -> None:
@@ -135,9 +141,10 @@ def test_login_cookie_logout_and_lockout() -> None:
         assert COOKIE in r.cookies
         assert c.get("/api/auth").json()["authenticated"] is True
         assert c.put("/api/config", json={"alerts": {"enabled": False}}).status_code == 200
-        assert c.post("/api/auth/logout").status_code == 204
+        logout = c.post("/api/auth/logout", headers={"X-Requested-With": "treadwatch"})
+        assert logout.status_code == 204
         assert c.put("/api/config", json={"alerts": {"enabled": True}}).status_code == 401
-        for _ in range(4):  # 1 wrong already: 5 in all locks the form
+        for _ in range(3):  # the 3rd wrong PIN in a row makes this address wait
             assert c.post("/api/auth/login", json={"pin": "0000"}).status_code == 401
         assert c.post("/api/auth/login", json={"pin": PIN}).status_code == 429
 
@@ -231,7 +238,8 @@ def test_a_missing_camera_is_reported_and_the_server_keeps_running() -> None:
         assert status["source"]["state"] == "retrying"
         assert "not found" in status["source"]["message"]
         assert status["source"]["attempts"] >= 3
-        assert c.get("/healthz").json() == {"ok": True, "pipeline": "running", "source": "retrying"}
+        health = c.get("/healthz").json()
+        assert (health["ok"], health["pipeline"], health["source"]) == (True, "running", "retrying")
         with connect(f"ws://{host}/ws/live") as ws:
             kinds = []
             while "status" not in kinds:

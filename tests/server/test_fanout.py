@@ -46,7 +46,13 @@ def _dead_client(host: str) -> socket.socket:
 
 @pytest.mark.slow
 def test_twenty_viewers_one_dead_for_sixty_seconds() -> None:
-    cfg = Config.model_validate({"capture": {"demo_phase_s": 5.0}, "recording": {"enabled": False}})
+    cfg = Config.model_validate(
+        {
+            "capture": {"demo_phase_s": 5.0},
+            "recording": {"enabled": False},
+            "server": {"max_websocket_clients": VIEWERS + 1},  # above the default cap of 16
+        }
+    )
     app = create_app(cfg, DemoSource.from_config(cfg.capture))
     state = app.state.live
     with serve(app, ws_ping_interval=None, sndbuf=32768) as host:

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,26 +21,27 @@ def serve(
     lifespan: Literal["on", "off"] = "on",
     ws_ping_interval: float | None = 20.0,
     sndbuf: int | None = None,
+    **options: Any,
 ) -> Iterator[str]:
     """Yields ``host:port``; stops the server (and so the app's pipeline) on exit.
 
     ``sndbuf`` fixes the kernel send buffer of every connection (Linux: accepted sockets
     inherit it from the listening one), so a client that stops reading backs up into the
-    server's own queues within seconds instead of megabytes."""
+    server's own queues within seconds instead of megabytes. ``options`` go to
+    ``uvicorn.Config`` (e.g. ``server.limits.uvicorn_options(...)``)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if sndbuf is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        lifespan=lifespan,
-        timeout_graceful_shutdown=2,
-        ws_ping_interval=ws_ping_interval,
-        ws_ping_timeout=20.0,
-    )
+    settings: dict[str, Any] = {
+        "timeout_graceful_shutdown": 2,
+        "ws_ping_interval": ws_ping_interval,
+        "ws_ping_timeout": 20.0,
+        **options,
+    }
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, **settings)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

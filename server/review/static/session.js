@@ -322,7 +322,7 @@
     document.getElementById("mark").addEventListener("click", () => addMark().catch(TWR.showError));
     document.getElementById("delete").addEventListener("click", async () => {
       if (!confirm("Delete this session, its steps, landmarks, marks and clips? This cannot be undone.")) return;
-      const r = await fetch(`/api/review/sessions/${id}`, { method: "DELETE", credentials: "same-origin" });
+      const r = await fetch(`/api/review/sessions/${id}`, { method: "DELETE", credentials: "same-origin", headers: { "X-Requested-With": "treadwatch" } });
       if (r.ok) location.href = "/review"; else TWR.showError(new Error(`${r.status}: ${(await r.json()).detail}`));
     });
     video.addEventListener("ended", () => setPlaying(false));
