@@ -30,7 +30,7 @@ from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-PIN = "2468"
+PIN = "246813"
 CONFIG = """\
 [server]
 settings_pin = "{pin}"

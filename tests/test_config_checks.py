@@ -3,7 +3,7 @@
 An alert rule whose clear value is on the wrong side of its threshold, a belt zone whose
 right edge is left of its left edge, a threshold outside what its metric can measure
 (per unit: degrees, steps/min, leg lengths, ...): ``check-config`` refuses them, and so does
-``PUT /api/config`` (422 naming the field). ``settings_pin = 2468`` gets the hint to quote it.
+``PUT /api/config`` (422 naming the field). ``settings_pin = 246813`` gets the hint to quote it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve
 
-PIN = "2468"
+PIN = "246813"
 
 #: (TOML text, patch for PUT /api/config, the field that must be named)
 BAD: list[tuple[str, dict[str, Any], str]] = [
@@ -105,11 +105,11 @@ def test_a_pin_written_as_a_number_gets_the_hint_to_quote_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "c.toml"
-    path.write_text("[server]\nsettings_pin = 2468\n", encoding="utf-8")
+    path.write_text("[server]\nsettings_pin = 246813\n", encoding="utf-8")
     assert main(["check-config", str(path)]) == 2
     err = capsys.readouterr().err
     assert "server.settings_pin" in err
-    assert 'settings_pin = "2468"' in err
+    assert 'settings_pin = "246813"' in err
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from tests.support.serving import serve
 
 pytestmark = pytest.mark.browser
 
-PIN = "5317"
+PIN = "531794"
 
 
 def _config(tmp: Path) -> Config:

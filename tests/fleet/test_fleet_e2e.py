@@ -72,7 +72,10 @@ class Proc:
 class Device(Proc):
     def __init__(self, tmp: Path, name: str, broker: Mosquitto, phase_s: float) -> None:
         self.name = name
-        self.db = tmp / f"{name}.db"
+        # Each device has a data directory of its own (one treadwatch per data directory).
+        data_dir = tmp / f"{name}-data"
+        data_dir.mkdir(exist_ok=True)
+        self.db = data_dir / f"{name}.db"
         conf = tmp / f"{name}.toml"
         conf.write_text(
             "[capture]\n"
@@ -93,7 +96,7 @@ class Device(Proc):
             "status_interval_s = 0.5\n",
             encoding="utf-8",
         )
-        env = {**os.environ, "TREADWATCH_DATA_DIR": str(tmp / f"{name}-data")}
+        env = {**os.environ, "TREADWATCH_DATA_DIR": str(data_dir)}
         args = _cmd("run", "--source", "demo", "--config", str(conf), "--status-every", "0")
         super().__init__(args, tmp / f"{name}.log", env)
 

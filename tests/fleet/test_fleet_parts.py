@@ -317,14 +317,14 @@ def test_hub_pages_pin_and_device_filter(tmp_path: Path) -> None:
         assert locked.get("/api/board").json()["devices"] == []
         assert locked.get("/api/review/sessions").status_code == 403  # no PIN: review locked
         locked.close()
-    app = create_hub_app(db, ServerConfig(settings_pin="2468"), None)
+    app = create_hub_app(db, ServerConfig(settings_pin="246813"), None)
     with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=10.0) as client:
         assert client.get("/api/review/sessions").status_code == 401
         r = client.get("/review", headers={"accept": "text/html"}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/settings?next=/review"
         assert "PIN" in client.get("/settings").text
         assert client.post("/api/auth/login", json={"pin": "0000"}).status_code == 401
-        assert client.post("/api/auth/login", json={"pin": "2468"}).status_code == 204
+        assert client.post("/api/auth/login", json={"pin": "246813"}).status_code == 204
         data = client.get("/api/review/sessions").json()
         assert data["devices"] == ["dev-a", "dev-b"] and len(data["sessions"]) == 3
         only_b = client.get("/api/review/sessions", params={"device": "dev-b"}).json()

@@ -28,7 +28,7 @@ from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve
 
-PIN = "7351"
+PIN = "735104"
 
 
 def _stored(db: Path) -> list[StrideRecord]:

@@ -25,7 +25,7 @@ from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve
 
-PIN = "3579"
+PIN = "357902"
 AUTH = {PIN_HEADER: PIN}
 SESSION_S = 6.5  # clean 3 s, then overstride: the alert (and its clip) comes in time
 
