@@ -13,6 +13,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Tests never read or write the user's own sessions (~/.local/share/treadwatch): every
+# default database, lock and settings file of this run (and of the servers it starts) goes
+# in a directory of its own. A test that wants the default path sets its own.
+if "TREADWATCH_DATA_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["TREADWATCH_DATA_DIR"] = tempfile.mkdtemp(prefix="treadwatch-tests-")
+    atexit.register(shutil.rmtree, os.environ["TREADWATCH_DATA_DIR"], ignore_errors=True)
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"

@@ -110,7 +110,9 @@ def test_sink_factory_with_an_unusable_database(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     cfg = Config.model_validate({"recording": {"db_path": str(blocker / "sessions.db")}})
-    assert make_sinks(cfg, headless=False) == []  # the live page runs without recording
+    # The live page runs without recording, and the stand-in tells the health check why.
+    (off_sink,) = make_sinks(cfg, headless=False)
+    assert "recording is off" in off_sink.problem  # type: ignore[attr-defined]
     with pytest.raises(StorageError, match="cannot open the session database"):
         make_sinks(cfg, headless=True)  # headless, recording is the point: say so
     off = Config.model_validate({"recording": {"enabled": False}})

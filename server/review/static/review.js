@@ -46,7 +46,11 @@ const TWR = (() => {
 
   async function api(url, init) {
     for (;;) {
-      const r = await fetch(url, Object.assign({ credentials: "same-origin" }, init || {}));
+      // The custom header tells the server this is the page, not a form from elsewhere
+      // (a request that changes something without a JSON body needs it).
+      const opts = Object.assign({ credentials: "same-origin" }, init || {});
+      opts.headers = Object.assign({ "X-Requested-With": "treadwatch" }, opts.headers || {});
+      const r = await fetch(url, opts);
       if (r.status === 401) { await askPin(); continue; }
       if (!r.ok) {
         let detail = r.statusText;
