@@ -105,17 +105,25 @@ def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _drop(data: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
-    """Remove the saved option at ``loc`` (its nearest saved parent); True if removed."""
+def _drop(data: dict[str, Any], loc: tuple[str | int, ...]) -> str | None:
+    """Remove the saved option at ``loc``, or its deepest saved parent when the option
+    itself is not saved (a saved threshold against the file's clear: that rule's saved
+    options go). Returns the dotted name removed, or None when nothing of it is saved."""
     node: Any = data
-    for depth, key in enumerate(loc):
+    parent: dict[str, Any] | None = None
+    depth = 0
+    for key in loc:
         if not isinstance(node, dict) or key not in node:
-            return False
-        if depth == len(loc) - 1 or not isinstance(node[key], dict):
-            del node[key]
-            return True
+            break
+        parent = node
+        depth += 1
         node = node[key]
-    return False
+        if not isinstance(node, dict):
+            break
+    if parent is None:
+        return None
+    del parent[str(loc[depth - 1])]
+    return ".".join(str(p) for p in loc[:depth])
 
 
 def _prune_empty(data: dict[str, Any]) -> None:
@@ -163,20 +171,17 @@ def apply_saved(base: Config, path: Path) -> tuple[Config, str | None]:
                 loc = tuple(e["loc"])
                 name = ".".join(str(p) for p in loc)
                 msg = "unknown option" if e["type"] == "extra_forbidden" else e["msg"]
-                if _drop(saved, loc):
+                removed = _drop(saved, loc)
+                if removed == name:
                     dropped.append(f"{name} ({msg})")
                     progress = True
-                else:
-                    # A saved "unset" or a combination of options: drop the whole section.
-                    section = str(loc[0]) if loc else ""
-                    if section in saved:
-                        del saved[section]
-                        dropped.append(f"{section} ({name}: {msg})")
-                        progress = True
-                    elif unset:
-                        dropped.append(f"{UNSET_KEY} ({name}: {msg})")
-                        unset = []
-                        progress = True
+                elif removed is not None:
+                    dropped.append(f"{removed} ({name}: {msg})")
+                    progress = True
+                elif unset:  # what the saved "unset" cleared made it invalid
+                    dropped.append(f"{UNSET_KEY} ({name}: {msg})")
+                    unset = []
+                    progress = True
             _prune_empty(saved)
             if not progress:
                 return base, f"{path}: ignored ({err.errors()[0]['msg']}); fix or delete it"

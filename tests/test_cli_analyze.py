@@ -81,7 +81,7 @@ def test_a_single_image_is_not_a_video(tmp_path: Path) -> None:
 def _blank_video(path: Path, frames: int = 6) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (160, 120))
     for i in range(frames):
-        writer.write(np.full((120, 160, 3), 20 * i, np.uint8))
+        writer.write(np.full((120, 160, 3), (20 * i) % 250, np.uint8))
     writer.release()
     return path
 
@@ -158,3 +158,39 @@ def test_csv_values_are_rounded_per_unit() -> None:
     assert row["contact_time_ms [ms]"] == "252"
     assert row["duty_factor [fraction]"] == "0.357"
     assert row["knee_flexion_deg [deg]"] == "0.0"  # no "-0.0"
+
+
+@pytest.mark.model
+def test_on_a_terminal_the_bar_shows_time_left_and_no_native_chatter(
+    tmp_path: Path, model_paths: dict[str, Path]
+) -> None:
+    """stderr on a real pseudo-terminal, as a user sees it."""
+    import pty
+
+    video = _blank_video(tmp_path / "clip.avi", frames=20)
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "edge.cli", "analyze", str(video), "--landmarks",
+             str(tmp_path / "lm.npz")],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, terminal
+    assert "20/20 frames" in terminal or "/20 frames" in terminal
+    assert " left" in terminal
+    for noise in NOISE:
+        assert noise not in terminal
+    assert "20 frames at 25.00 fps" in proc.stdout

@@ -72,3 +72,19 @@ def test_an_unparseable_file_is_still_ignored_whole(tmp_path: Path) -> None:
     config, warning = apply_saved(base, path)
     assert config == base
     assert warning is not None and "cannot read it" in warning
+
+
+def test_a_saved_threshold_past_the_files_clear_drops_only_that_rule(tmp_path: Path) -> None:
+    base = _base(tmp_path)  # overstride: threshold 0.2, clear 0.15 from the file
+    path = settings_path(base)
+    path.write_text(
+        '[gait]\nview = "side-right"\n\n[alerts.overstride]\nthreshold = 0.1\n'
+        "\n[alerts.head_pitch_deg]\nthreshold = 25.0\n",
+        encoding="utf-8",
+    )
+    config, warning = apply_saved(base, path)
+    assert warning is not None and "alerts.overstride" in warning
+    assert "alerts.overstride.clear" in warning  # the field the check named
+    assert config.alerts.overstride.threshold == 0.2
+    assert config.alerts.head_pitch_deg.threshold == 25.0
+    assert config.gait.view == "side-right"
