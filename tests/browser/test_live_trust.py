@@ -338,3 +338,53 @@ def test_a_tablet_opened_after_200_strides_draws_the_skeleton(browser: Any) -> N
             assert errors == []
         finally:
             page.close()
+
+
+def test_the_chart_keeps_its_labels_clear_of_a_full_minute_of_traces(browser: Any) -> None:
+    """With more than a minute of steps replayed, the traces start at the plot's left edge:
+    the label gutter and the last-value gutter stay clear (no trace drawn over a label)."""
+    cfg = Config.model_validate({"recording": {"enabled": False}, "server": {"client_queue": 1000}})
+    app = create_app(cfg, FastForwardDemo.from_config(cfg.capture))
+    with serve(app) as h:
+        assert _count_strides(h, 200, 40.0) >= 200
+        page, _, errors = _open(browser, h, (1280, 800))
+        try:
+            page.wait_for_function(
+                "window.twChart && window.twChart.series[0].points > 100", timeout=15_000
+            )
+            page.wait_for_timeout(300)
+            probe = page.evaluate(
+                """() => {
+                  const c = document.getElementById('chart'), ctx = c.getContext('2d');
+                  const k = c.width / c.clientWidth, g = window.twChart;
+                  ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0);
+                  ctx.font = '13px system-ui, sans-serif';
+                  const out = [];
+                  const alpha = (x0, x1, y0, y1) => {
+                    const w = Math.max(1, Math.round((x1 - x0) * k));
+                    const h = Math.max(1, Math.round((y1 - y0) * k));
+                    const d = ctx.getImageData(Math.round(x0 * k), Math.round(y0 * k), w, h).data;
+                    let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n;
+                  };
+                  for (const s of g.series) {
+                    const y0 = s.y0 + 3, y1 = s.y0 + s.band - 3;
+                    out.push({
+                      key: s.key,
+                      // right of the widest label, left of the plot: nothing drawn
+                      labelGutter: alpha(90, g.plotLeft - 1, y0, y1),
+                      // right of the plot, left of the last value's text: nothing drawn
+                      valueGutter: alpha(g.plotRight + 2, g.width - 48, y0, y1),
+                      // the oldest steps are drawn at the plot's left edge
+                      leftEdge: alpha(g.plotLeft, g.plotLeft + 30, y0, y1),
+                    });
+                  }
+                  ctx.restore();
+                  return out;
+                }"""
+            )
+            for row in probe:
+                assert row["labelGutter"] == 0 and row["valueGutter"] == 0, row
+            assert max(row["leftEdge"] for row in probe) > 0, probe
+            assert errors == []
+        finally:
+            page.close()
