@@ -388,3 +388,54 @@ def test_the_chart_keeps_its_labels_clear_of_a_full_minute_of_traces(browser: An
             assert errors == []
         finally:
             page.close()
+
+
+def _stride(index: int, t: float, value: float, band: str | None) -> dict[str, Any]:
+    metric: dict[str, Any] = {"value": value, "unit": "leg lengths", "confidence": 0.9}
+    metric["reason"] = None
+    if band is not None:
+        metric["band"] = band
+    return {
+        "type": "stride",
+        "index": index,
+        "foot": "left" if index % 2 == 0 else "right",
+        "frame_id": 10 * index,
+        "t": t,
+        "metrics": {"overstride": metric},
+        "current": {"overstride": metric},
+    }
+
+
+def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
+    """Normal ranges (issue 10) put ``band`` on a metric; the page shows the band of the step
+    its number stands on as the tile's coloured edge, and none without a band. The steps are
+    published into the real hub as the pipeline would (nobody runs in front of this demo)."""
+    cfg = Config.model_validate(
+        {"recording": {"enabled": False}, "capture": {"demo_schedule": ["absent"]}}
+    )
+    app = create_app(cfg, DemoSource.from_config(cfg.capture))
+    with serve(app) as h:
+        page, _, errors = _open(browser, h, (1280, 800))
+        try:
+            hub = app.state.live.hub
+            values = [(0.05, "green"), (0.31, "red"), (0.12, "amber"), (0.33, "red"), (0.29, "red")]
+            for i, (v, band) in enumerate(values):
+                hub.publish(_stride(i, 1.0 + 0.35 * i, v, band))
+            page.wait_for_function(
+                "document.getElementById('last-overstride').textContent === '0.29'"
+            )
+            # median of 0.05 0.31 0.12 0.33 0.29 is 0.29, a red step
+            assert page.text_content("#metric-overstride") == "0.29"
+            tile = page.locator("#tile-overstride")
+            assert tile.get_attribute("data-band") == "red"
+            assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgb(231, 76, 60)"
+            for i, v in enumerate([0.04, 0.05, 0.06, 0.05, 0.04]):
+                hub.publish(_stride(5 + i, 3.0 + 0.35 * i, v, None))
+            page.wait_for_function(
+                "document.getElementById('metric-overstride').textContent === '0.05'"
+            )
+            assert tile.get_attribute("data-band") == ""
+            assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgba(0, 0, 0, 0)"
+            assert errors == []
+        finally:
+            page.close()
