@@ -211,12 +211,16 @@
       const c = (hi + lo) / 2; lo = c - span * 0.65; hi = c + span * 0.65;
       const Y = (v) => y0 + band - 4 - ((v - lo) / (hi - lo)) * (band - 8);
       cctx.strokeStyle = s.color; cctx.fillStyle = s.color; cctx.lineWidth = 2;
+      // Traces stay inside the plot: never over the label or the last value.
+      cctx.save();
+      cctx.beginPath(); cctx.rect(LEFT, y0, w - LEFT - RIGHT, band); cctx.clip();
       for (const r of runs) {
         cctx.beginPath();
         r.forEach((p, i) => (i ? cctx.lineTo(X(p[0]), Y(p[1])) : cctx.moveTo(X(p[0]), Y(p[1]))));
         cctx.stroke();
         for (const p of r) { cctx.beginPath(); cctx.arc(X(p[0]), Y(p[1]), 2.5, 0, 2 * Math.PI); cctx.fill(); }
       }
+      cctx.restore();
       const last = pts[pts.length - 1][1];
       cctx.textAlign = "right"; cctx.fillText(fmt(last, s.digits), w - 4, y0 + band / 2); cctx.textAlign = "left";
     });
