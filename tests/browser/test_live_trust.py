@@ -90,6 +90,17 @@ def _open(browser: Any, host: str, size: tuple[int, int]) -> tuple[Any, Received
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     got = Received(page)
+    # Every "low confidence" note shown beside a number, sampled every 100 ms all along.
+    page.add_init_script(
+        """window.__lowConfidence = [];
+        setInterval(() => {
+          for (const n of document.querySelectorAll('.tile .note')) {
+            const v = n.parentElement.querySelector('.value');
+            if (n.textContent.includes('low confidence') && v.textContent !== '–')
+              window.__lowConfidence.push(n.parentElement.id + ': ' + n.textContent);
+          }
+        }, 100);"""
+    )
     page.goto(f"http://{host}/")
     page.wait_for_selector('#conn[data-state="live"]', timeout=15_000)
     return page, got, errors
@@ -203,6 +214,8 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
 
     # The simulated runner is exact: no number is ever called low-confidence.
     assert seen_low_confidence == []
+    for page, _, _ in pages:
+        assert page.evaluate("() => window.__lowConfidence") == []
     # No normal ranges sent (no "band" in the metrics, no "ranges" in the hello): no marker.
     page, got, _ = pages[0]
     assert "ranges" not in got.hello()
