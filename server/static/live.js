@@ -211,12 +211,16 @@
       const c = (hi + lo) / 2; lo = c - span * 0.65; hi = c + span * 0.65;
       const Y = (v) => y0 + band - 4 - ((v - lo) / (hi - lo)) * (band - 8);
       cctx.strokeStyle = s.color; cctx.fillStyle = s.color; cctx.lineWidth = 2;
+      // Traces stay inside the plot: never over the label or the last value.
+      cctx.save();
+      cctx.beginPath(); cctx.rect(LEFT, y0, w - LEFT - RIGHT, band); cctx.clip();
       for (const r of runs) {
         cctx.beginPath();
         r.forEach((p, i) => (i ? cctx.lineTo(X(p[0]), Y(p[1])) : cctx.moveTo(X(p[0]), Y(p[1]))));
         cctx.stroke();
         for (const p of r) { cctx.beginPath(); cctx.arc(X(p[0]), Y(p[1]), 2.5, 0, 2 * Math.PI); cctx.fill(); }
       }
+      cctx.restore();
       const last = pts[pts.length - 1][1];
       cctx.textAlign = "right"; cctx.fillText(fmt(last, s.digits), w - 4, y0 + band / 2); cctx.textAlign = "left";
     });
@@ -247,8 +251,8 @@
     { key: "trunk_lean_deg", label: "trunk", suffix: "° lean", joint: "shoulder", digits: 0 },
   ];
   const JOINTS = {
-    left: { knee: 25, ankle: 27, heel: 29, toe: 31, shoulder: 11 },
-    right: { knee: 26, ankle: 28, heel: 30, toe: 32, shoulder: 12 },
+    left: { hip: 23, knee: 25, ankle: 27, heel: 29, toe: 31, shoulder: 11 },
+    right: { hip: 24, knee: 26, ankle: 28, heel: 30, toe: 32, shoulder: 12 },
   };
 
   function frozenValues(c) {
@@ -261,19 +265,41 @@
 
   function drawFrozenValues(c) {
     const w = overlay.width, h = overlay.height;
-    octx.font = `bold ${Math.max(14, Math.round(w / 40))}px system-ui, sans-serif`;
-    octx.textBaseline = "middle";
     const joints = JOINTS[c.stride.foot] || JOINTS.left;
+    const P = (i) => [c.lm[3 * i] * w, c.lm[3 * i + 1] * h];
+    // The landing leg, drawn over the skeleton so it is clear which leg the values are of.
+    const leg = [joints.hip, joints.knee, joints.ankle, joints.heel, joints.toe, joints.ankle];
+    if (leg.every((i) => c.lm[3 * i] >= 0)) {
+      octx.strokeStyle = "#ffe066"; octx.lineWidth = Math.max(4, w / 110); octx.lineCap = "round";
+      octx.beginPath();
+      leg.forEach((i, k) => (k ? octx.lineTo(...P(i)) : octx.moveTo(...P(i))));
+      octx.stroke();
+    }
+    const size = Math.max(14, Math.round(w / 40));
+    octx.font = `bold ${size}px system-ui, sans-serif`;
+    octx.textBaseline = "middle";
+    // Labels beside their joints, stacked so that none covers another.
+    const labels = [];
     for (const f of frozenValues(c)) {
       if (f.value === null) continue;
-      const i = joints[f.joint];
-      const x0 = c.lm[3 * i] * w, y = c.lm[3 * i + 1] * h;
+      const [x0, y0] = P(joints[f.joint]);
       if (!(x0 >= 0)) continue;
-      const text = `${f.label} ${f.text}${f.suffix}`;
-      const tw = octx.measureText(text).width;
-      const x = Math.max(4, Math.min(w - tw - 8, x0 + 12));
-      octx.fillStyle = "rgba(0,0,0,0.7)"; octx.fillRect(x - 4, y - 13, tw + 8, 26);
-      octx.fillStyle = "#ffe066"; octx.fillText(text, x, y);
+      labels.push({ text: `${f.label} ${f.text}${f.suffix}`, x0, y0, y: y0 });
+    }
+    labels.sort((a, b) => a.y0 - b.y0);
+    const gap = size + 10;
+    for (let i = 1; i < labels.length; i++) labels[i].y = Math.max(labels[i].y, labels[i - 1].y + gap);
+    const over = labels.length ? labels[labels.length - 1].y - (h - gap / 2) : 0;
+    if (over > 0) for (const l of labels) l.y -= over;
+    for (const l of labels) {
+      const tw = octx.measureText(l.text).width;
+      const x = Math.max(4, Math.min(w - tw - 8, l.x0 + 24));
+      if (Math.abs(l.y - l.y0) > 4) {
+        octx.strokeStyle = "rgba(255,224,102,0.8)"; octx.lineWidth = 2;
+        octx.beginPath(); octx.moveTo(l.x0, l.y0); octx.lineTo(x - 4, l.y); octx.stroke();
+      }
+      octx.fillStyle = "rgba(0,0,0,0.75)"; octx.fillRect(x - 4, l.y - gap / 2 + 2, tw + 8, gap - 4);
+      octx.fillStyle = "#ffe066"; octx.fillText(l.text, x, l.y);
     }
   }
 

@@ -90,6 +90,17 @@ def _open(browser: Any, host: str, size: tuple[int, int]) -> tuple[Any, Received
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     got = Received(page)
+    # Every "low confidence" note shown beside a number, sampled every 100 ms all along.
+    page.add_init_script(
+        """window.__lowConfidence = [];
+        setInterval(() => {
+          for (const n of document.querySelectorAll('.tile .note')) {
+            const v = n.parentElement.querySelector('.value');
+            if (n.textContent.includes('low confidence') && v.textContent !== '–')
+              window.__lowConfidence.push(n.parentElement.id + ': ' + n.textContent);
+          }
+        }, 100);"""
+    )
     page.goto(f"http://{host}/")
     page.wait_for_selector('#conn[data-state="live"]', timeout=15_000)
     return page, got, errors
@@ -203,6 +214,8 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
 
     # The simulated runner is exact: no number is ever called low-confidence.
     assert seen_low_confidence == []
+    for page, _, _ in pages:
+        assert page.evaluate("() => window.__lowConfidence") == []
     # No normal ranges sent (no "band" in the metrics, no "ranges" in the hello): no marker.
     page, got, _ = pages[0]
     assert "ranges" not in got.hello()
@@ -335,6 +348,107 @@ def test_a_tablet_opened_after_200_strides_draws_the_skeleton(browser: Any) -> N
             assert min(probe) > 0, probe
             hello = [m for m in got.messages if m["type"] == "hello"]
             assert len(hello) == 1 and len(hello[0]["edges"]) > 20
+            assert errors == []
+        finally:
+            page.close()
+
+
+def test_the_chart_keeps_its_labels_clear_of_a_full_minute_of_traces(browser: Any) -> None:
+    """With more than a minute of steps replayed, the traces start at the plot's left edge:
+    the label gutter and the last-value gutter stay clear (no trace drawn over a label)."""
+    cfg = Config.model_validate({"recording": {"enabled": False}, "server": {"client_queue": 1000}})
+    app = create_app(cfg, FastForwardDemo.from_config(cfg.capture))
+    with serve(app) as h:
+        assert _count_strides(h, 200, 40.0) >= 200
+        page, _, errors = _open(browser, h, (1280, 800))
+        try:
+            page.wait_for_function(
+                "window.twChart && window.twChart.series[0].points > 100", timeout=15_000
+            )
+            page.wait_for_timeout(300)
+            probe = page.evaluate(
+                """() => {
+                  const c = document.getElementById('chart'), ctx = c.getContext('2d');
+                  const k = c.width / c.clientWidth, g = window.twChart;
+                  ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0);
+                  ctx.font = '13px system-ui, sans-serif';
+                  const out = [];
+                  const alpha = (x0, x1, y0, y1) => {
+                    const w = Math.max(1, Math.round((x1 - x0) * k));
+                    const h = Math.max(1, Math.round((y1 - y0) * k));
+                    const d = ctx.getImageData(Math.round(x0 * k), Math.round(y0 * k), w, h).data;
+                    let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n;
+                  };
+                  for (const s of g.series) {
+                    const y0 = s.y0 + 3, y1 = s.y0 + s.band - 3;
+                    out.push({
+                      key: s.key,
+                      // right of the widest label, left of the plot: nothing drawn
+                      labelGutter: alpha(90, g.plotLeft - 1, y0, y1),
+                      // right of the plot, left of the last value's text: nothing drawn
+                      valueGutter: alpha(g.plotRight + 2, g.width - 48, y0, y1),
+                      // the oldest steps are drawn at the plot's left edge
+                      leftEdge: alpha(g.plotLeft, g.plotLeft + 30, y0, y1),
+                    });
+                  }
+                  ctx.restore();
+                  return out;
+                }"""
+            )
+            for row in probe:
+                assert row["labelGutter"] == 0 and row["valueGutter"] == 0, row
+            assert max(row["leftEdge"] for row in probe) > 0, probe
+            assert errors == []
+        finally:
+            page.close()
+
+
+def _stride(index: int, t: float, value: float, band: str | None) -> dict[str, Any]:
+    metric: dict[str, Any] = {"value": value, "unit": "leg lengths", "confidence": 0.9}
+    metric["reason"] = None
+    if band is not None:
+        metric["band"] = band
+    return {
+        "type": "stride",
+        "index": index,
+        "foot": "left" if index % 2 == 0 else "right",
+        "frame_id": 10 * index,
+        "t": t,
+        "metrics": {"overstride": metric},
+        "current": {"overstride": metric},
+    }
+
+
+def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
+    """Normal ranges (issue 10) put ``band`` on a metric; the page shows the band of the step
+    its number stands on as the tile's coloured edge, and none without a band. The steps are
+    published into the real hub as the pipeline would (nobody runs in front of this demo)."""
+    cfg = Config.model_validate(
+        {"recording": {"enabled": False}, "capture": {"demo_schedule": ["absent"]}}
+    )
+    app = create_app(cfg, DemoSource.from_config(cfg.capture))
+    with serve(app) as h:
+        page, _, errors = _open(browser, h, (1280, 800))
+        try:
+            hub = app.state.live.hub
+            values = [(0.05, "green"), (0.31, "red"), (0.12, "amber"), (0.33, "red"), (0.29, "red")]
+            for i, (v, band) in enumerate(values):
+                hub.publish(_stride(i, 1.0 + 0.35 * i, v, band))
+            page.wait_for_function(
+                "document.getElementById('last-overstride').textContent === '0.29'"
+            )
+            # median of 0.05 0.31 0.12 0.33 0.29 is 0.29, a red step
+            assert page.text_content("#metric-overstride") == "0.29"
+            tile = page.locator("#tile-overstride")
+            assert tile.get_attribute("data-band") == "red"
+            assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgb(231, 76, 60)"
+            for i, v in enumerate([0.04, 0.05, 0.06, 0.05, 0.04]):
+                hub.publish(_stride(5 + i, 3.0 + 0.35 * i, v, None))
+            page.wait_for_function(
+                "document.getElementById('metric-overstride').textContent === '0.05'"
+            )
+            assert tile.get_attribute("data-band") == ""
+            assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgba(0, 0, 0, 0)"
             assert errors == []
         finally:
             page.close()

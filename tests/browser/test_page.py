@@ -115,8 +115,9 @@ def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
     page.wait_for_selector('#cue[data-active="true"]', timeout=20_000)
     assert page.get_attribute("#cue", "data-rule") == "overstride"
     assert "Land under your hips" in (page.text_content("#cue") or "")
-    # The big number is the median over the analysis window; the last step shows the fault.
-    assert _number(page.text_content("#last-overstride")) > max(0.2, clean_overstride)
+    # The big number is the median of the steps the cue judges: past the threshold while the
+    # cue is up (the last step may already be clean when the page caught up late).
+    assert _number(page.text_content("#metric-overstride")) > max(0.2, clean_overstride)
     assert page.get_attribute("#tile-overstride", "data-alert") == "true"
     assert page.evaluate("() => window.__spoken") == ["land under your hips"]
     ARTIFACTS.mkdir(exist_ok=True)

@@ -187,3 +187,28 @@ def test_a_change_that_could_not_be_saved_says_so(browser: Any, tmp_path: Path) 
             assert r["alerts"]["overstride"]["threshold"] == 0.25
         finally:
             page.close()
+
+
+def test_an_open_live_page_follows_a_changed_cue_window(host: str, browser: Any) -> None:
+    """The live page's numbers stand on each cue's ``last_m`` steps; a change saved on the
+    settings page reaches an open live page without a reload."""
+    live = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        live.goto(f"http://{host}/")
+        live.wait_for_function(
+            "document.getElementById('what-overstride').textContent === 'median, last 5 steps'",
+            timeout=20_000,
+        )
+        status = live.evaluate(
+            """async (pin) => (await fetch('/api/config', {method: 'PUT',
+                 headers: {'Content-Type': 'application/json', 'X-Treadwatch-Pin': pin},
+                 body: JSON.stringify({alerts: {overstride: {last_m: 7}}})})).status""",
+            PIN,
+        )
+        assert status == 200
+        live.wait_for_function(
+            "document.getElementById('what-overstride').textContent === 'median, last 7 steps'",
+            timeout=20_000,
+        )
+    finally:
+        live.close()
