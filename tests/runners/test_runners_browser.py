@@ -174,7 +174,10 @@ def test_progress_page(browser: Any, recorded: Recorded, two_visits: str) -> Non
         assert cad.inner_text() == f"{medians[sid]['cadence_spm']['median']:.0f}"
         # Coloured by the range (the example: cadence 170–180).
         assert cad.get_attribute("class") in ("v-in", "v-near", "v-out")
-        assert rows.nth(i).locator("td").nth(4).inner_text() == "land under your hips"
+        assert rows.nth(i).locator("td").nth(5).inner_text() == "land under your hips"
+        assert rows.nth(i).locator("a").nth(1).get_attribute("href") == (
+            f"/review/report?session={sid}"
+        )
     plot = pg.locator("svg.spark[data-metric=overstride]")
     assert plot.get_attribute("data-points") == "2"
     assert [float(v) for v in plot.locator("circle").evaluate_all(
@@ -193,7 +196,14 @@ def test_progress_page(browser: Any, recorded: Recorded, two_visits: str) -> Non
     cells = pg.locator("#diff tr[data-metric=overstride] td").all_inner_texts()
     a, b = medians[first]["overstride"]["median"], medians[second]["overstride"]["median"]
     assert cells[:3] == ["Overstride", f"{a:.2f}", f"{b:.2f}"]
-    assert cells[3] == ("+" if b - a > 0 else "") + f"{b - a:.2f}"
+    shown = round(b, 2) - round(a, 2)
+    assert cells[3] == ("+" if shown > 0 else "") + f"{shown:.2f}".replace("-0.00", "0.00")
+    # Only metrics measured in some visit get a plot (no empty ones).
+    assert pg.locator("svg.spark").count() == sum(
+        1 for name, m in medians[first].items() if m["n"] or medians[second][name]["n"]
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "runner_progress.png"), full_page=True)
     assert pg.errors == []
 
 

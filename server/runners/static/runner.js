@@ -15,20 +15,26 @@
     return e;
   }
 
+  /* A number as shown (never "-0"). */
+  function fmt(v, d) {
+    const t = num(v, d);
+    return /^-[0.]+$/.test(t) ? t.slice(1) : t;
+  }
+
   function rangeText(m) {
     if (!m.range) return "–";
     const [lo, hi] = m.range.green;
     const d = m.digits;
-    if (lo !== null && hi !== null) return `${num(lo, d)}–${num(hi, d)}`;
-    if (lo !== null) return `≥ ${num(lo, d)}`;
-    if (hi !== null) return `≤ ${num(hi, d)}`;
+    if (lo !== null && hi !== null) return `${fmt(lo, d)}–${fmt(hi, d)}`;
+    if (lo !== null) return `≥ ${fmt(lo, d)}`;
+    if (hi !== null) return `≤ ${fmt(hi, d)}`;
     return "any";
   }
 
   function cell(v, m) {
     if (!v || v.median === null) return el("td", {}, "–");
     return el("td", { class: v.verdict ? "v-" + v.verdict : "", title: v.verdict ? VERDICT[v.verdict] : "no range known", "data-metric": m.name },
-      num(v.median, m.digits));
+      fmt(v.median, m.digits));
   }
 
   function plot(m, sessions) {
@@ -55,7 +61,7 @@
     }
     for (const [i, v] of pts) {
       const c = svg("circle", { cx: x(i), cy: y(v), r: 4, fill: "#eef2f6", "data-value": v });
-      const t = svg("title", {}); t.textContent = `${date(sessions[i].session.started_at)}: ${num(v, m.digits)}`;
+      const t = svg("title", {}); t.textContent = `${date(sessions[i].session.started_at)}: ${fmt(v, m.digits)}`;
       c.append(t); box.append(c);
     }
     return box;
@@ -65,11 +71,16 @@
     const [a, b] = [...selected].sort((p, q) => p.t - q.t).map((s) => s.id);
     const data = await api(`/api/runners/${id}/compare?a=${a}&b=${b}`);
     const tbody = document.querySelector("#diff tbody");
+    const change = (r) => {  // the difference of the numbers as shown
+      if (r.diff === null) return "–";
+      const d = Number(fmt(r.after, r.digits)) - Number(fmt(r.before, r.digits));
+      return (d > 0 ? "+" : "") + fmt(d, r.digits);
+    };
     tbody.replaceChildren(...data.rows.map((r) => el("tr", { "data-metric": r.name },
       el("td", { class: "l" }, r.label),
-      el("td", { class: r.before_verdict ? "v-" + r.before_verdict : "" }, num(r.before, r.digits)),
-      el("td", { class: r.after_verdict ? "v-" + r.after_verdict : "" }, num(r.after, r.digits)),
-      el("td", {}, r.diff === null ? "–" : (r.diff > 0 ? "+" : "") + num(r.diff, r.digits)),
+      el("td", { class: r.before_verdict ? "v-" + r.before_verdict : "" }, fmt(r.before, r.digits)),
+      el("td", { class: r.after_verdict ? "v-" + r.after_verdict : "" }, fmt(r.after, r.digits)),
+      el("td", {}, change(r)),
       el("td", { class: "l" }, r.unit), el("td", { class: "l" }, rangeText(r)))));
     document.getElementById("before-after").hidden = false;
   }
@@ -84,13 +95,12 @@
     document.getElementById("consent").checked = r.consent_clips;
     document.getElementById("export-csv").href = `/api/runners/${id}/export.csv`;
     document.getElementById("export-json").href = `/api/runners/${id}/export.json`;
-    const shown = data.metrics.slice(0, 6);
+    const shown = data.metrics.slice(0, 4);
     document.querySelector("#visits thead").replaceChildren(el("tr", {},
-      el("th", {}), el("th", { class: "l" }, "Date"), el("th", {}, "Duration"), el("th", {}, "Steps"),
+      el("th", {}), el("th", { class: "l" }, "Date"), el("th", { class: "l" }, ""), el("th", {}, "Duration"), el("th", {}, "Steps"),
       el("th", { class: "l" }, "Cue worked on"),
       ...shown.map((m) => el("th", { title: m.range ? m.range.source : "no range known" }, m.label, el("br", {}),
-        el("span", { class: "muted" }, `${m.unit} · ${rangeText(m)}`))),
-      el("th", { class: "l" }, "")));
+        el("span", { class: "muted" }, m.range ? `${m.unit} · ${rangeText(m)}` : m.unit)))));
     const tbody = document.querySelector("#visits tbody");
     tbody.replaceChildren();
     const compareBtn = document.getElementById("compare");
@@ -104,14 +114,16 @@
         compareBtn.disabled = selected.length !== 2;
       });
       tbody.append(el("tr", { "data-id": s.id },
-        el("td", {}, box), el("td", { class: "l" }, date(s.started_at)), el("td", {}, duration(s.duration_s)),
-        el("td", {}, s.n_strides), el("td", { class: "l" }, p.focus ? p.focus.cue : "–"),
-        ...shown.map((m) => cell(p.metrics[m.name], m)),
+        el("td", {}, box), el("td", { class: "l" }, date(s.started_at)),
         el("td", { class: "l" }, el("a", { href: `/review/session?id=${s.id}` }, "review"), " · ",
-          el("a", { href: `/review/report?session=${s.id}` }, "report"))));
+          el("a", { href: `/review/report?session=${s.id}` }, "report")),
+        el("td", {}, duration(s.duration_s)),
+        el("td", {}, s.n_strides), el("td", { class: "l" }, p.focus ? p.focus.cue : "–"),
+        ...shown.map((m) => cell(p.metrics[m.name], m))));
     }
     document.getElementById("empty").hidden = data.sessions.length > 0;
-    document.getElementById("plots").replaceChildren(...data.metrics.map((m) => el("div", { class: "plot" },
+    const measured = data.metrics.filter((m) => data.sessions.some((p) => p.metrics[m.name] && p.metrics[m.name].median !== null));
+    document.getElementById("plots").replaceChildren(...measured.map((m) => el("div", { class: "plot" },
       el("div", { class: "title" }, el("span", {}, `${m.label} (${m.unit})`), el("span", { class: "muted" }, rangeText(m))),
       plot(m, data.sessions))));
     document.body.dataset.loaded = "true";
