@@ -30,7 +30,7 @@ import numpy.typing as npt
 from edge.errors import FrameError
 from edge.gait.alerts import AlertEngine
 from edge.gait.config import AlertsConfig, GaitConfig
-from edge.gait.events import ExtremumDetector
+from edge.gait.events import Extremum, ExtremumDetector
 from edge.gait.metrics import (
     FRONTAL,
     METRICS,
@@ -55,7 +55,7 @@ from edge.gait.metrics import (
     summarize,
 )
 from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
-from edge.gait.ring import RingBuffer
+from edge.gait.ring import RingBuffer, Window
 from edge.gait.tracking import ARM_KEYS, ARM_PAIRS, LEG_KEYS, LEG_PAIRS, PairTracker
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
@@ -68,6 +68,7 @@ _SPAN_S = 0.6  # look-back for a contact's prominence
 _STRIDE_CADENCE_CONTACTS = 7
 _MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
 _BACK_S = 0.35  # an event is the extremum of at least this much signal before it
+_LOOK_BACK_STEPS = 0.7  # ... but of less than a step once the step time is known
 
 
 #: Frames near a local maximum pass a cheap test before the full check (leg lengths).
@@ -122,10 +123,13 @@ class GaitAnalyzer:
         aspect: float = 1.0,
         view: View | None = None,
         keep_strides: int = 256,
+        backfill: bool = False,
     ):
         """``aspect``: frame width / height (normalized x is scaled by it before any
         distance or angle). ``view`` overrides ``gait.view`` (e.g. detected offline over a
-        whole clip). ``keep_strides``: how many stride records :attr:`strides` keeps."""
+        whole clip). ``keep_strides``: how many stride records :attr:`strides` keeps.
+        ``backfill`` (offline analysis of a file): once detection can start, the frames
+        before it are examined too, so contacts are reported from the first frame."""
         if not (fps > 0 and math.isfinite(fps)):
             raise FrameError(f"frame rate must be positive, got {fps}")
         if capture_fps is not None and not (capture_fps > 0 and math.isfinite(capture_fps)):
@@ -147,6 +151,7 @@ class GaitAnalyzer:
         self._legs = PairTracker(LEG_PAIRS, LEG_KEYS)
         self._arms = PairTracker(ARM_PAIRS, ARM_KEYS)
         back = max(2, round(_BACK_S * self.rate))
+        self._base_back = back
         span = round(_SPAN_S * self.rate)
         stride_gap = 2.0 * gait.min_step_s
         self._contact_det = [
@@ -156,6 +161,7 @@ class GaitAnalyzer:
             ExtremumDetector(self.rate, self.delay_frames, back, span, stride_gap) for _ in range(2)
         ]
         self._keep = keep_strides
+        self._backfill_enabled = backfill
         self._hip_smooth = max(3, 2 * round(0.06 * self.rate) + 1)
         self._lock = threading.Lock()
         self.reset()
@@ -169,6 +175,7 @@ class GaitAnalyzer:
         self._arms.reset()
         for d in (*self._contact_det, *self._toe_det):
             d.reset()
+            d.back = self._base_back
         self.view: ViewGuess | None = (
             ViewGuess(self._fixed_view, 1 if self._fixed_view == "side-right" else -1, 1.0, 0.0)
             if self._fixed_view is not None
@@ -192,6 +199,7 @@ class GaitAnalyzer:
         self.alerts = AlertEngine(self.alerts_config)
         self.frames = 0
         self.frames_with_person = 0
+        self._backfill_pending = self._backfill_enabled
 
     @property
     def contacts(self) -> list[Contact]:
@@ -290,12 +298,17 @@ class GaitAnalyzer:
         assert self.view is not None
         det0 = self._contact_det[0]
         k = det0.span + det0.delay + det0.back + 1
+        if self._backfill_pending and len(self.ring) >= k:
+            # offline: the frames before the ring first filled are examined once, with the
+            # frames after them, so a file's contacts are reported from its first frame
+            self._backfill_pending = False
+            self._backfill(upd, k)
         w = self.ring.last(k)
         if len(w) < k:
             return
         side = self.view.view in SIDE
         s = float(self.facing)
-        prom = self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
+        prom = self._prominence()
         tol = _PRECHECK_TOL * self.leg_length
         c = k - 1 - det0.delay  # the frame examined now
         sig = w.signals
@@ -309,33 +322,116 @@ class GaitAnalyzer:
             sign = s if side else 1.0
             heel5 = [v + j for v, j in zip(near[:, heel_col].tolist(), jit, strict=True)]
             if _maybe_peak(heel5, sign, tol):
-                if side:
-                    # the hips barely move on a treadmill: measuring the feet against a
-                    # smoothed hip position keeps the hips' own jitter out of event times
-                    hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
-                    heel = (sig[:, heel_col] + hip_jitter) * s
-                else:  # nearer the camera = lower in the image
-                    heel = sig[:, heel_col].astype(np.float64)
+                hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
+                heel = self._heel_signal(sig, track, hip_jitter)
                 ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
-                if ext is not None and self._foot_usable(sig[-1 - ext.back], track):
-                    self._on_contact(
-                        w.t, w.frame, sig, back=ext.back, tc=ext.t, track=track, upd=upd
-                    )
+                if ext is not None:
+                    self._take_contact(w, sig, ext, track, upd)
             toe5 = [v + j for v, j in zip(near[:, S_TOE_X[track]].tolist(), jit, strict=True)]
             if side and _maybe_peak(toe5, -s, tol):
                 hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
-                toe = -s * (sig[:, S_TOE_X[track]] + hip_jitter)
-                lift = (sig[:, S_TOE_Y[track]] + sig[:, S_HIP_Y]).astype(np.float64)
+                toe, lift = self._toe_signals(sig, track, hip_jitter)
                 ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False, lift=lift)
-                if ext is not None and self._foot_usable(sig[-1 - ext.back], track):
-                    conf = self._event_conf(sig, ext.back, track)
-                    fr = self._frame_at(w.t, w.frame, ext.t)
-                    ev_c = Contact(ext.t, fr, track, conf)
-                    self._toe_offs.append(ev_c)
-                    ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
-                    self.events.append(ev)
-                    upd.events.append(ev)
-                    self._flush(upd)
+                if ext is not None:
+                    self._take_toe_off(w, sig, ext, track, upd)
+
+    def _prominence(self) -> float:
+        assert self.view is not None
+        side = self.view.view in SIDE
+        return self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
+
+    def _heel_signal(self, sig: F32, track: int, hip_jitter: F64) -> F64:
+        """Heel forward of the hips (side; the hips' own jitter removed) or nearness (frontal)."""
+        assert self.view is not None
+        if self.view.view in SIDE:
+            # the hips barely move on a treadmill: measuring the feet against a smoothed
+            # hip position keeps the hips' own jitter out of event times
+            out: F64 = (sig[:, S_HEEL_X[track]] + hip_jitter) * float(self.facing)
+            return out
+        # nearer the camera = lower in the image
+        return sig[:, S_HEEL_Y[track]].astype(np.float64)
+
+    def _toe_signals(self, sig: F32, track: int, hip_jitter: F64) -> tuple[F64, F64]:
+        toe: F64 = -float(self.facing) * (sig[:, S_TOE_X[track]] + hip_jitter)
+        lift = (sig[:, S_TOE_Y[track]] + sig[:, S_HIP_Y]).astype(np.float64)
+        return toe, lift
+
+    def _take_contact(
+        self, w: Window, sig: F32, ext: Extremum, track: int, upd: AnalysisUpdate
+    ) -> None:
+        if not self._foot_usable(sig[-1 - ext.back], track):
+            return
+        if self._on_contact(w.t, w.frame, sig, back=ext.back, tc=ext.t, track=track, upd=upd):
+            self._contact_det[track].accept(ext)
+
+    def _take_toe_off(
+        self, w: Window, sig: F32, ext: Extremum, track: int, upd: AnalysisUpdate
+    ) -> None:
+        if not self._foot_usable(sig[-1 - ext.back], track):
+            return
+        self._toe_det[track].accept(ext)
+        conf = self._event_conf(sig, ext.back, track)
+        fr = self._frame_at(w.t, w.frame, ext.t)
+        self._toe_offs.append(Contact(ext.t, fr, track, conf))
+        ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
+        self.events.append(ev)
+        upd.events.append(ev)
+        self._flush(upd)
+
+    def _backfill(self, upd: AnalysisUpdate, k: int) -> None:
+        """Events in the frames before live detection could start (offline warm-up).
+
+        Live detection examines a frame once ``k`` frames are in the ring and the view and
+        leg length are known, which takes about a second: in a file, the contacts of that
+        first second would be lost. Here each earlier frame is examined as the live
+        detector would, but a maximum may use the frames after it (they are there) for its
+        prominence and needs only two frames before it. Events are taken in time order.
+        """
+        assert self.view is not None
+        w = self.ring.last()
+        n = len(w)
+        det0 = self._contact_det[0]
+        first_live = max(det0.back + 1 + det0.median_half, k - 1 - det0.delay)
+        stop = min(first_live, n - 1 - det0.delay)
+        if stop <= 0:
+            return
+        sig = w.signals
+        hip_jitter = self._hip_jitter(sig)
+        prom = self._prominence()
+        side = self.view.view in SIDE
+        found: list[tuple[float, int, int, Extremum]] = []  # (t, kind 0=contact/1=toe, track)
+        heels = [self._heel_signal(sig, track, hip_jitter) for track in (0, 1)]
+        contacts: list[tuple[float, int, Extremum, float]] = []
+        for track in (0, 1):
+            heel = heels[track]
+            toe, lift = self._toe_signals(sig, track, hip_jitter)
+            for c in range(stop):
+                ext = self._contact_det[track].check_at(w.t, heel, c, prom, True, stream_start=True)
+                if ext is not None:
+                    contacts.append((ext.t, track, ext, float(heel[c])))
+                if side:
+                    ext = self._toe_det[track].check_at(
+                        w.t, toe, c, prom, False, lift, stream_start=True
+                    )
+                    if ext is not None:
+                        found.append((ext.t, 1, track, ext))
+        # two legs "landing" at once: the model has put one foot's landmarks onto the other
+        # for a few frames; the foot that lands is the one further forward (nearer, frontal)
+        window = self._dup_window()
+        for tc, track, ext, reach in contacts:
+            rival = [
+                r for r in contacts if r[1] != track and abs(r[0] - tc) < window and r[3] > reach
+            ]
+            if not rival:
+                found.append((tc, 0, track, ext))
+        for _, kind, track, ext in sorted(found, key=lambda f: (f[0], f[1], f[2])):
+            det = (self._contact_det if kind == 0 else self._toe_det)[track]
+            if ext.t - det.last_t < det.refractory_s:
+                continue  # within the refractory of one taken just before
+            if kind == 0:
+                self._take_contact(w, sig, ext, track, upd)
+            else:
+                self._take_toe_off(w, sig, ext, track, upd)
 
     def _hip_jitter(self, sig: F32) -> F64:
         hip_x = sig[:, S_HIP_X].astype(np.float64)
@@ -376,13 +472,14 @@ class GaitAnalyzer:
         tc: float,
         track: int,
         upd: AnalysisUpdate,
-    ) -> None:
+    ) -> bool:
+        """Keep a contact (True) unless it duplicates the other leg's last one (False)."""
         prev = self._contacts[-1] if self._contacts else None
         if prev is not None and prev.track != track and tc - prev.t < self._dup_window():
             # both legs "landing" at once: the model has put the hidden far leg onto the
             # near one; the first contact keeps the left/right alternation
             self.duplicates_dropped += 1
-            return
+            return False
         conf = self._event_conf(sig, back, track)
         fr = self._frame_at(t, frames, tc)
         c = Contact(tc, fr, track, conf)
@@ -392,7 +489,28 @@ class GaitAnalyzer:
         self._contacts.append(c)
         if prev is not None and self.gait.min_step_s <= tc - prev.t <= _MAX_STEP_S:
             self._pending.append((prev, c))
+        self._fit_look_back()
         self._flush(upd)
+        return True
+
+    def _fit_look_back(self) -> None:
+        """Keep the detectors' look-back shorter than a step.
+
+        A contact must be the foot's most forward point over the look-back before it. When
+        that reaches back a whole step, it covers the other foot's landing, where the model
+        often draws the hidden far leg onto the landing one for a few frames: those frames
+        are as far forward as a real landing and would veto the far foot's own contact one
+        step later (a left contact followed by a left contact). 0.7 of the recent step
+        time covers the swing's approach and stops short of the other foot's landing.
+        """
+        if len(self._contacts) < 3:
+            return
+        recent = [c.t for c in list(self._contacts)[-6:]]
+        step = float(np.median(np.diff(recent)))
+        back = max(2, min(self._base_back, round(_LOOK_BACK_STEPS * step * self.rate)))
+        for d in (*self._contact_det, *self._toe_det):
+            d.back = back
+            d.span = max(back, d.span)
 
     def _dup_window(self) -> float:
         if len(self._contacts) >= 3:

@@ -257,7 +257,10 @@ def cadence_from_contacts(
     alt = [float(d) for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a != b]
     same = [float(d) for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a == b]
     if alt:
-        step = statistics.median(alt)
+        # a missed contact makes an interval longer, never shorter (duplicates are dropped):
+        # the step is what the intervals near the shortest say, doubled ones left out
+        shortest = min(alt)
+        step = statistics.median([d for d in alt if d < 1.5 * shortest])
     elif same:
         step = statistics.median(same) / 2.0
     else:
@@ -272,6 +275,19 @@ def cadence_from_contacts(
     if slope <= 0:
         return None
     return 60.0 / slope, int(k[-1])
+
+
+def contact_gaps(times: Sequence[float], tracks: Sequence[int]) -> float:
+    """Fraction of consecutive contacts that do not make one step: the same foot twice in
+    a row, or more than 1.5 typical steps apart (a contact missed in between)."""
+    if len(times) < 3:
+        return 0.0
+    dts = np.diff(np.asarray(times, dtype=np.float64))
+    step = float(np.median(dts))
+    bad = sum(
+        1 for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a == b or d > 1.5 * step
+    )
+    return bad / len(dts)
 
 
 # --- per-step metrics ---------------------------------------------------------------------

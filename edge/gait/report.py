@@ -31,6 +31,7 @@ from edge.gait.metrics import (
     StepContext,
     View,
     cadence_from_contacts,
+    contact_gaps,
     detect_view,
     periodicity_cadence,
     step_metrics,
@@ -312,7 +313,14 @@ def analyze_landmarks(
         view_source = "detected"
         fixed = guess.view if guess is not None else None
     analyzer = GaitAnalyzer(
-        gait, alerts, fps, capture_fps, aspect=aspect, view=fixed, keep_strides=1_000_000
+        gait,
+        alerts,
+        fps,
+        capture_fps,
+        aspect=aspect,
+        view=fixed,
+        keep_strides=1_000_000,
+        backfill=True,
     )
     alerts_out: list[Alert] = []
     for i in range(lm.shape[0]):
@@ -342,6 +350,9 @@ def analyze_landmarks(
         for c in analyzer.toe_offs
     ]
     got = cadence_from_contacts([c.t for c in contacts_raw], [c.track for c in contacts_raw])
+    gaps = contact_gaps([c.t for c in contacts_raw], [c.track for c in contacts_raw])
+    if gaps >= 0.5:
+        got = None  # most "steps" are not steps (slow motion at the wrong rate, occlusion)
     rate = analyzer.rate
     t_all = np.arange(lm.shape[0], dtype=np.float64) / rate
     hip_y = 0.5 * (sq[:, Landmark.LEFT_HIP, 1] + sq[:, Landmark.RIGHT_HIP, 1]).astype(np.float64)
@@ -353,10 +364,12 @@ def analyze_landmarks(
     cad_conf = 0.0
     cad_reason: str | None = None
     cadence: float | None = None
+    # when the two disagree, the hips' bounce wins over contacts that are few, frontal, or
+    # broken (one foot twice in a row, a step bridged): those miss steps, the bounce does not
     few_disagree = (
         got is not None
         and per is not None
-        and (len(contacts) < gait.min_contacts or fixed in FRONTAL)
+        and (len(contacts) < gait.min_contacts or fixed in FRONTAL or gaps > 0.1)
         and abs(per - got[0]) > gait.cadence_agreement_spm
     )
     if got is not None and not few_disagree:
