@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +69,7 @@ _SPAN_S = 0.6  # look-back for a contact's prominence
 _STRIDE_CADENCE_CONTACTS = 7
 _MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
 _BACK_S = 0.35  # an event is the extremum of at least this much signal before it
+_OUTLIER_STEP = 1.5  # a step this many times the usual one has a contact missed in it
 _LOOK_BACK_STEPS = 0.7  # ... but of less than a step once the step time is known
 
 
@@ -193,6 +195,8 @@ class GaitAnalyzer:
         self.events: deque[GaitEvent] = deque(maxlen=4096)
         self.strides: deque[StrideRecord] = deque(maxlen=self._keep)
         self._stride_index = 0
+        self._gaze_t0: float | None = None
+        self._gaze_raw: list[float] = []
         self._pending: deque[tuple[Contact, Contact]] = deque()
         self.duplicates_dropped = 0
         self._near_track = 0
@@ -589,6 +593,20 @@ class GaitAnalyzer:
             ctx=ctx,
             cfg=self.gait,
         )
+        metrics = self._level_gaze(metrics, prev.t)
+        step_s = nxt.t - prev.t
+        typical = self._typical_step()
+        if typical is not None and step_s > _OUTLIER_STEP * typical:
+            # a contact was missed in between: this "step" is two; nothing it measured
+            # may raise a cue (confidence 0), the values stay visible with the reason
+            why = (
+                f"step of {1000 * step_s:.0f} ms, {step_s / typical:.1f}x the usual: "
+                "a contact missed?"
+            )
+            metrics = {
+                k: v if k == "cadence_spm" else replace(v, confidence=0.0, reason=why)
+                for k, v in metrics.items()
+            }
         rec = StrideRecord(
             index=self._stride_index,
             foot=self._foot(prev.track),
@@ -598,6 +616,37 @@ class GaitAnalyzer:
         )
         self._stride_index += 1
         return rec
+
+    def _typical_step(self) -> float | None:
+        """Median step time of the recent contacts that alternate feet."""
+        cs = list(self._contacts)[-9:]
+        alt = [b.t - a.t for a, b in pairwise(cs) if a.track != b.track]
+        return float(np.median(alt)) if len(alt) >= 3 else None
+
+    def _level_gaze(self, metrics: dict[str, MetricValue], t: float) -> dict[str, MetricValue]:
+        """Head pitch against the runner's own level gaze (``GaitConfig.head_baseline_s``).
+
+        The ear→nose line points below horizontal even with the gaze level (the nose tip
+        sits below the ear), by an amount that depends on the person and on where the model
+        puts the ear. The median over the runner's first seconds is their level; it is kept
+        within ``head_pitch_neutral_deg ± head_baseline_tolerance_deg`` so a runner who
+        looks down from the start is still seen looking down.
+        """
+        raw = metrics.get("head_ear_nose_deg")
+        pitch = metrics.get("head_pitch_deg")
+        if raw is None or pitch is None or raw.value is None or self.gait.head_baseline_s <= 0:
+            return metrics
+        if self._gaze_t0 is None:
+            self._gaze_t0 = t
+        if t - self._gaze_t0 <= self.gait.head_baseline_s and raw.confidence >= 0.3:
+            self._gaze_raw.append(raw.value)
+        neutral = self.gait.head_pitch_neutral_deg
+        tol = self.gait.head_baseline_tolerance_deg
+        base = float(np.median(self._gaze_raw)) if self._gaze_raw else neutral
+        base = min(neutral + tol, max(neutral - tol, base))
+        out = dict(metrics)
+        out["head_pitch_deg"] = replace(pitch, value=raw.value - base)
+        return out
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -50,7 +50,11 @@ METRICS: dict[str, MetricSpec] = {
     "duty_factor": MetricSpec("fraction", SIDE, (), "contact time / stride time"),
     "trunk_lean_deg": MetricSpec("deg", SIDE, (), "hip→shoulder line from vertical"),
     "head_forward": MetricSpec("torso lengths", SIDE, (), "ears ahead of shoulders"),
-    "head_pitch_deg": MetricSpec("deg", SIDE, (), "gaze below level, from ear→nose"),
+    "head_pitch_deg": MetricSpec("deg", SIDE, (), "gaze below the runner's level gaze"),
+    "head_ear_nose_deg": MetricSpec("deg", SIDE, (), "ear→nose line below horizontal (raw)"),
+    "overstride_landing": MetricSpec(
+        "signs", SIDE, (), "0: heel under the hips; else 1 + forward shank, straight knee, slow"
+    ),
     "head_tilt_deg": MetricSpec("deg", FRONTAL, (), "eye line from horizontal"),
     "head_sway": MetricSpec("shoulder widths", FRONTAL, (), "side-to-side head travel"),
     "head_bob": MetricSpec("leg lengths", ALL_VIEWS, (), "head rise and fall per step"),
@@ -304,6 +308,7 @@ class StepContext:
     near_track: int  # 0 or 1 in side views: the leg/arm nearer the camera
     cadence_spm: MetricValue
     view_fit: float = 1.0  # 0.5..1: how clearly the landmarks show the view in use
+    head_baseline_deg: float | None = None  # the runner's level-gaze ear→nose angle
 
 
 def _interp_frame(t: F64, xyzv: F32, tc: float) -> F64:
@@ -390,6 +395,7 @@ def step_metrics(
         else:
             label = "midfoot"
         m["foot_strike"] = MetricValue(angle, "deg", vis_leg, None, label=label)
+        m["overstride_landing"] = _landing_signs(m, ctx, cfg, vis_leg)
         if toe_off_t is not None and stride_s is not None:
             ct = toe_off_t - t_contact
             approx = ctx.capture_rate < cfg.min_fps_contact_time
@@ -407,7 +413,13 @@ def step_metrics(
                 m[name] = _mv(name, None, 0.0, "toe-off of this foot not found")
     else:
         reason = SIDE_ONLY_REASON if not side else "heel not found at contact"
-        for name in ("overstride", "shank_angle_deg", "knee_flexion_deg", "foot_strike"):
+        for name in (
+            "overstride",
+            "shank_angle_deg",
+            "knee_flexion_deg",
+            "foot_strike",
+            "overstride_landing",
+        ):
             m[name] = _mv(name, None, 0.0, reason)
         for name in ("contact_time_ms", "duty_factor"):
             m[name] = _mv(name, None, 0.0, reason)
@@ -423,12 +435,17 @@ def step_metrics(
         m["head_forward"] = _mv("head_forward", _nanmedian(fwd), vis_head * cov)
         nd = seg[:, L.NOSE, :2] - ears
         up = np.degrees(np.arctan2(-nd[:, 1], s * nd[:, 0]))
-        pitch = _nanmedian(-up - cfg.head_pitch_neutral_deg)
+        raw = _nanmedian(-up)
+        base = (
+            cfg.head_pitch_neutral_deg if ctx.head_baseline_deg is None else ctx.head_baseline_deg
+        )
+        m["head_ear_nose_deg"] = _mv("head_ear_nose_deg", raw, vis_head * cov)
+        pitch = None if raw is None else raw - base
         m["head_pitch_deg"] = _mv("head_pitch_deg", pitch, vis_head * cov)
         for name in ("head_tilt_deg", "head_sway"):
             m[name] = _mv(name, None, 0.0, FRONTAL_ONLY_REASON)
     else:
-        for name in ("trunk_lean_deg", "head_forward", "head_pitch_deg"):
+        for name in ("trunk_lean_deg", "head_forward", "head_pitch_deg", "head_ear_nose_deg"):
             m[name] = _mv(name, None, 0.0, SIDE_ONLY_REASON)
         eye = seg[:, L.RIGHT_EYE, :2] - seg[:, L.LEFT_EYE, :2]
         tilt = np.degrees(np.arctan2(eye[:, 1], eye[:, 0]))
@@ -466,6 +483,33 @@ def step_metrics(
             for k, v in m.items()
         }
     return m
+
+
+def _landing_signs(
+    m: dict[str, MetricValue], ctx: StepContext, cfg: GaitConfig, conf: float
+) -> MetricValue:
+    """Overstride from the landing geometry together, not one distance.
+
+    0 when the heel lands within ``overstride_heel_ahead`` of the hips; otherwise 1 plus one
+    for each sign that comes with a real overstride: the shank inclined forward, the knee
+    nearly straight, a low cadence. A heel ahead of the hips with a vertical shank at a
+    quick cadence is a long-legged or fast runner landing well, not an overstride.
+    """
+    heel = m["overstride"].value
+    if heel is None:
+        return _mv("overstride_landing", None, 0.0, "heel not found at contact")
+    if heel < cfg.overstride_heel_ahead:
+        return _mv("overstride_landing", 0.0, conf)
+    signs = 1.0
+    shank, knee = m["shank_angle_deg"].value, m["knee_flexion_deg"].value
+    if shank is not None and shank > cfg.overstride_shank_deg:
+        signs += 1.0
+    if knee is not None and knee < cfg.overstride_knee_flexion_deg:
+        signs += 1.0
+    cad = ctx.cadence_spm.value
+    if cad is not None and cad < cfg.overstride_cadence_spm:
+        signs += 1.0
+    return _mv("overstride_landing", signs, conf)
 
 
 def _smooth_short(x: F64, rate: float) -> F64:

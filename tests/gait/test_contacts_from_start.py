@@ -8,6 +8,7 @@ the belt (its shadow joins the sole, and the next frame the foot travels back wi
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ def test_male_gt_contacts_from_frame_zero_within_one_frame(shared_data: Path) ->
         assert np.min(np.abs(early - label)) <= 1.0, (label, early)
     # every step of the clip: contacts alternate feet, one every ~10.6 frames (169 spm)
     feet = [c.foot for c in rep.contacts]
-    assert all(a != b for a, b in zip(feet, feet[1:], strict=False))
+    assert all(a != b for a, b in pairwise(feet))
     assert len(rep.contacts) >= 32
 
 
@@ -85,7 +86,7 @@ def test_far_leg_flicked_onto_the_landing_leg_loses_no_contact() -> None:
                 lm[j, far] = lm[j, near]
     a = _analyze(replace(clip, landmarks=lm))
     feet = [e.foot for e in a.events if e.kind == "contact"]
-    assert all(x != y for x, y in zip(feet, feet[1:], strict=False)), feet
+    assert all(x != y for x, y in pairwise(feet)), feet
     found = np.array([e.t_s for e in a.events if e.kind == "contact"])
     truth = [s.contact_t for s in clip.steps if 1.5 < s.contact_t < clip.timestamps[-1] - 0.5]
     missed = [t for t in truth if np.min(np.abs(found - t)) * clip.fps > 1.5]

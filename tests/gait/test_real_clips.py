@@ -97,3 +97,24 @@ def test_portrait_clip_needs_square_coordinates(shared_data: Path) -> None:
     assert squared is not None and raw is not None
     assert abs(squared) < 20.0
     assert abs(raw - squared) > 1.0  # ignoring the aspect ratio bends every angle
+
+
+@pytest.mark.parametrize(
+    "name", ["treadmill_side_male_gt", "treadmill_side_good_A", "treadmill_side_overstride_A"]
+)
+def test_few_cues_and_overstride_only_where_it_is(shared_data: Path, name: str) -> None:
+    """Coaches cue one or two things: at most 2 cues per clip; overstride is cued on the
+    clip judged to overstride and not on the same runner's good clip."""
+    rep = report(shared_data, name)
+    raised = [a.rule for a in rep.alerts if a.state == "raised"]
+    assert len(raised) <= 2, raised
+    if name == "treadmill_side_overstride_A":
+        assert "overstride" in raised
+    else:
+        assert "overstride" not in raised
+
+
+def test_male_gt_cadence_within_one_step_per_minute(shared_data: Path) -> None:
+    assert report(shared_data, "treadmill_side_male_gt").cadence_spm == pytest.approx(
+        168.9, abs=1.0
+    )
