@@ -33,6 +33,7 @@ from edge.gait.alerts import AlertEngine
 from edge.gait.config import AlertsConfig, GaitConfig
 from edge.gait.events import Extremum, ExtremumDetector
 from edge.gait.metrics import (
+    FOOT_METRICS,
     FRONTAL,
     METRICS,
     N_SIGNALS,
@@ -69,6 +70,22 @@ _SPAN_S = 0.6  # look-back for a contact's prominence
 _STRIDE_CADENCE_CONTACTS = 7
 _MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
 _BACK_S = 0.35  # an event is the extremum of at least this much signal before it
+#: Feet drawn at or past the frame's bottom edge in more than this fraction of the frames:
+#: the model is guessing where they are (a camera that cuts the feet off), so nothing is
+#: measured at foot contact. Feet in frame are at the edge in 0-1 % of frames.
+FEET_CUT = 0.25
+_FRAME_EDGE_Y = 0.98
+_FOOT_LMS = [
+    int(lm)
+    for lm in (
+        Landmark.LEFT_ANKLE,
+        Landmark.RIGHT_ANKLE,
+        Landmark.LEFT_HEEL,
+        Landmark.RIGHT_HEEL,
+        Landmark.LEFT_FOOT_INDEX,
+        Landmark.RIGHT_FOOT_INDEX,
+    )
+]
 _OUTLIER_STEP = 1.5  # a step this many times the usual one has a contact missed in it
 _LOOK_BACK_STEPS = 0.7  # ... but of less than a step once the step time is known
 
@@ -178,14 +195,23 @@ class GaitAnalyzer:
         for d in (*self._contact_det, *self._toe_det):
             d.reset()
             d.back = self._base_back
+        fixed = self._fixed_view
         self.view: ViewGuess | None = (
-            ViewGuess(self._fixed_view, 1 if self._fixed_view == "side-right" else -1, 1.0, 0.0)
-            if self._fixed_view is not None
+            ViewGuess(
+                fixed,
+                1 if fixed == "side-right" else -1,
+                1.0,
+                0.0,
+                0.0 if fixed in SIDE else 90.0,
+                "side" if fixed in SIDE else ("front" if fixed == "front" else "rear"),
+            )
+            if fixed is not None
             else None
         )
         self._view_checked_t = -math.inf
         self._facing_checked = False
         self.leg_length = math.nan
+        self.feet_edge_frac = 0.0
         self.torso_length = math.nan
         self._scale_t = -math.inf
         self._last_person_t = -math.inf
@@ -256,8 +282,12 @@ class GaitAnalyzer:
         every = _VIEW_EVERY_S if self.view is not None else 0.25
         if self._fixed_view is None and t - self._view_checked_t > every:
             self._update_view(t)
-        elif self._fixed_view in SIDE and not self._facing_checked and len(self.ring) > self.rate:
-            self._check_facing()
+        elif (
+            self._fixed_view in SIDE
+            and len(self.ring) > self.rate
+            and (not self._facing_checked or t - self._view_checked_t > _VIEW_EVERY_S)
+        ):
+            self._check_facing(t)
         if self.view is not None and math.isfinite(self.leg_length):
             self._detect(upd)
         return upd
@@ -276,6 +306,10 @@ class GaitAnalyzer:
         torso = torso[np.isfinite(torso)]
         if torso.size >= 5:
             self.torso_length = float(np.median(torso))
+        feet = p[:, _FOOT_LMS, 1]
+        seen = np.isfinite(feet).all(axis=1)
+        if seen.sum() >= 5:
+            self.feet_edge_frac = float((feet[seen] > _FRAME_EDGE_Y).any(axis=1).mean())
         vis = [w.signals[:, S_FOOT_VIS[k]] for k in (0, 1)]
         m = [float(np.nanmean(v)) if np.isfinite(v).any() else 0.0 for v in vis]
         self._near_track = 0 if m[0] >= m[1] else 1
@@ -289,14 +323,24 @@ class GaitAnalyzer:
         if guess is not None:
             self.view = guess
 
-    def _check_facing(self) -> None:
-        """A configured side view still takes the runner's facing from the landmarks."""
+    def _check_facing(self, t: float) -> None:
+        """A configured side view still takes the runner's facing from the landmarks (once)
+        and how far the camera is turned from the side (every few seconds)."""
+        self._view_checked_t = t
+        guess = detect_view(self.ring.since(t - 3.0).xyzv)
+        if guess is None or self.view is None:
+            return
+        facing = self.view.facing if self._facing_checked else guess.facing
         self._facing_checked = True
-        guess = detect_view(self.ring.last().xyzv)
-        if guess is not None and self.view is not None:
-            self.view = ViewGuess(
-                self.view.view, guess.facing, self.view.confidence, guess.shoulder_ratio
-            )
+        oblique = guess.view_class == "oblique-side"
+        self.view = ViewGuess(
+            self.view.view,
+            facing,
+            self.view.confidence,
+            guess.shoulder_ratio,
+            guess.yaw_deg,
+            "oblique-side" if oblique else "side",
+        )
 
     def _detect(self, upd: AnalysisUpdate) -> None:
         assert self.view is not None
@@ -320,7 +364,15 @@ class GaitAnalyzer:
         near = sig[c - 2 : c + 3]
         hips = near[:, S_HIP_X].tolist()
         hip_mean = sum(hips) / 5.0
-        jit = [h - hip_mean for h in hips] if side and not math.isnan(hip_mean) else [0.0] * 5
+        # the hips' own jitter: their departure from a straight line through the five
+        # frames (not from their mean: a panning camera moves the hips steadily, and the
+        # feet must be followed relative to the body, not to the image)
+        slope = (2.0 * (hips[4] - hips[0]) + hips[3] - hips[1]) / 10.0
+        jit = (
+            [h - hip_mean - slope * (i - 2) for i, h in enumerate(hips)]
+            if side and not math.isnan(hip_mean)
+            else [0.0] * 5
+        )
         for track in (0, 1):
             heel_col = S_HEEL_X[track] if side else S_HEEL_Y[track]
             sign = s if side else 1.0
@@ -579,7 +631,11 @@ class GaitAnalyzer:
             track_is_left=(self.track_is_left(0), self.track_is_left(1)),
             near_track=self._near_track,
             cadence_spm=cad,
-            view_fit=1.0 if self._fixed_view is not None else 0.5 + 0.5 * self.view.confidence,
+            view_fit=(1.0 if self._fixed_view is not None else 0.5 + 0.5 * self.view.confidence)
+            * (self.view.side_fit if self.view.view_class == "oblique-side" else 1.0),
+            foreshortening=math.cos(math.radians(self.view.yaw_deg))
+            if self.view.view_class == "oblique-side"
+            else 1.0,
         )
         metrics = step_metrics(
             w.t,
@@ -594,6 +650,15 @@ class GaitAnalyzer:
             cfg=self.gait,
         )
         metrics = self._level_gaze(metrics, prev.t)
+        if self.feet_edge_frac > FEET_CUT:
+            why = (
+                f"feet at or past the frame's bottom edge in {100 * self.feet_edge_frac:.0f} % "
+                "of frames: move the camera back or lower"
+            )
+            metrics = {
+                k: MetricValue(None, v.unit, 0.0, why) if k in FOOT_METRICS else v
+                for k, v in metrics.items()
+            }
         step_s = nxt.t - prev.t
         typical = self._typical_step()
         if typical is not None and step_s > _OUTLIER_STEP * typical:

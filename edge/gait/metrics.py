@@ -65,6 +65,19 @@ METRICS: dict[str, MetricSpec] = {
     "vertical_oscillation": MetricSpec("leg lengths", ALL_VIEWS, (), "hip rise and fall"),
 }
 
+#: Measured at foot contact or from the foot's travel: meaningless when the feet are not seen.
+FOOT_METRICS = frozenset(
+    {
+        "overstride",
+        "shank_angle_deg",
+        "knee_flexion_deg",
+        "foot_strike",
+        "contact_time_ms",
+        "duty_factor",
+        "overstride_landing",
+    }
+)
+
 SIDE_ONLY_REASON = "needs a side view (camera beside the treadmill)"
 FRONTAL_ONLY_REASON = "needs a front or rear view (camera facing the runner)"
 
@@ -111,9 +124,22 @@ def frame_signals(frame: F32, out: F32) -> None:
 # --- view ---------------------------------------------------------------------------------
 
 
-#: (shoulder width + hip width) / torso length seen in the image above which the camera
-#: is taken as frontal. Side clips measure 0.1–0.3, a 45° oblique ~0.4, a front view ~1.
-FRONTAL_WIDTH_RATIO = 0.35
+#: (shoulder width + hip width) / torso length of an adult seen square from the front. The
+#: shoulder and hip landmarks are joint centres: about 0.20 and 0.10 of body height apart,
+#: the torso (mid-shoulder to mid-hip) about 0.29 (Winter, Biomechanics and Motor Control of
+#: Human Movement, segment proportions); measured 0.97 on the shared front clip.
+FRONT_WIDTH_RATIO = 1.05
+#: Camera yaw from the side (degrees) below which the view is a side view, and from which
+#: on it is frontal; in between it is oblique-side: side metrics, lowered confidence.
+SIDE_MAX_YAW_DEG = 20.0
+FRONT_MIN_YAW_DEG = 55.0
+#: Side metrics in an oblique-side view: confidence times this at the side limit, falling
+#: linearly to half of it at the frontal limit (fore-aft distances shrink by cos(yaw)).
+OBLIQUE_CONFIDENCE = 0.75
+#: Kept for configs and callers that compare ratios: the ratio at FRONT_MIN_YAW_DEG.
+FRONTAL_WIDTH_RATIO = FRONT_WIDTH_RATIO * math.sin(math.radians(FRONT_MIN_YAW_DEG))
+
+ViewClass = Literal["side", "oblique-side", "front", "rear"]
 
 
 @dataclass(frozen=True)
@@ -122,10 +148,36 @@ class ViewGuess:
     facing: int  # +1 runner faces image-right, -1 image-left (side views)
     confidence: float
     shoulder_ratio: float  # (shoulder + hip width) / torso length seen in the image
+    yaw_deg: float = 0.0  # camera turned from the side view, 0..90 (from the widths)
+    view_class: ViewClass = "side"
+
+    @property
+    def side_fit(self) -> float:
+        """Confidence factor of side metrics in this view (1 side, lower oblique, 0 front)."""
+        if self.view_class == "side":
+            return 1.0
+        if self.view_class != "oblique-side":
+            return 0.0
+        x = (self.yaw_deg - SIDE_MAX_YAW_DEG) / (FRONT_MIN_YAW_DEG - SIDE_MAX_YAW_DEG)
+        return OBLIQUE_CONFIDENCE * (1.0 - 0.5 * min(1.0, max(0.0, x)))
+
+
+def view_yaw_deg(shoulder_ratio: float) -> float:
+    """Camera yaw from the side view, from how wide shoulders and hips look (0..90)."""
+    return math.degrees(math.asin(min(1.0, max(0.0, shoulder_ratio / FRONT_WIDTH_RATIO))))
 
 
 def detect_view(xyzv: F32) -> ViewGuess | None:
-    """Guess the camera view from frames (k, 33, 4), square units; None without a person."""
+    """Guess the camera view from frames (k, 33, 4), square units; None without a person.
+
+    Shoulders and hips look wide from the front or back and narrow from the side: their
+    width over the torso length gives the camera's yaw from the side (``view_yaw_deg``).
+    BlazePose's depth (z) would say it more directly but is too coarse (it puts the
+    shoulders two torso lengths apart in depth in a side view), so widths are used.
+    Between side and front (``SIDE_MAX_YAW_DEG``..``FRONT_MIN_YAW_DEG``) the view is
+    oblique-side: the feet's travel is still seen, so side metrics are kept with lower
+    confidence (:attr:`ViewGuess.side_fit`); ``view`` is then side-left/right by facing.
+    """
     ok = np.isfinite(xyzv[:, L.LEFT_SHOULDER, 0]) & np.isfinite(xyzv[:, L.LEFT_HIP, 0])
     if ok.sum() < 3:
         return None
@@ -136,22 +188,25 @@ def detect_view(xyzv: F32) -> ViewGuess | None:
     torso = float(np.median(np.hypot(*(sh_mid - hip_mid).T)))
     if torso <= 0:
         return None
-    # shoulders and hips look wide from the front/back, narrow from the side; an oblique
-    # camera (~45°) falls on the frontal side: it sees arms and head, not the feet's travel
     hip_w = np.abs(p[:, L.LEFT_HIP, 0] - p[:, L.RIGHT_HIP, 0])
     ratio = (float(np.median(np.abs(sh_w[:, 0]))) + float(np.median(hip_w))) / torso
+    yaw = view_yaw_deg(ratio)
     ear_mid_x = 0.5 * (p[:, L.LEFT_EAR, 0] + p[:, L.RIGHT_EAR, 0])
     nose_ahead = float(np.median(p[:, L.NOSE, 0] - ear_mid_x))
     facing = 1 if nose_ahead > 0 else -1
-    if ratio > FRONTAL_WIDTH_RATIO:
+    if yaw >= FRONT_MIN_YAW_DEG:
         # the runner's left shoulder appears on the image's right when they face the camera
         front = float(np.median(sh_w[:, 0])) > 0
-        conf = min(1.0, (ratio - FRONTAL_WIDTH_RATIO) / 0.2)
-        return ViewGuess("front" if front else "rear", facing, conf, ratio)
-    conf = min(1.0, (FRONTAL_WIDTH_RATIO - ratio) / 0.2) * min(
-        1.0, abs(nose_ahead) / (0.05 * torso)
-    )
-    return ViewGuess("side-right" if facing > 0 else "side-left", facing, conf, ratio)
+        conf = min(1.0, (yaw - FRONT_MIN_YAW_DEG) / 10.0 + 0.5)
+        view: View = "front" if front else "rear"
+        return ViewGuess(view, facing, conf, ratio, yaw, "front" if front else "rear")
+    nose_conf = min(1.0, abs(nose_ahead) / (0.05 * torso))
+    side_view: View = "side-right" if facing > 0 else "side-left"
+    if yaw >= SIDE_MAX_YAW_DEG:
+        conf = min(1.0, 0.5 + min(yaw - SIDE_MAX_YAW_DEG, FRONT_MIN_YAW_DEG - yaw) / 20.0)
+        return ViewGuess(side_view, facing, conf * nose_conf, ratio, yaw, "oblique-side")
+    conf = min(1.0, 0.5 + (SIDE_MAX_YAW_DEG - yaw) / 20.0) * nose_conf
+    return ViewGuess(side_view, facing, conf, ratio, yaw, "side")
 
 
 # --- small geometry -----------------------------------------------------------------------
@@ -309,6 +364,9 @@ class StepContext:
     cadence_spm: MetricValue
     view_fit: float = 1.0  # 0.5..1: how clearly the landmarks show the view in use
     head_baseline_deg: float | None = None  # the runner's level-gaze ear→nose angle
+    #: cos(camera yaw) in an oblique-side view (fore-aft distances look this much shorter);
+    #: 1 in side views
+    foreshortening: float = 1.0
 
 
 def _interp_frame(t: F64, xyzv: F32, tc: float) -> F64:
@@ -373,14 +431,25 @@ def step_metrics(
     hip = 0.5 * (seg[:, L.LEFT_HIP, :2] + seg[:, L.RIGHT_HIP, :2])
     sh = 0.5 * (seg[:, L.LEFT_SHOULDER, :2] + seg[:, L.RIGHT_SHOULDER, :2])
     ears = 0.5 * (seg[:, L.LEFT_EAR, :2] + seg[:, L.RIGHT_EAR, :2])
+    if ctx.foreshortening < 1.0 and side:
+        # midpoints sit on the body's midline: fore-aft offsets shrink by cos(yaw) only
+        sh[:, 0] = hip[:, 0] + (sh[:, 0] - hip[:, 0]) / ctx.foreshortening
+        ears[:, 0] = hip[:, 0] + (ears[:, 0] - hip[:, 0]) / ctx.foreshortening
     period = max(step_s, 1e-3)
 
     # --- at initial contact (side views) ---
     p = _interp_frame(t, xyzv, t_contact)
     hip_c, knee_c, ankle_c, heel_c, toe_c = LEG_LMS[track]
     vis_leg = min(_mean_vis(p, LEG_LMS[track][1:]), event_conf)
+    fs = ctx.foreshortening
     if side and np.isfinite(p[heel_c, 0]):
         hip_x = 0.5 * (p[L.LEFT_HIP, 0] + p[L.RIGHT_HIP, 0])
+        if fs < 1.0:
+            # oblique: a leg moves in its own sagittal plane, seen turned by the yaw; measured
+            # from its own hip (same sideways offset) and stretched back by 1 / cos(yaw)
+            hip_x = float(p[hip_c, 0])
+            p = p.copy()
+            p[:, 0] = hip_x + (p[:, 0] - hip_x) / fs
         m["overstride"] = _mv("overstride", s * (p[heel_c, 0] - hip_x) / leg, vis_leg)
         dx, dy = s * (p[ankle_c, 0] - p[knee_c, 0]), p[ankle_c, 1] - p[knee_c, 1]
         m["shank_angle_deg"] = _mv("shank_angle_deg", math.degrees(math.atan2(dx, dy)), vis_leg)

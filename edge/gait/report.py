@@ -20,7 +20,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.errors import FrameError
-from edge.gait.analyzer import GaitAnalyzer
+from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
 from edge.gait.config import AlertsConfig, GaitConfig, ViewName
 from edge.gait.metrics import (
     FRONTAL,
@@ -40,9 +40,10 @@ from edge.gait.metrics import (
 from edge.gait.records import MetricValue, StrideRecord
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
-SCHEMA_VERSION = 1
-#: (shoulder + hip width) / torso below which a frontal view is taken as oblique.
-OBLIQUE_RATIO = 0.8
+SCHEMA_VERSION = 2
+#: A frontal view turned further than this from square-on (yaw from the side below it)
+#: sees part of the arms' forward swing as crossover.
+FRONT_SQUARE_YAW_DEG = 60.0
 F32 = npt.NDArray[np.float32]
 
 
@@ -144,6 +145,15 @@ class Report(_Model):
     capture_fps: float | None
     view: Literal["side-left", "side-right", "front", "rear"] | None
     view_source: Literal["config", "detected"]
+    view_class: Literal["side", "oblique-side", "front", "rear"] | None = Field(
+        description=(
+            "What the landmarks show: side, oblique-side (between side and front: side "
+            "metrics kept with lower confidence), front or rear."
+        )
+    )
+    view_yaw_deg: float | None = Field(
+        description="Camera turned from the side view (0) towards front/rear (90), degrees."
+    )
     aspect: float = Field(description="Frame width / height used to square the coordinates.")
     event_delay_s: float = Field(description="Live delay of contacts/toe-offs (capture time).")
     cadence_spm: float | None
@@ -240,6 +250,9 @@ def _window_metrics(
         track_is_left=(analyzer.track_is_left(0), analyzer.track_is_left(1)),
         near_track=0,
         cadence_spm=MetricValue(None, "steps/min", 0.0, "not used"),
+        view_fit=analyzer.view.side_fit
+        if analyzer.view is not None and analyzer.view.view_class == "oblique-side"
+        else 1.0,
     )
     values: dict[str, list[MetricValue]] = {n: [] for n in WINDOW_METRICS}
     t0 = float(t[0])
@@ -369,7 +382,12 @@ def analyze_landmarks(
     few_disagree = (
         got is not None
         and per is not None
-        and (len(contacts) < gait.min_contacts or fixed in FRONTAL or gaps > 0.1)
+        and (
+            len(contacts) < gait.min_contacts
+            or fixed in FRONTAL
+            or gaps > 0.1
+            or analyzer.feet_edge_frac > FEET_CUT
+        )
         and abs(per - got[0]) > gait.cadence_agreement_spm
     )
     if got is not None and not few_disagree:
@@ -423,6 +441,16 @@ def analyze_landmarks(
             ),
         )
     )
+    feet_ok = analyzer.feet_edge_frac <= FEET_CUT
+    checks.append(
+        Check(
+            name="feet_in_frame",
+            ok=feet_ok,
+            detail=f"feet at or past the frame's bottom edge in "
+            f"{100 * analyzer.feet_edge_frac:.0f} % of frames"
+            + ("" if feet_ok else ": nothing is measured at foot contact"),
+        )
+    )
     checks.append(
         Check(
             name="contacts",
@@ -458,9 +486,9 @@ def analyze_landmarks(
             Check(
                 name="view",
                 ok=matches,
-                detail=f"landmarks look like {guess.view} "
-                f"((shoulder + hip width) / torso = {guess.shoulder_ratio:.2f})"
-                + ("" if matches else f", configured {view}"),
+                detail=f"landmarks look like {guess.view} ({guess.view_class}, camera "
+                f"{guess.yaw_deg:.0f} deg from the side; (shoulder + hip width) / torso = "
+                f"{guess.shoulder_ratio:.2f})" + ("" if matches else f", configured {view}"),
             )
         )
 
@@ -490,7 +518,7 @@ def analyze_landmarks(
         bob=m("head_bob"),
     )
     arms = m("arm_crossover")
-    if fixed in FRONTAL and guess is not None and guess.shoulder_ratio < OBLIQUE_RATIO:
+    if fixed in FRONTAL and guess is not None and guess.yaw_deg < FRONT_SQUARE_YAW_DEG:
         # seen at an angle, the forward-and-back swing shows up as sideways travel
         arms = arms.model_copy(
             update={
@@ -520,6 +548,8 @@ def analyze_landmarks(
         capture_fps=capture_fps,
         view=fixed,
         view_source=view_source,
+        view_class=None if guess is None else guess.view_class,
+        view_yaw_deg=None if guess is None else round(guess.yaw_deg, 1),
         aspect=aspect,
         event_delay_s=analyzer.delay_s,
         cadence_spm=cadence,

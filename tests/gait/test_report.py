@@ -55,6 +55,7 @@ def test_report_on_a_synthetic_runner() -> None:
     checks = {c.name: c.ok for c in rep.checks}
     assert checks == {
         "cadence_agreement": True,
+        "feet_in_frame": True,
         "person_found": True,
         "runner_size": True,
         "contacts": True,
@@ -101,7 +102,8 @@ def test_front_view_crossing_rate_and_unknown_aspect_is_flagged() -> None:
     rep = analyze_landmarks(clip.landmarks, clip.fps, aspect=PARAMS.aspect)
     assert rep.summary.arm_crossover_rate.value == pytest.approx(1.0)
     clip = generate(replace(PARAMS, view="front", arm_crossover=-0.2), 10.0)
-    rep = analyze_landmarks(clip.landmarks, clip.fps)  # frame size not given
+    # frame size not given: widths are squeezed, so the view is given too
+    rep = analyze_landmarks(clip.landmarks, clip.fps, view="front")
     assert rep.summary.arm_crossover_rate.value == pytest.approx(0.0)
     aspect_check = next(c for c in rep.checks if c.name == "frame_aspect")
     assert not aspect_check.ok and "width / height" in aspect_check.detail
