@@ -37,6 +37,7 @@ from edge.gait.metrics import (
     step_metrics,
     summarize,
 )
+from edge.gait.ranges import band, ranges_json
 from edge.gait.records import MetricValue, StrideRecord
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
@@ -59,16 +60,30 @@ class Metric(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
     reason: str | None = None
     label: str | None = Field(None, description="Category, e.g. foot strike 'rearfoot'.")
+    band: Literal["green", "amber", "red"] | None = Field(
+        None, description="Normal range the value falls in (see Report.ranges); absent without one."
+    )
 
     @classmethod
-    def of(cls, mv: MetricValue) -> Metric:
+    def of(cls, mv: MetricValue, name: str | None = None) -> Metric:
         return cls(
             value=mv.value,
             unit=mv.unit,
             confidence=round(mv.confidence, 3),
             reason=mv.reason,
             label=mv.label,
+            band=None if name is None else band(name, mv.value),
         )
+
+    def banded(self, name: str) -> Metric:
+        return self.model_copy(update={"band": band(name, self.value)})
+
+
+class NormalRange(_Model):
+    green: tuple[float, float]
+    amber: tuple[float, float] = Field(description="Contains green; outside it is red.")
+    unit: str
+    source: str
 
 
 class HeadMetric(Metric):
@@ -105,6 +120,9 @@ class Alert(_Model):
     stride_index: int
     t: float
     priority: int
+    feedback: str | None = Field(
+        None, description="On 'cleared' because the fault is gone: the praise shown."
+    )
 
 
 class Symmetry(_Model):
@@ -135,6 +153,21 @@ class Summary(_Model):
     contact_time_ms: Metric
     duty_factor: Metric
     vertical_oscillation: Metric
+    overstride_landing: Metric = Field(
+        description="Landing-geometry signs of overstriding (0 = heel under the hips)."
+    )
+    alignment_fall_deg: Metric = Field(
+        description="Pose method: ball of foot → shoulders line from vertical at mid-stance."
+    )
+    alignment_offset: Metric = Field(
+        description="Pose method: hips off the ball → shoulders line at mid-stance."
+    )
+    pull_heel_height: Metric = Field(
+        description="Pose method 'pull': swing heel above the belt passing under the hips."
+    )
+    pull_heel_behind: Metric = Field(
+        description="Pose method 'pull': swing heel behind the hips at its highest."
+    )
 
 
 class Report(_Model):
@@ -167,6 +200,9 @@ class Report(_Model):
     symmetry: dict[str, Symmetry]
     alerts: list[Alert]
     checks: list[Check]
+    ranges: dict[str, NormalRange] = Field(
+        description="Normal range of each banded metric: green / amber (else red), with source."
+    )
 
 
 def _m(strides: list[StrideRecord], name: str, gait: GaitConfig, view: View | None) -> Metric:
@@ -347,6 +383,7 @@ def analyze_landmarks(
                 stride_index=a.stride_index,
                 t=a.t_s,
                 priority=a.priority,
+                feedback=a.feedback,
             )
             for a in upd.alerts
         )
@@ -418,6 +455,7 @@ def analyze_landmarks(
         unit="steps/min",
         confidence=round(min(1.0, cad_conf), 3),
         reason=cad_reason if cadence is not None else "no steps found",
+        band=band("cadence_spm", cadence),
     )
 
     n_person = analyzer.frames_with_person
@@ -502,8 +540,8 @@ def analyze_landmarks(
     def m(name: str) -> Metric:
         got = _m(strides, name, gait, fixed)
         if got.value is None and name in fallback:
-            return fallback[name]
-        return got
+            return fallback[name].banded(name)
+        return got.banded(name)
 
     side = fixed in SIDE
     pitch, tilt = m("head_pitch_deg"), m("head_tilt_deg")
@@ -540,6 +578,11 @@ def analyze_landmarks(
         contact_time_ms=m("contact_time_ms"),
         duty_factor=m("duty_factor"),
         vertical_oscillation=m("vertical_oscillation"),
+        overstride_landing=m("overstride_landing"),
+        alignment_fall_deg=m("alignment_fall_deg"),
+        alignment_offset=m("alignment_offset"),
+        pull_heel_height=m("pull_heel_height"),
+        pull_heel_behind=m("pull_heel_behind"),
     )
     return Report(
         frames=int(lm.shape[0]),
@@ -562,7 +605,7 @@ def analyze_landmarks(
                 foot=s.foot,
                 frame=s.frame_index,
                 t=s.t_s,
-                metrics={k: Metric.of(v) for k, v in s.metrics.items() if k in METRICS},
+                metrics={k: Metric.of(v, k) for k, v in s.metrics.items() if k in METRICS},
             )
             for s in strides
         ],
@@ -573,6 +616,7 @@ def analyze_landmarks(
         },
         alerts=alerts_out,
         checks=checks,
+        ranges={name: NormalRange.model_validate(r) for name, r in ranges_json().items()},
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
+from edge.gait.ranges import ranges_json
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
 from server.hub import LiveClient
 from server.state import LiveState, State
@@ -39,6 +40,7 @@ def hello_message(state: LiveState) -> dict[str, Any]:
         "belt_zone": None
         if cfg.pose.belt_zone is None
         else cfg.pose.belt_zone.model_dump(mode="json"),
+        "ranges": ranges_json(),
     }
 
 

@@ -14,6 +14,7 @@ import pytest
 from websockets.sync.client import connect
 
 from edge.config import Config
+from edge.gait.config import AlertsConfig
 from edge.landmarks import SKELETON_EDGES
 from edge.live.demo import DemoSource
 from server.app import create_app
@@ -123,7 +124,7 @@ def test_put_config_validates_and_names_the_field(client: Client) -> None:
     assert app_state.pipeline.config.pose.belt_zone.x_min == 0.2
     assert client.get("/api/config").json()["pose"]["belt_zone"] == belt
     # Other sections and options are kept.
-    assert app_state.config.alerts.overstride.threshold == 0.2
+    assert app_state.config.alerts.overstride.threshold == AlertsConfig().overstride.threshold
 
 
 def test_login_cookie_logout_and_lockout() -> None:
