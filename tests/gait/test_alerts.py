@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from edge.gait.alerts import AlertEngine
@@ -169,3 +170,17 @@ def test_cue_clears_when_its_metric_can_no_longer_be_measured() -> None:
     assert len(out) == 1
     out += eng.on_stride(_stride(20, 6.0, 2.0, 0.05))  # a value, but not confident
     assert [(a.state, a.value) for a in out] == [("raised", pytest.approx(2.0)), ("cleared", None)]
+
+
+def test_eyes_forward_means_the_gaze_dropped_from_the_runners_level() -> None:
+    """The ear → nose line of this runner points 22° lower than the textbook level gaze
+    (anatomy, or where the model puts the ear): not a cue. When the gaze then drops a
+    further 20°, it is."""
+    level = replace(BASE, head_pitch_deg=22.0)
+    down = replace(level, head_pitch_deg=42.0)
+    strides, alerts = run(generate_schedule([(level, 25.0), (down, 15.0)]))
+    raised = [a for a in alerts if a.state == "raised"]
+    assert [a.rule for a in raised] == ["head_pitch_deg"]
+    assert raised[0].t_s >= 25.0
+    early = [s.metrics["head_pitch_deg"].value for s in strides if 5.0 < s.t_s < 24.0]
+    assert float(np.median([v for v in early if v is not None])) == pytest.approx(12.0, abs=2.0)

@@ -180,6 +180,9 @@ def test_websocket_hello_then_frames(client: Client) -> None:
         assert hello["type"] == "hello"
         assert hello["simulated"] is True
         assert len(hello["edges"]) == len(SKELETON_EDGES)
+        over = hello["ranges"]["overstride"]  # normal ranges for the tiles (edge.gait.ranges)
+        assert over["unit"] == "leg lengths" and over["source"]
+        assert over["amber"][0] <= over["green"][0] < over["green"][1] <= over["amber"][1]
         ids: list[int] = []
         while len(ids) < 10:
             m = json.loads(ws.recv())
