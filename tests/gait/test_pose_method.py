@@ -14,7 +14,9 @@ from edge.gait.config import AlertsConfig, GaitConfig
 from edge.gait.metrics import BALL_OF_FOOT
 from edge.gait.report import analyze_landmarks
 from edge.gait.synthetic import LEG_M, RunnerParams, body_points, generate
-from edge.landmarks import Landmark as L
+from edge.landmarks import Landmark
+
+L = Landmark
 
 
 def _truth(p: RunnerParams) -> dict[str, float]:
