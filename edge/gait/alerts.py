@@ -73,6 +73,7 @@ class AlertEngine:
         self._states = {
             name: _RuleState(r, deque(maxlen=r.last_m)) for name, r in config.rules().items()
         }
+        self._deciding_since: float | None = None  # when a cue first could be raised
 
     def reset(self) -> None:
         for st in self._states.values():
@@ -121,9 +122,9 @@ class AlertEngine:
         # a short look before choosing: metrics gather evidence at different speeds (the
         # cadence behind the overstride signs needs a few contacts); the most important of
         # the faults present is chosen, not the first one to be sure of itself
-        if self._deciding_since is None:
-            self._deciding_since = t
-        if t - self._deciding_since < self.config.decide_s:
+        since = self._deciding_since if self._deciding_since is not None else t
+        self._deciding_since = since
+        if t - since < self.config.decide_s:
             return out
         self._deciding_since = None
         for _, _, name in sorted(wanting):

@@ -45,6 +45,9 @@ SCHEMA_VERSION = 2
 #: A frontal view turned further than this from square-on (yaw from the side below it)
 #: sees part of the arms' forward swing as crossover.
 FRONT_SQUARE_YAW_DEG = 60.0
+#: Below this a runner's cadence is implausible (walking is ~100-120 steps/min): usually a
+#: slow-motion clip analysed at its playback rate.
+MIN_RUNNING_CADENCE = 100.0
 F32 = npt.NDArray[np.float32]
 
 
@@ -176,6 +179,9 @@ class Report(_Model):
     frames_with_person: int
     fps: float
     capture_fps: float | None
+    capture_fps_source: Literal["option", "metadata"] | None = Field(
+        description="Where capture_fps came from: given (--capture-fps) or the file's metadata."
+    )
     view: Literal["side-left", "side-right", "front", "rear"] | None
     view_source: Literal["config", "detected"]
     view_class: Literal["side", "oblique-side", "front", "rear"] | None = Field(
@@ -335,6 +341,7 @@ def analyze_landmarks(
     gait: GaitConfig | None = None,
     alerts: AlertsConfig | None = None,
     aspect: float | None = None,
+    capture_fps_source: Literal["option", "metadata"] | None = None,
 ) -> Report:
     """Analyze ``landmarks`` (N, 33, 4) recorded at ``fps`` (frame i at i / fps).
 
@@ -458,6 +465,28 @@ def analyze_landmarks(
         band=band("cadence_spm", cadence),
     )
 
+    plausible = cadence is not None and cadence >= MIN_RUNNING_CADENCE
+    checks.append(
+        Check(
+            name="cadence_plausible",
+            ok=plausible,
+            detail=(
+                f"{cadence:.0f} steps/min"
+                if plausible and cadence is not None
+                else (
+                    "no cadence found"
+                    if cadence is None
+                    else f"{cadence:.0f} steps/min is implausible for a runner "
+                    f"(< {MIN_RUNNING_CADENCE:.0f})"
+                )
+                + (
+                    ""
+                    if plausible or capture_fps
+                    else ": if the clip is slow motion, give its capture rate (--capture-fps)"
+                )
+            ),
+        )
+    )
     n_person = analyzer.frames_with_person
     checks.append(
         Check(
@@ -589,6 +618,7 @@ def analyze_landmarks(
         frames_with_person=n_person,
         fps=float(fps),
         capture_fps=capture_fps,
+        capture_fps_source=(capture_fps_source or "option") if capture_fps else None,
         view=fixed,
         view_source=view_source,
         view_class=None if guess is None else guess.view_class,

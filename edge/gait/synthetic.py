@@ -365,7 +365,7 @@ def project(body: F64, p: RunnerParams, t: F64 | None = None) -> F32:
     else:  # side views are orthographic so lengths in the sagittal plane are exact
         persp = np.ones_like(depth)
     out = np.empty((*body.shape[:-1], 4), dtype=np.float32)
-    cx = p.center_x
+    cx: F64 | float = p.center_x
     if p.pan and t is not None:
         cx = p.center_x + 0.5 * p.pan * np.sin(2 * np.pi * t / p.pan_period_s)[:, None]
     out[..., 0] = cx + scale * persp * right / p.frame_width

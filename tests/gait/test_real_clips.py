@@ -104,6 +104,11 @@ def test_slow_motion_with_capture_fps_gives_a_running_cadence(shared_data: Path)
     # without the capture rate the same clip is a nonsense cadence
     slow = report(shared_data, "treadmill_side_lab_slowmo")
     assert slow.cadence_spm is None or slow.cadence_spm < 100.0
+    # ... and the report says what to do about it
+    check = next(c for c in slow.checks if c.name == "cadence_plausible")
+    assert not check.ok and "--capture-fps" in check.detail
+    ok = next(c for c in rep.checks if c.name == "cadence_plausible")
+    assert ok.ok and rep.capture_fps_source == "option"
 
 
 def test_portrait_clip_needs_square_coordinates(shared_data: Path) -> None:

@@ -55,6 +55,7 @@ def test_report_on_a_synthetic_runner() -> None:
     checks = {c.name: c.ok for c in rep.checks}
     assert checks == {
         "cadence_agreement": True,
+        "cadence_plausible": True,
         "feet_in_frame": True,
         "person_found": True,
         "runner_size": True,
