@@ -184,3 +184,13 @@ def test_eyes_forward_means_the_gaze_dropped_from_the_runners_level() -> None:
     assert raised[0].t_s >= 25.0
     early = [s.metrics["head_pitch_deg"].value for s in strides if 5.0 < s.t_s < 24.0]
     assert float(np.median([v for v in early if v is not None])) == pytest.approx(12.0, abs=2.0)
+
+
+def test_heel_ahead_at_a_quick_cadence_with_a_vertical_shank_is_no_overstride() -> None:
+    """The issue's good runner: heel ~0.25 leg lengths ahead of the hips, shank near
+    vertical, 177 steps/min. One distance alone used to cue "land under your hips"."""
+    good = replace(BASE, overstride=0.25, cadence_spm=177.0, view="side-right")
+    strides, alerts = run(generate(good, 40.0))
+    heel = [s.metrics["overstride"].value for s in strides[4:]]
+    assert float(np.median([v for v in heel if v is not None])) == pytest.approx(0.25, abs=0.03)
+    assert [a.rule for a in alerts if a.state == "raised"] == []
