@@ -17,7 +17,13 @@ import numpy.typing as npt
 from edge.config import Config, load_config
 from edge.errors import TreadwatchError
 from edge.landmarks import NUM_LANDMARKS
+from edge.mp4meta import capture_fps
 from edge.video import VideoFile, VideoInfo
+
+#: A declared capture rate counts as slow motion when it is this much above the stored rate.
+SLOW_MOTION_FACTOR = 1.2
+#: Below this a runner's cadence is implausible (see edge.gait.report).
+MIN_RUNNING_CADENCE = 100.0
 
 
 def _clock(seconds: float) -> str:
@@ -33,11 +39,12 @@ class Progress:
     def __init__(
         self,
         total: int,
-        stream: TextIO = sys.stderr,
+        stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.total, self.stream = max(total, 0), stream
-        self.enabled = stream.isatty()
+        # sys.stderr at call time, not import time (it may have been replaced since)
+        self.total, self.stream = max(total, 0), stream if stream is not None else sys.stderr
+        self.enabled = self.stream.isatty()
         self._clock = clock
         self._last = float("-inf")
         self._start = clock()
@@ -140,6 +147,16 @@ def _analyze(args: argparse.Namespace) -> int:
         if path is not None:
             check_writable(path, option)
     landmarks, info = run_pose_on_video(args.video, config, progress=not args.quiet)
+    args.capture_fps_source = "option" if args.capture_fps is not None else None
+    if args.capture_fps is None:
+        declared = capture_fps(args.video)
+        if declared is not None and declared > SLOW_MOTION_FACTOR * info.fps:
+            args.capture_fps, args.capture_fps_source = declared, "metadata"
+            if not args.quiet:
+                print(
+                    f"{args.video}: slow motion, captured at {declared:g} fps and stored at "
+                    f"{info.fps:.4g} fps (from the file's metadata)"
+                )
     found = int(np.isfinite(landmarks[:, 0, 0]).sum())
     if args.landmarks is not None:
         try:
@@ -183,6 +200,14 @@ def _analyze(args: argparse.Namespace) -> int:
             view = f"view {report.view or '–'} ({report.view_source})"
             print(f"  {view}")
             print("\n".join(summary_lines(report)))
+    if report is not None and args.capture_fps is None:
+        cad = report.cadence_spm
+        if cad is not None and cad < MIN_RUNNING_CADENCE:
+            print(
+                f"warning: cadence {cad:.0f} steps/min is implausible for a runner; if the clip "
+                "is slow motion, give its capture rate, e.g. --capture-fps 240",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -196,6 +221,7 @@ def _build_report(
         landmarks,
         info.fps,
         capture_fps=args.capture_fps,
+        capture_fps_source=getattr(args, "capture_fps_source", None),
         view=view,
         gait=config.gait,
         alerts=config.alerts,

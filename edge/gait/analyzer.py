@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +31,9 @@ import numpy.typing as npt
 from edge.errors import FrameError
 from edge.gait.alerts import AlertEngine
 from edge.gait.config import AlertsConfig, GaitConfig
-from edge.gait.events import ExtremumDetector
+from edge.gait.events import Extremum, ExtremumDetector
 from edge.gait.metrics import (
+    FOOT_METRICS,
     FRONTAL,
     METRICS,
     N_SIGNALS,
@@ -55,7 +57,7 @@ from edge.gait.metrics import (
     summarize,
 )
 from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
-from edge.gait.ring import RingBuffer
+from edge.gait.ring import RingBuffer, Window
 from edge.gait.tracking import ARM_KEYS, ARM_PAIRS, LEG_KEYS, LEG_PAIRS, PairTracker
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
@@ -68,6 +70,24 @@ _SPAN_S = 0.6  # look-back for a contact's prominence
 _STRIDE_CADENCE_CONTACTS = 7
 _MAX_STEP_S = 1.5  # contacts further apart than this do not make a step
 _BACK_S = 0.35  # an event is the extremum of at least this much signal before it
+#: Feet drawn at or past the frame's bottom edge in more than this fraction of the frames:
+#: the model is guessing where they are (a camera that cuts the feet off), so nothing is
+#: measured at foot contact. Feet in frame are at the edge in 0-1 % of frames.
+FEET_CUT = 0.25
+_FRAME_EDGE_Y = 0.98
+_FOOT_LMS = [
+    int(lm)
+    for lm in (
+        Landmark.LEFT_ANKLE,
+        Landmark.RIGHT_ANKLE,
+        Landmark.LEFT_HEEL,
+        Landmark.RIGHT_HEEL,
+        Landmark.LEFT_FOOT_INDEX,
+        Landmark.RIGHT_FOOT_INDEX,
+    )
+]
+_OUTLIER_STEP = 1.5  # a step this many times the usual one has a contact missed in it
+_LOOK_BACK_STEPS = 0.7  # ... but of less than a step once the step time is known
 
 
 #: Frames near a local maximum pass a cheap test before the full check (leg lengths).
@@ -122,10 +142,13 @@ class GaitAnalyzer:
         aspect: float = 1.0,
         view: View | None = None,
         keep_strides: int = 256,
+        backfill: bool = False,
     ):
         """``aspect``: frame width / height (normalized x is scaled by it before any
         distance or angle). ``view`` overrides ``gait.view`` (e.g. detected offline over a
-        whole clip). ``keep_strides``: how many stride records :attr:`strides` keeps."""
+        whole clip). ``keep_strides``: how many stride records :attr:`strides` keeps.
+        ``backfill`` (offline analysis of a file): once detection can start, the frames
+        before it are examined too, so contacts are reported from the first frame."""
         if not (fps > 0 and math.isfinite(fps)):
             raise FrameError(f"frame rate must be positive, got {fps}")
         if capture_fps is not None and not (capture_fps > 0 and math.isfinite(capture_fps)):
@@ -147,6 +170,7 @@ class GaitAnalyzer:
         self._legs = PairTracker(LEG_PAIRS, LEG_KEYS)
         self._arms = PairTracker(ARM_PAIRS, ARM_KEYS)
         back = max(2, round(_BACK_S * self.rate))
+        self._base_back = back
         span = round(_SPAN_S * self.rate)
         stride_gap = 2.0 * gait.min_step_s
         self._contact_det = [
@@ -156,6 +180,7 @@ class GaitAnalyzer:
             ExtremumDetector(self.rate, self.delay_frames, back, span, stride_gap) for _ in range(2)
         ]
         self._keep = keep_strides
+        self._backfill_enabled = backfill
         self._hip_smooth = max(3, 2 * round(0.06 * self.rate) + 1)
         self._lock = threading.Lock()
         self.reset()
@@ -169,14 +194,24 @@ class GaitAnalyzer:
         self._arms.reset()
         for d in (*self._contact_det, *self._toe_det):
             d.reset()
+            d.back = self._base_back
+        fixed = self._fixed_view
         self.view: ViewGuess | None = (
-            ViewGuess(self._fixed_view, 1 if self._fixed_view == "side-right" else -1, 1.0, 0.0)
-            if self._fixed_view is not None
+            ViewGuess(
+                fixed,
+                1 if fixed == "side-right" else -1,
+                1.0,
+                0.0,
+                0.0 if fixed in SIDE else 90.0,
+                "side" if fixed in SIDE else ("front" if fixed == "front" else "rear"),
+            )
+            if fixed is not None
             else None
         )
         self._view_checked_t = -math.inf
         self._facing_checked = False
         self.leg_length = math.nan
+        self.feet_edge_frac = 0.0
         self.torso_length = math.nan
         self._scale_t = -math.inf
         self._last_person_t = -math.inf
@@ -186,12 +221,15 @@ class GaitAnalyzer:
         self.events: deque[GaitEvent] = deque(maxlen=4096)
         self.strides: deque[StrideRecord] = deque(maxlen=self._keep)
         self._stride_index = 0
+        self._gaze_t0: float | None = None
+        self._gaze_raw: list[float] = []
         self._pending: deque[tuple[Contact, Contact]] = deque()
         self.duplicates_dropped = 0
         self._near_track = 0
         self.alerts = AlertEngine(self.alerts_config)
         self.frames = 0
         self.frames_with_person = 0
+        self._backfill_pending = self._backfill_enabled
 
     @property
     def contacts(self) -> list[Contact]:
@@ -244,8 +282,12 @@ class GaitAnalyzer:
         every = _VIEW_EVERY_S if self.view is not None else 0.25
         if self._fixed_view is None and t - self._view_checked_t > every:
             self._update_view(t)
-        elif self._fixed_view in SIDE and not self._facing_checked and len(self.ring) > self.rate:
-            self._check_facing()
+        elif (
+            self._fixed_view in SIDE
+            and len(self.ring) > self.rate
+            and (not self._facing_checked or t - self._view_checked_t > _VIEW_EVERY_S)
+        ):
+            self._check_facing(t)
         if self.view is not None and math.isfinite(self.leg_length):
             self._detect(upd)
         return upd
@@ -264,6 +306,10 @@ class GaitAnalyzer:
         torso = torso[np.isfinite(torso)]
         if torso.size >= 5:
             self.torso_length = float(np.median(torso))
+        feet = p[:, _FOOT_LMS, 1]
+        seen = np.isfinite(feet).all(axis=1)
+        if seen.sum() >= 5:
+            self.feet_edge_frac = float((feet[seen] > _FRAME_EDGE_Y).any(axis=1).mean())
         vis = [w.signals[:, S_FOOT_VIS[k]] for k in (0, 1)]
         m = [float(np.nanmean(v)) if np.isfinite(v).any() else 0.0 for v in vis]
         self._near_track = 0 if m[0] >= m[1] else 1
@@ -277,25 +323,40 @@ class GaitAnalyzer:
         if guess is not None:
             self.view = guess
 
-    def _check_facing(self) -> None:
-        """A configured side view still takes the runner's facing from the landmarks."""
+    def _check_facing(self, t: float) -> None:
+        """A configured side view still takes the runner's facing from the landmarks (once)
+        and how far the camera is turned from the side (every few seconds)."""
+        self._view_checked_t = t
+        guess = detect_view(self.ring.since(t - 3.0).xyzv)
+        if guess is None or self.view is None:
+            return
+        facing = self.view.facing if self._facing_checked else guess.facing
         self._facing_checked = True
-        guess = detect_view(self.ring.last().xyzv)
-        if guess is not None and self.view is not None:
-            self.view = ViewGuess(
-                self.view.view, guess.facing, self.view.confidence, guess.shoulder_ratio
-            )
+        oblique = guess.view_class == "oblique-side"
+        self.view = ViewGuess(
+            self.view.view,
+            facing,
+            self.view.confidence,
+            guess.shoulder_ratio,
+            guess.yaw_deg,
+            "oblique-side" if oblique else "side",
+        )
 
     def _detect(self, upd: AnalysisUpdate) -> None:
         assert self.view is not None
         det0 = self._contact_det[0]
         k = det0.span + det0.delay + det0.back + 1
+        if self._backfill_pending and len(self.ring) >= k:
+            # offline: the frames before the ring first filled are examined once, with the
+            # frames after them, so a file's contacts are reported from its first frame
+            self._backfill_pending = False
+            self._backfill(upd, k)
         w = self.ring.last(k)
         if len(w) < k:
             return
         side = self.view.view in SIDE
         s = float(self.facing)
-        prom = self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
+        prom = self._prominence()
         tol = _PRECHECK_TOL * self.leg_length
         c = k - 1 - det0.delay  # the frame examined now
         sig = w.signals
@@ -303,39 +364,130 @@ class GaitAnalyzer:
         near = sig[c - 2 : c + 3]
         hips = near[:, S_HIP_X].tolist()
         hip_mean = sum(hips) / 5.0
-        jit = [h - hip_mean for h in hips] if side and not math.isnan(hip_mean) else [0.0] * 5
+        # the hips' own jitter: their departure from a straight line through the five
+        # frames (not from their mean: a panning camera moves the hips steadily, and the
+        # feet must be followed relative to the body, not to the image)
+        slope = (2.0 * (hips[4] - hips[0]) + hips[3] - hips[1]) / 10.0
+        jit = (
+            [h - hip_mean - slope * (i - 2) for i, h in enumerate(hips)]
+            if side and not math.isnan(hip_mean)
+            else [0.0] * 5
+        )
         for track in (0, 1):
             heel_col = S_HEEL_X[track] if side else S_HEEL_Y[track]
             sign = s if side else 1.0
             heel5 = [v + j for v, j in zip(near[:, heel_col].tolist(), jit, strict=True)]
             if _maybe_peak(heel5, sign, tol):
-                if side:
-                    # the hips barely move on a treadmill: measuring the feet against a
-                    # smoothed hip position keeps the hips' own jitter out of event times
-                    hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
-                    heel = (sig[:, heel_col] + hip_jitter) * s
-                else:  # nearer the camera = lower in the image
-                    heel = sig[:, heel_col].astype(np.float64)
+                hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
+                heel = self._heel_signal(sig, track, hip_jitter)
                 ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
-                if ext is not None and self._foot_usable(sig[-1 - ext.back], track):
-                    self._on_contact(
-                        w.t, w.frame, sig, back=ext.back, tc=ext.t, track=track, upd=upd
-                    )
+                if ext is not None:
+                    self._take_contact(w, sig, ext, track, upd)
             toe5 = [v + j for v, j in zip(near[:, S_TOE_X[track]].tolist(), jit, strict=True)]
             if side and _maybe_peak(toe5, -s, tol):
                 hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
-                toe = -s * (sig[:, S_TOE_X[track]] + hip_jitter)
-                lift = (sig[:, S_TOE_Y[track]] + sig[:, S_HIP_Y]).astype(np.float64)
+                toe, lift = self._toe_signals(sig, track, hip_jitter)
                 ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False, lift=lift)
-                if ext is not None and self._foot_usable(sig[-1 - ext.back], track):
-                    conf = self._event_conf(sig, ext.back, track)
-                    fr = self._frame_at(w.t, w.frame, ext.t)
-                    ev_c = Contact(ext.t, fr, track, conf)
-                    self._toe_offs.append(ev_c)
-                    ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
-                    self.events.append(ev)
-                    upd.events.append(ev)
-                    self._flush(upd)
+                if ext is not None:
+                    self._take_toe_off(w, sig, ext, track, upd)
+
+    def _prominence(self) -> float:
+        assert self.view is not None
+        side = self.view.view in SIDE
+        return self.gait.contact_prominence * self.leg_length * (1.0 if side else 0.25)
+
+    def _heel_signal(self, sig: F32, track: int, hip_jitter: F64) -> F64:
+        """Heel forward of the hips (side; the hips' own jitter removed) or nearness (frontal)."""
+        assert self.view is not None
+        if self.view.view in SIDE:
+            # the hips barely move on a treadmill: measuring the feet against a smoothed
+            # hip position keeps the hips' own jitter out of event times
+            out: F64 = (sig[:, S_HEEL_X[track]] + hip_jitter) * float(self.facing)
+            return out
+        # nearer the camera = lower in the image
+        return sig[:, S_HEEL_Y[track]].astype(np.float64)
+
+    def _toe_signals(self, sig: F32, track: int, hip_jitter: F64) -> tuple[F64, F64]:
+        toe: F64 = -float(self.facing) * (sig[:, S_TOE_X[track]] + hip_jitter)
+        lift = (sig[:, S_TOE_Y[track]] + sig[:, S_HIP_Y]).astype(np.float64)
+        return toe, lift
+
+    def _take_contact(
+        self, w: Window, sig: F32, ext: Extremum, track: int, upd: AnalysisUpdate
+    ) -> None:
+        if not self._foot_usable(sig[-1 - ext.back], track):
+            return
+        if self._on_contact(w.t, w.frame, sig, back=ext.back, tc=ext.t, track=track, upd=upd):
+            self._contact_det[track].accept(ext)
+
+    def _take_toe_off(
+        self, w: Window, sig: F32, ext: Extremum, track: int, upd: AnalysisUpdate
+    ) -> None:
+        if not self._foot_usable(sig[-1 - ext.back], track):
+            return
+        self._toe_det[track].accept(ext)
+        conf = self._event_conf(sig, ext.back, track)
+        fr = self._frame_at(w.t, w.frame, ext.t)
+        self._toe_offs.append(Contact(ext.t, fr, track, conf))
+        ev = GaitEvent("toe_off", self._foot(track), round(fr), ext.t, conf)
+        self.events.append(ev)
+        upd.events.append(ev)
+        self._flush(upd)
+
+    def _backfill(self, upd: AnalysisUpdate, k: int) -> None:
+        """Events in the frames before live detection could start (offline warm-up).
+
+        Live detection examines a frame once ``k`` frames are in the ring and the view and
+        leg length are known, which takes about a second: in a file, the contacts of that
+        first second would be lost. Here each earlier frame is examined as the live
+        detector would, but a maximum may use the frames after it (they are there) for its
+        prominence and needs only two frames before it. Events are taken in time order.
+        """
+        assert self.view is not None
+        w = self.ring.last()
+        n = len(w)
+        det0 = self._contact_det[0]
+        first_live = max(det0.back + 1 + det0.median_half, k - 1 - det0.delay)
+        stop = min(first_live, n - 1 - det0.delay)
+        if stop <= 0:
+            return
+        sig = w.signals
+        hip_jitter = self._hip_jitter(sig)
+        prom = self._prominence()
+        side = self.view.view in SIDE
+        found: list[tuple[float, int, int, Extremum]] = []  # (t, kind 0=contact/1=toe, track)
+        heels = [self._heel_signal(sig, track, hip_jitter) for track in (0, 1)]
+        contacts: list[tuple[float, int, Extremum, float]] = []
+        for track in (0, 1):
+            heel = heels[track]
+            toe, lift = self._toe_signals(sig, track, hip_jitter)
+            for c in range(stop):
+                ext = self._contact_det[track].check_at(w.t, heel, c, prom, True, stream_start=True)
+                if ext is not None:
+                    contacts.append((ext.t, track, ext, float(heel[c])))
+                if side:
+                    ext = self._toe_det[track].check_at(
+                        w.t, toe, c, prom, False, lift, stream_start=True
+                    )
+                    if ext is not None:
+                        found.append((ext.t, 1, track, ext))
+        # two legs "landing" at once: the model has put one foot's landmarks onto the other
+        # for a few frames; the foot that lands is the one further forward (nearer, frontal)
+        window = self._dup_window()
+        for tc, track, ext, reach in contacts:
+            rival = [
+                r for r in contacts if r[1] != track and abs(r[0] - tc) < window and r[3] > reach
+            ]
+            if not rival:
+                found.append((tc, 0, track, ext))
+        for _, kind, track, ext in sorted(found, key=lambda f: (f[0], f[1], f[2])):
+            det = (self._contact_det if kind == 0 else self._toe_det)[track]
+            if ext.t - det.last_t < det.refractory_s:
+                continue  # within the refractory of one taken just before
+            if kind == 0:
+                self._take_contact(w, sig, ext, track, upd)
+            else:
+                self._take_toe_off(w, sig, ext, track, upd)
 
     def _hip_jitter(self, sig: F32) -> F64:
         hip_x = sig[:, S_HIP_X].astype(np.float64)
@@ -376,13 +528,14 @@ class GaitAnalyzer:
         tc: float,
         track: int,
         upd: AnalysisUpdate,
-    ) -> None:
+    ) -> bool:
+        """Keep a contact (True) unless it duplicates the other leg's last one (False)."""
         prev = self._contacts[-1] if self._contacts else None
         if prev is not None and prev.track != track and tc - prev.t < self._dup_window():
             # both legs "landing" at once: the model has put the hidden far leg onto the
             # near one; the first contact keeps the left/right alternation
             self.duplicates_dropped += 1
-            return
+            return False
         conf = self._event_conf(sig, back, track)
         fr = self._frame_at(t, frames, tc)
         c = Contact(tc, fr, track, conf)
@@ -392,7 +545,28 @@ class GaitAnalyzer:
         self._contacts.append(c)
         if prev is not None and self.gait.min_step_s <= tc - prev.t <= _MAX_STEP_S:
             self._pending.append((prev, c))
+        self._fit_look_back()
         self._flush(upd)
+        return True
+
+    def _fit_look_back(self) -> None:
+        """Keep the detectors' look-back shorter than a step.
+
+        A contact must be the foot's most forward point over the look-back before it. When
+        that reaches back a whole step, it covers the other foot's landing, where the model
+        often draws the hidden far leg onto the landing one for a few frames: those frames
+        are as far forward as a real landing and would veto the far foot's own contact one
+        step later (a left contact followed by a left contact). 0.7 of the recent step
+        time covers the swing's approach and stops short of the other foot's landing.
+        """
+        if len(self._contacts) < 3:
+            return
+        recent = [c.t for c in list(self._contacts)[-6:]]
+        step = float(np.median(np.diff(recent)))
+        back = max(2, min(self._base_back, round(_LOOK_BACK_STEPS * step * self.rate)))
+        for d in (*self._contact_det, *self._toe_det):
+            d.back = back
+            d.span = max(back, d.span)
 
     def _dup_window(self) -> float:
         if len(self._contacts) >= 3:
@@ -457,7 +631,11 @@ class GaitAnalyzer:
             track_is_left=(self.track_is_left(0), self.track_is_left(1)),
             near_track=self._near_track,
             cadence_spm=cad,
-            view_fit=1.0 if self._fixed_view is not None else 0.5 + 0.5 * self.view.confidence,
+            view_fit=(1.0 if self._fixed_view is not None else 0.5 + 0.5 * self.view.confidence)
+            * (self.view.side_fit if self.view.view_class == "oblique-side" else 1.0),
+            foreshortening=math.cos(math.radians(self.view.yaw_deg))
+            if self.view.view_class == "oblique-side"
+            else 1.0,
         )
         metrics = step_metrics(
             w.t,
@@ -471,6 +649,29 @@ class GaitAnalyzer:
             ctx=ctx,
             cfg=self.gait,
         )
+        metrics = self._level_gaze(metrics, prev.t)
+        if self.feet_edge_frac > FEET_CUT:
+            why = (
+                f"feet at or past the frame's bottom edge in {100 * self.feet_edge_frac:.0f} % "
+                "of frames: move the camera back or lower"
+            )
+            metrics = {
+                k: MetricValue(None, v.unit, 0.0, why) if k in FOOT_METRICS else v
+                for k, v in metrics.items()
+            }
+        step_s = nxt.t - prev.t
+        typical = self._typical_step()
+        if typical is not None and step_s > _OUTLIER_STEP * typical:
+            # a contact was missed in between: this "step" is two; nothing it measured
+            # may raise a cue (confidence 0), the values stay visible with the reason
+            why = (
+                f"step of {1000 * step_s:.0f} ms, {step_s / typical:.1f}x the usual: "
+                "a contact missed?"
+            )
+            metrics = {
+                k: v if k == "cadence_spm" else replace(v, confidence=0.0, reason=why)
+                for k, v in metrics.items()
+            }
         rec = StrideRecord(
             index=self._stride_index,
             foot=self._foot(prev.track),
@@ -480,6 +681,37 @@ class GaitAnalyzer:
         )
         self._stride_index += 1
         return rec
+
+    def _typical_step(self) -> float | None:
+        """Median step time of the recent contacts that alternate feet."""
+        cs = list(self._contacts)[-9:]
+        alt = [b.t - a.t for a, b in pairwise(cs) if a.track != b.track]
+        return float(np.median(alt)) if len(alt) >= 3 else None
+
+    def _level_gaze(self, metrics: dict[str, MetricValue], t: float) -> dict[str, MetricValue]:
+        """Head pitch against the runner's own level gaze (``GaitConfig.head_baseline_s``).
+
+        The ear→nose line points below horizontal even with the gaze level (the nose tip
+        sits below the ear), by an amount that depends on the person and on where the model
+        puts the ear. The median over the runner's first seconds is their level; it is kept
+        within ``head_pitch_neutral_deg ± head_baseline_tolerance_deg`` so a runner who
+        looks down from the start is still seen looking down.
+        """
+        raw = metrics.get("head_ear_nose_deg")
+        pitch = metrics.get("head_pitch_deg")
+        if raw is None or pitch is None or raw.value is None or self.gait.head_baseline_s <= 0:
+            return metrics
+        if self._gaze_t0 is None:
+            self._gaze_t0 = t
+        if t - self._gaze_t0 <= self.gait.head_baseline_s and raw.confidence >= 0.3:
+            self._gaze_raw.append(raw.value)
+        neutral = self.gait.head_pitch_neutral_deg
+        tol = self.gait.head_baseline_tolerance_deg
+        base = float(np.median(self._gaze_raw)) if self._gaze_raw else neutral
+        base = min(neutral + tol, max(neutral - tol, base))
+        out = dict(metrics)
+        out["head_pitch_deg"] = replace(pitch, value=raw.value - base)
+        return out
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -126,15 +126,47 @@ class ExtremumDetector:
         where the toe leaves the belt (the end of its flat stretch), searched up to five
         frames before the extremum: the foot keeps travelling back for a moment after it
         has lifted, so the most backward point is late.
+
+        The refractory period is not started here: the caller calls :meth:`accept` once the
+        event is kept. An event that is found and then discarded (a duplicate, a foot out of
+        frame) must not hide the true event that follows it.
         """
         n = sig.shape[0]
         c = n - 1 - self.delay
         if c < self.back + 1 + self.median_half:
             return None
+        return self.check_at(t, sig, c, prominence, linear_after, lift)
+
+    def check_at(
+        self,
+        t: F64,
+        sig: F64,
+        c: int,
+        prominence: float,
+        linear_after: bool,
+        lift: F64 | None = None,
+        *,
+        stream_start: bool = False,
+    ) -> Extremum | None:
+        """Is sample ``c`` of ``sig`` a maximum (see :meth:`check`)?
+
+        ``stream_start``: ``sig[0]`` is the first frame of the stream (offline warm-up), so a
+        maximum near the start has fewer than ``back`` frames before it: it must then be the
+        largest of all frames before it, and its prominence may be measured against the
+        lowest value within ``span`` frames after it (the foot carried back by the belt).
+        """
+        n = sig.shape[0]
+        h = self.median_half
+        if c < 1 + h or c > n - 1 - self.delay:
+            return None
+        if not stream_start and c < self.back + 1 + h:
+            return None
         # cheap rejections first: too soon after the last event, or not prominent
         if t[c] - self.last_t < self.refractory_s:
             return None
         before = sig[max(0, c - self.span) : c]
+        if stream_start:
+            before = np.concatenate([before, sig[c + 1 : min(n, c + 1 + self.span)]])
         if before.shape[0] == 0 or not np.isfinite(before).any():
             return None
         low = float(np.nanmin(before))
@@ -142,12 +174,13 @@ class ExtremumDetector:
             return None
         # candidates on a short running median: single-frame glitches (a far foot the
         # model flicks onto the near one) are not events; the fit below uses raw samples
-        h = self.median_half
-        med = running_median(sig[max(0, c - self.back - h) : n], h)
-        v = med[min(c, self.back + h)]
+        lo_m = max(0, c - self.back - h)
+        hi_m = n if not stream_start else min(n, c + self.delay + 1 + h)
+        med = running_median(sig[lo_m:hi_m], h)
+        v = med[c - lo_m]
         if not math.isfinite(v):
             return None
-        if v < np.nanmax(med):
+        if v < np.nanmax(med[: (c - lo_m) + self.delay + 1]):
             return None
         if v - low < prominence:
             return None
@@ -166,6 +199,9 @@ class ExtremumDetector:
             tau = refine_break(
                 t[lo:hi], lift[lo:hi], float(t[c]), dt, linear_after=False, search=search
             )
-        self.last_t = tau
         frame = c + (tau - float(t[c])) / dt
         return Extremum(t=tau, frame=frame, back=n - 1 - c)
+
+    def accept(self, ext: Extremum) -> None:
+        """The event ``ext`` was kept: start the refractory period from it."""
+        self.last_t = ext.t

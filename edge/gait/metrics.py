@@ -50,7 +50,11 @@ METRICS: dict[str, MetricSpec] = {
     "duty_factor": MetricSpec("fraction", SIDE, (), "contact time / stride time"),
     "trunk_lean_deg": MetricSpec("deg", SIDE, (), "hip→shoulder line from vertical"),
     "head_forward": MetricSpec("torso lengths", SIDE, (), "ears ahead of shoulders"),
-    "head_pitch_deg": MetricSpec("deg", SIDE, (), "gaze below level, from ear→nose"),
+    "head_pitch_deg": MetricSpec("deg", SIDE, (), "gaze below the runner's level gaze"),
+    "head_ear_nose_deg": MetricSpec("deg", SIDE, (), "ear→nose line below horizontal (raw)"),
+    "overstride_landing": MetricSpec(
+        "signs", SIDE, (), "0: heel under the hips; else 1 + forward shank, straight knee, slow"
+    ),
     "head_tilt_deg": MetricSpec("deg", FRONTAL, (), "eye line from horizontal"),
     "head_sway": MetricSpec("shoulder widths", FRONTAL, (), "side-to-side head travel"),
     "head_bob": MetricSpec("leg lengths", ALL_VIEWS, (), "head rise and fall per step"),
@@ -59,7 +63,36 @@ METRICS: dict[str, MetricSpec] = {
     ),
     "elbow_angle_deg": MetricSpec("deg", SIDE, (), "angle at the elbow"),
     "vertical_oscillation": MetricSpec("leg lengths", ALL_VIEWS, (), "hip rise and fall"),
+    "alignment_fall_deg": MetricSpec(
+        "deg", SIDE, (), "mid-stance: ball of foot → shoulders from vertical (+ = forward)"
+    ),
+    "alignment_offset": MetricSpec(
+        "leg lengths", SIDE, (), "mid-stance: hips off the ball→shoulder line (+ = ahead)"
+    ),
+    "pull_heel_height": MetricSpec(
+        "leg lengths", SIDE, (), "swing heel above the belt as it passes under the hips"
+    ),
+    "pull_heel_behind": MetricSpec(
+        "leg lengths", SIDE, (), "swing heel behind the hips at its highest (+ = behind)"
+    ),
 }
+
+#: Measured at foot contact or from the foot's travel: meaningless when the feet are not seen.
+FOOT_METRICS = frozenset(
+    {
+        "overstride",
+        "shank_angle_deg",
+        "knee_flexion_deg",
+        "foot_strike",
+        "contact_time_ms",
+        "duty_factor",
+        "overstride_landing",
+        "alignment_fall_deg",
+        "alignment_offset",
+        "pull_heel_height",
+        "pull_heel_behind",
+    }
+)
 
 SIDE_ONLY_REASON = "needs a side view (camera beside the treadmill)"
 FRONTAL_ONLY_REASON = "needs a front or rear view (camera facing the runner)"
@@ -107,9 +140,22 @@ def frame_signals(frame: F32, out: F32) -> None:
 # --- view ---------------------------------------------------------------------------------
 
 
-#: (shoulder width + hip width) / torso length seen in the image above which the camera
-#: is taken as frontal. Side clips measure 0.1–0.3, a 45° oblique ~0.4, a front view ~1.
-FRONTAL_WIDTH_RATIO = 0.35
+#: (shoulder width + hip width) / torso length of an adult seen square from the front. The
+#: shoulder and hip landmarks are joint centres: about 0.20 and 0.10 of body height apart,
+#: the torso (mid-shoulder to mid-hip) about 0.29 (Winter, Biomechanics and Motor Control of
+#: Human Movement, segment proportions); measured 0.97 on the shared front clip.
+FRONT_WIDTH_RATIO = 1.05
+#: Camera yaw from the side (degrees) below which the view is a side view, and from which
+#: on it is frontal; in between it is oblique-side: side metrics, lowered confidence.
+SIDE_MAX_YAW_DEG = 20.0
+FRONT_MIN_YAW_DEG = 55.0
+#: Side metrics in an oblique-side view: confidence times this at the side limit, falling
+#: linearly to half of it at the frontal limit (fore-aft distances shrink by cos(yaw)).
+OBLIQUE_CONFIDENCE = 0.75
+#: Kept for configs and callers that compare ratios: the ratio at FRONT_MIN_YAW_DEG.
+FRONTAL_WIDTH_RATIO = FRONT_WIDTH_RATIO * math.sin(math.radians(FRONT_MIN_YAW_DEG))
+
+ViewClass = Literal["side", "oblique-side", "front", "rear"]
 
 
 @dataclass(frozen=True)
@@ -118,10 +164,36 @@ class ViewGuess:
     facing: int  # +1 runner faces image-right, -1 image-left (side views)
     confidence: float
     shoulder_ratio: float  # (shoulder + hip width) / torso length seen in the image
+    yaw_deg: float = 0.0  # camera turned from the side view, 0..90 (from the widths)
+    view_class: ViewClass = "side"
+
+    @property
+    def side_fit(self) -> float:
+        """Confidence factor of side metrics in this view (1 side, lower oblique, 0 front)."""
+        if self.view_class == "side":
+            return 1.0
+        if self.view_class != "oblique-side":
+            return 0.0
+        x = (self.yaw_deg - SIDE_MAX_YAW_DEG) / (FRONT_MIN_YAW_DEG - SIDE_MAX_YAW_DEG)
+        return OBLIQUE_CONFIDENCE * (1.0 - 0.5 * min(1.0, max(0.0, x)))
+
+
+def view_yaw_deg(shoulder_ratio: float) -> float:
+    """Camera yaw from the side view, from how wide shoulders and hips look (0..90)."""
+    return math.degrees(math.asin(min(1.0, max(0.0, shoulder_ratio / FRONT_WIDTH_RATIO))))
 
 
 def detect_view(xyzv: F32) -> ViewGuess | None:
-    """Guess the camera view from frames (k, 33, 4), square units; None without a person."""
+    """Guess the camera view from frames (k, 33, 4), square units; None without a person.
+
+    Shoulders and hips look wide from the front or back and narrow from the side: their
+    width over the torso length gives the camera's yaw from the side (``view_yaw_deg``).
+    BlazePose's depth (z) would say it more directly but is too coarse (it puts the
+    shoulders two torso lengths apart in depth in a side view), so widths are used.
+    Between side and front (``SIDE_MAX_YAW_DEG``..``FRONT_MIN_YAW_DEG``) the view is
+    oblique-side: the feet's travel is still seen, so side metrics are kept with lower
+    confidence (:attr:`ViewGuess.side_fit`); ``view`` is then side-left/right by facing.
+    """
     ok = np.isfinite(xyzv[:, L.LEFT_SHOULDER, 0]) & np.isfinite(xyzv[:, L.LEFT_HIP, 0])
     if ok.sum() < 3:
         return None
@@ -132,22 +204,25 @@ def detect_view(xyzv: F32) -> ViewGuess | None:
     torso = float(np.median(np.hypot(*(sh_mid - hip_mid).T)))
     if torso <= 0:
         return None
-    # shoulders and hips look wide from the front/back, narrow from the side; an oblique
-    # camera (~45°) falls on the frontal side: it sees arms and head, not the feet's travel
     hip_w = np.abs(p[:, L.LEFT_HIP, 0] - p[:, L.RIGHT_HIP, 0])
     ratio = (float(np.median(np.abs(sh_w[:, 0]))) + float(np.median(hip_w))) / torso
+    yaw = view_yaw_deg(ratio)
     ear_mid_x = 0.5 * (p[:, L.LEFT_EAR, 0] + p[:, L.RIGHT_EAR, 0])
     nose_ahead = float(np.median(p[:, L.NOSE, 0] - ear_mid_x))
     facing = 1 if nose_ahead > 0 else -1
-    if ratio > FRONTAL_WIDTH_RATIO:
+    if yaw >= FRONT_MIN_YAW_DEG:
         # the runner's left shoulder appears on the image's right when they face the camera
         front = float(np.median(sh_w[:, 0])) > 0
-        conf = min(1.0, (ratio - FRONTAL_WIDTH_RATIO) / 0.2)
-        return ViewGuess("front" if front else "rear", facing, conf, ratio)
-    conf = min(1.0, (FRONTAL_WIDTH_RATIO - ratio) / 0.2) * min(
-        1.0, abs(nose_ahead) / (0.05 * torso)
-    )
-    return ViewGuess("side-right" if facing > 0 else "side-left", facing, conf, ratio)
+        conf = min(1.0, (yaw - FRONT_MIN_YAW_DEG) / 10.0 + 0.5)
+        view: View = "front" if front else "rear"
+        return ViewGuess(view, facing, conf, ratio, yaw, "front" if front else "rear")
+    nose_conf = min(1.0, abs(nose_ahead) / (0.05 * torso))
+    side_view: View = "side-right" if facing > 0 else "side-left"
+    if yaw >= SIDE_MAX_YAW_DEG:
+        conf = min(1.0, 0.5 + min(yaw - SIDE_MAX_YAW_DEG, FRONT_MIN_YAW_DEG - yaw) / 20.0)
+        return ViewGuess(side_view, facing, conf * nose_conf, ratio, yaw, "oblique-side")
+    conf = min(1.0, 0.5 + (SIDE_MAX_YAW_DEG - yaw) / 20.0) * nose_conf
+    return ViewGuess(side_view, facing, conf, ratio, yaw, "side")
 
 
 # --- small geometry -----------------------------------------------------------------------
@@ -257,6 +332,19 @@ def cadence_from_contacts(
     return None if got is None else (got.spm, got.steps)
 
 
+def contact_gaps(times: Sequence[float], tracks: Sequence[int]) -> float:
+    """Fraction of consecutive contacts that do not make one step: the same foot twice in
+    a row, or more than 1.5 typical steps apart (a contact missed in between)."""
+    if len(times) < 3:
+        return 0.0
+    dts = np.diff(np.asarray(times, dtype=np.float64))
+    step = float(np.median(dts))
+    bad = sum(
+        1 for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a == b or d > 1.5 * step
+    )
+    return bad / len(dts)
+
+
 # --- per-step metrics ---------------------------------------------------------------------
 
 
@@ -271,6 +359,10 @@ class StepContext:
     near_track: int  # 0 or 1 in side views: the leg/arm nearer the camera
     cadence_spm: MetricValue
     view_fit: float = 1.0  # 0.5..1: how clearly the landmarks show the view in use
+    head_baseline_deg: float | None = None  # the runner's level-gaze ear→nose angle
+    #: cos(camera yaw) in an oblique-side view (fore-aft distances look this much shorter);
+    #: 1 in side views
+    foreshortening: float = 1.0
 
 
 def _interp_frame(t: F64, xyzv: F32, tc: float) -> F64:
@@ -335,14 +427,25 @@ def step_metrics(
     hip = 0.5 * (seg[:, L.LEFT_HIP, :2] + seg[:, L.RIGHT_HIP, :2])
     sh = 0.5 * (seg[:, L.LEFT_SHOULDER, :2] + seg[:, L.RIGHT_SHOULDER, :2])
     ears = 0.5 * (seg[:, L.LEFT_EAR, :2] + seg[:, L.RIGHT_EAR, :2])
+    if ctx.foreshortening < 1.0 and side:
+        # midpoints sit on the body's midline: fore-aft offsets shrink by cos(yaw) only
+        sh[:, 0] = hip[:, 0] + (sh[:, 0] - hip[:, 0]) / ctx.foreshortening
+        ears[:, 0] = hip[:, 0] + (ears[:, 0] - hip[:, 0]) / ctx.foreshortening
     period = max(step_s, 1e-3)
 
     # --- at initial contact (side views) ---
     p = _interp_frame(t, xyzv, t_contact)
     hip_c, knee_c, ankle_c, heel_c, toe_c = LEG_LMS[track]
     vis_leg = min(_mean_vis(p, LEG_LMS[track][1:]), event_conf)
+    fs = ctx.foreshortening
     if side and np.isfinite(p[heel_c, 0]):
         hip_x = 0.5 * (p[L.LEFT_HIP, 0] + p[L.RIGHT_HIP, 0])
+        if fs < 1.0:
+            # oblique: a leg moves in its own sagittal plane, seen turned by the yaw; measured
+            # from its own hip (same sideways offset) and stretched back by 1 / cos(yaw)
+            hip_x = float(p[hip_c, 0])
+            p = p.copy()
+            p[:, 0] = hip_x + (p[:, 0] - hip_x) / fs
         m["overstride"] = _mv("overstride", s * (p[heel_c, 0] - hip_x) / leg, vis_leg)
         dx, dy = s * (p[ankle_c, 0] - p[knee_c, 0]), p[ankle_c, 1] - p[knee_c, 1]
         m["shank_angle_deg"] = _mv("shank_angle_deg", math.degrees(math.atan2(dx, dy)), vis_leg)
@@ -357,6 +460,7 @@ def step_metrics(
         else:
             label = "midfoot"
         m["foot_strike"] = MetricValue(angle, "deg", vis_leg, None, label=label)
+        m["overstride_landing"] = _landing_signs(m, ctx, cfg, vis_leg)
         if toe_off_t is not None and stride_s is not None:
             ct = toe_off_t - t_contact
             approx = ctx.capture_rate < cfg.min_fps_contact_time
@@ -374,7 +478,13 @@ def step_metrics(
                 m[name] = _mv(name, None, 0.0, "toe-off of this foot not found")
     else:
         reason = SIDE_ONLY_REASON if not side else "heel not found at contact"
-        for name in ("overstride", "shank_angle_deg", "knee_flexion_deg", "foot_strike"):
+        for name in (
+            "overstride",
+            "shank_angle_deg",
+            "knee_flexion_deg",
+            "foot_strike",
+            "overstride_landing",
+        ):
             m[name] = _mv(name, None, 0.0, reason)
         for name in ("contact_time_ms", "duty_factor"):
             m[name] = _mv(name, None, 0.0, reason)
@@ -390,12 +500,17 @@ def step_metrics(
         m["head_forward"] = _mv("head_forward", _nanmedian(fwd), vis_head * cov)
         nd = seg[:, L.NOSE, :2] - ears
         up = np.degrees(np.arctan2(-nd[:, 1], s * nd[:, 0]))
-        pitch = _nanmedian(-up - cfg.head_pitch_neutral_deg)
+        raw = _nanmedian(-up)
+        base = (
+            cfg.head_pitch_neutral_deg if ctx.head_baseline_deg is None else ctx.head_baseline_deg
+        )
+        m["head_ear_nose_deg"] = _mv("head_ear_nose_deg", raw, vis_head * cov)
+        pitch = None if raw is None else raw - base
         m["head_pitch_deg"] = _mv("head_pitch_deg", pitch, vis_head * cov)
         for name in ("head_tilt_deg", "head_sway"):
             m[name] = _mv(name, None, 0.0, FRONTAL_ONLY_REASON)
     else:
-        for name in ("trunk_lean_deg", "head_forward", "head_pitch_deg"):
+        for name in ("trunk_lean_deg", "head_forward", "head_pitch_deg", "head_ear_nose_deg"):
             m[name] = _mv(name, None, 0.0, SIDE_ONLY_REASON)
         eye = seg[:, L.RIGHT_EYE, :2] - seg[:, L.LEFT_EYE, :2]
         tilt = np.degrees(np.arctan2(eye[:, 1], eye[:, 0]))
@@ -419,6 +534,10 @@ def step_metrics(
         "vertical_oscillation", None if vo is None else vo / leg, fit * vis_trunk * cov, bounce_note
     )
 
+    # --- the Pose method's own checks: alignment at mid-stance, the pull in swing ---
+    for name, mv in _pose_method(t, xyzv, t_contact, t_next, track, toe_off_t, ctx).items():
+        m[name] = mv if side else _mv(name, None, 0.0, SIDE_ONLY_REASON)
+
     # --- arms ---
     m["arm_crossover"] = _arm_crossover(seg, side, cov, ctx.capture_rate)
     if side:
@@ -433,6 +552,120 @@ def step_metrics(
             for k, v in m.items()
         }
     return m
+
+
+def _landing_signs(
+    m: dict[str, MetricValue], ctx: StepContext, cfg: GaitConfig, conf: float
+) -> MetricValue:
+    """Overstride from the landing geometry together, not one distance.
+
+    0 when the heel lands within ``overstride_heel_ahead`` of the hips; otherwise 1 plus one
+    for each sign that comes with a real overstride: the shank inclined forward, the knee
+    nearly straight, a low cadence. A heel ahead of the hips with a vertical shank at a
+    quick cadence is a long-legged or fast runner landing well, not an overstride.
+    """
+    heel = m["overstride"].value
+    if heel is None:
+        return _mv("overstride_landing", None, 0.0, "heel not found at contact")
+    if heel < cfg.overstride_heel_ahead:
+        return _mv("overstride_landing", 0.0, conf)
+    signs = 1.0
+    shank, knee = m["shank_angle_deg"].value, m["knee_flexion_deg"].value
+    if shank is not None and shank > cfg.overstride_shank_deg:
+        signs += 1.0
+    if knee is not None and knee < cfg.overstride_knee_flexion_deg:
+        signs += 1.0
+    cad = ctx.cadence_spm.value
+    if cad is not None and cad < cfg.overstride_cadence_spm:
+        signs += 1.0
+    return _mv("overstride_landing", signs, conf)
+
+
+def _ball(p: F64, heel: int, toe: int) -> F64:
+    """Ball of the foot: 70 % of the way from the heel to the foot index (toe tip)."""
+    out: F64 = p[..., heel, :2] + BALL_OF_FOOT * (p[..., toe, :2] - p[..., heel, :2])
+    return out
+
+
+#: Where the ball of the foot (the metatarsal heads) lies from heel to toe tip: ~70 % of
+#: foot length (foot anthropometry; BlazePose's foot index is the tip of the toes).
+BALL_OF_FOOT = 0.7
+
+
+def _pose_method(
+    t: F64,
+    xyzv: F32,
+    t_contact: float,
+    t_next: float,
+    track: int,
+    toe_off_t: float | None,
+    ctx: StepContext,
+) -> dict[str, MetricValue]:
+    """The Pose method's checks, from the seeds (the running pose, the fall, the pull).
+
+    Alignment at mid-stance (half-way from contact to toe-off, or 35 % of the step when
+    the toe-off is not known): shoulders, hips and the ball of the support foot on one line
+    (``alignment_offset``: how far the hips are off it, + = ahead) and how far that line
+    leans forward (``alignment_fall_deg``). The pull: while the support foot is down the
+    other foot swings through; it should come up under the hips, not trail behind:
+    ``pull_heel_height`` is the swing heel's height above the belt when its ankle passes
+    under the hips, ``pull_heel_behind`` how far behind the hips the heel is at its highest.
+    """
+    out: dict[str, MetricValue] = {}
+    s = float(ctx.facing)
+    leg = ctx.leg_length
+    fs = ctx.foreshortening
+    _, _, ankle_c, heel_c, toe_c = LEG_LMS[track]
+    _, _, ankle_o, heel_o, toe_o = LEG_LMS[1 - track]
+    t_mid = (
+        0.5 * (t_contact + toe_off_t)
+        if toe_off_t is not None and t_contact < toe_off_t < t_next + 0.5 * (t_next - t_contact)
+        else t_contact + 0.35 * (t_next - t_contact)
+    )
+    p = _interp_frame(t, xyzv, t_mid)
+    hip = 0.5 * (p[L.LEFT_HIP, :2] + p[L.RIGHT_HIP, :2])
+    sh = 0.5 * (p[L.LEFT_SHOULDER, :2] + p[L.RIGHT_SHOULDER, :2])
+    ball = _ball(p, heel_c, toe_c)
+    vis = min(_mean_vis(p, (heel_c, toe_c, ankle_c)), _mean_vis(p, (L.LEFT_HIP, L.RIGHT_HIP)))
+    if np.isfinite(ball).all() and np.isfinite(sh).all() and ball[1] > sh[1]:
+        dx = s * (sh[0] - ball[0]) / fs
+        dy = ball[1] - sh[1]
+        out["alignment_fall_deg"] = _mv("alignment_fall_deg", math.degrees(math.atan2(dx, dy)), vis)
+        line_x = ball[0] + (sh[0] - ball[0]) * (ball[1] - hip[1]) / dy
+        out["alignment_offset"] = _mv("alignment_offset", s * (hip[0] - line_x) / fs / leg, vis)
+    else:
+        for name in ("alignment_fall_deg", "alignment_offset"):
+            out[name] = _mv(name, None, 0.0, "support foot or shoulders not found at mid-stance")
+    # the swing foot over this step (the other leg lands at t_next)
+    sel = (t >= t_contact) & (t <= t_next)
+    seg = xyzv[sel].astype(np.float64)
+    if seg.shape[0] >= 3:
+        hips = 0.5 * (seg[:, L.LEFT_HIP, :2] + seg[:, L.RIGHT_HIP, :2])
+        belt = float(p[heel_c, 1])  # the support heel is on the belt at mid-stance
+        heel_h = (belt - seg[:, heel_o, 1]) / leg
+        ank_fwd = s * (seg[:, ankle_o, 0] - hips[:, 0]) / fs
+        vis_o = _mean_vis(seg, (heel_o, ankle_o, toe_o))
+        ok = np.isfinite(heel_h) & np.isfinite(ank_fwd)
+        cross = np.nonzero(ok[:-1] & ok[1:] & (ank_fwd[:-1] < 0) & (ank_fwd[1:] >= 0))[0]
+        if cross.size and math.isfinite(belt):
+            i = int(cross[0])
+            w = -ank_fwd[i] / (ank_fwd[i + 1] - ank_fwd[i])
+            h = (1 - w) * heel_h[i] + w * heel_h[i + 1]
+            out["pull_heel_height"] = _mv("pull_heel_height", h, vis_o)
+        else:
+            out["pull_heel_height"] = _mv(
+                "pull_heel_height", None, 0.0, "swing foot not seen passing under the hips"
+            )
+        if ok.any() and math.isfinite(belt):
+            j = int(np.nanargmax(np.where(ok, heel_h, -np.inf)))
+            behind = s * (hips[j, 0] - seg[j, heel_o, 0]) / fs / leg
+            out["pull_heel_behind"] = _mv("pull_heel_behind", behind, vis_o)
+        else:
+            out["pull_heel_behind"] = _mv("pull_heel_behind", None, 0.0, "swing foot not found")
+    else:
+        for name in ("pull_heel_height", "pull_heel_behind"):
+            out[name] = _mv(name, None, 0.0, "no landmarks in this step")
+    return out
 
 
 def _smooth_short(x: F64, rate: float) -> F64:

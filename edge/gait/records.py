@@ -58,6 +58,7 @@ class AlertRecord:
     stride_index: int
     t_s: float
     priority: int
+    feedback: str | None = None  # on "cleared" because the fault is gone: the praise shown
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.errors import FrameError
-from edge.gait.analyzer import GaitAnalyzer
+from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
 from edge.gait.config import AlertsConfig, GaitConfig, ViewName
 from edge.gait.metrics import (
     FRONTAL,
@@ -31,17 +31,23 @@ from edge.gait.metrics import (
     StepContext,
     View,
     cadence_from_contacts,
+    contact_gaps,
     detect_view,
     periodicity_cadence,
     step_metrics,
     summarize,
 )
+from edge.gait.ranges import band, ranges_json
 from edge.gait.records import MetricValue, StrideRecord
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
-SCHEMA_VERSION = 1
-#: (shoulder + hip width) / torso below which a frontal view is taken as oblique.
-OBLIQUE_RATIO = 0.8
+SCHEMA_VERSION = 2
+#: A frontal view turned further than this from square-on (yaw from the side below it)
+#: sees part of the arms' forward swing as crossover.
+FRONT_SQUARE_YAW_DEG = 60.0
+#: Below this a runner's cadence is implausible (walking is ~100-120 steps/min): usually a
+#: slow-motion clip analysed at its playback rate.
+MIN_RUNNING_CADENCE = 100.0
 F32 = npt.NDArray[np.float32]
 
 
@@ -57,16 +63,30 @@ class Metric(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
     reason: str | None = None
     label: str | None = Field(None, description="Category, e.g. foot strike 'rearfoot'.")
+    band: Literal["green", "amber", "red"] | None = Field(
+        None, description="Normal range the value falls in (see Report.ranges); absent without one."
+    )
 
     @classmethod
-    def of(cls, mv: MetricValue) -> Metric:
+    def of(cls, mv: MetricValue, name: str | None = None) -> Metric:
         return cls(
             value=mv.value,
             unit=mv.unit,
             confidence=round(mv.confidence, 3),
             reason=mv.reason,
             label=mv.label,
+            band=None if name is None else band(name, mv.value),
         )
+
+    def banded(self, name: str) -> Metric:
+        return self.model_copy(update={"band": band(name, self.value)})
+
+
+class NormalRange(_Model):
+    green: tuple[float, float]
+    amber: tuple[float, float] = Field(description="Contains green; outside it is red.")
+    unit: str
+    source: str
 
 
 class HeadMetric(Metric):
@@ -103,6 +123,9 @@ class Alert(_Model):
     stride_index: int
     t: float
     priority: int
+    feedback: str | None = Field(
+        None, description="On 'cleared' because the fault is gone: the praise shown."
+    )
 
 
 class Symmetry(_Model):
@@ -133,6 +156,21 @@ class Summary(_Model):
     contact_time_ms: Metric
     duty_factor: Metric
     vertical_oscillation: Metric
+    overstride_landing: Metric = Field(
+        description="Landing-geometry signs of overstriding (0 = heel under the hips)."
+    )
+    alignment_fall_deg: Metric = Field(
+        description="Pose method: ball of foot → shoulders line from vertical at mid-stance."
+    )
+    alignment_offset: Metric = Field(
+        description="Pose method: hips off the ball → shoulders line at mid-stance."
+    )
+    pull_heel_height: Metric = Field(
+        description="Pose method 'pull': swing heel above the belt passing under the hips."
+    )
+    pull_heel_behind: Metric = Field(
+        description="Pose method 'pull': swing heel behind the hips at its highest."
+    )
 
 
 class Report(_Model):
@@ -141,8 +179,20 @@ class Report(_Model):
     frames_with_person: int
     fps: float
     capture_fps: float | None
+    capture_fps_source: Literal["option", "metadata"] | None = Field(
+        description="Where capture_fps came from: given (--capture-fps) or the file's metadata."
+    )
     view: Literal["side-left", "side-right", "front", "rear"] | None
     view_source: Literal["config", "detected"]
+    view_class: Literal["side", "oblique-side", "front", "rear"] | None = Field(
+        description=(
+            "What the landmarks show: side, oblique-side (between side and front: side "
+            "metrics kept with lower confidence), front or rear."
+        )
+    )
+    view_yaw_deg: float | None = Field(
+        description="Camera turned from the side view (0) towards front/rear (90), degrees."
+    )
     aspect: float = Field(description="Frame width / height used to square the coordinates.")
     event_delay_s: float = Field(description="Live delay of contacts/toe-offs (capture time).")
     cadence_spm: float | None
@@ -156,6 +206,9 @@ class Report(_Model):
     symmetry: dict[str, Symmetry]
     alerts: list[Alert]
     checks: list[Check]
+    ranges: dict[str, NormalRange] = Field(
+        description="Normal range of each banded metric: green / amber (else red), with source."
+    )
 
 
 def _m(strides: list[StrideRecord], name: str, gait: GaitConfig, view: View | None) -> Metric:
@@ -239,6 +292,9 @@ def _window_metrics(
         track_is_left=(analyzer.track_is_left(0), analyzer.track_is_left(1)),
         near_track=0,
         cadence_spm=MetricValue(None, "steps/min", 0.0, "not used"),
+        view_fit=analyzer.view.side_fit
+        if analyzer.view is not None and analyzer.view.view_class == "oblique-side"
+        else 1.0,
     )
     values: dict[str, list[MetricValue]] = {n: [] for n in WINDOW_METRICS}
     t0 = float(t[0])
@@ -285,6 +341,7 @@ def analyze_landmarks(
     gait: GaitConfig | None = None,
     alerts: AlertsConfig | None = None,
     aspect: float | None = None,
+    capture_fps_source: Literal["option", "metadata"] | None = None,
 ) -> Report:
     """Analyze ``landmarks`` (N, 33, 4) recorded at ``fps`` (frame i at i / fps).
 
@@ -312,7 +369,14 @@ def analyze_landmarks(
         view_source = "detected"
         fixed = guess.view if guess is not None else None
     analyzer = GaitAnalyzer(
-        gait, alerts, fps, capture_fps, aspect=aspect, view=fixed, keep_strides=1_000_000
+        gait,
+        alerts,
+        fps,
+        capture_fps,
+        aspect=aspect,
+        view=fixed,
+        keep_strides=1_000_000,
+        backfill=True,
     )
     alerts_out: list[Alert] = []
     for i in range(lm.shape[0]):
@@ -326,6 +390,7 @@ def analyze_landmarks(
                 stride_index=a.stride_index,
                 t=a.t_s,
                 priority=a.priority,
+                feedback=a.feedback,
             )
             for a in upd.alerts
         )
@@ -342,6 +407,9 @@ def analyze_landmarks(
         for c in analyzer.toe_offs
     ]
     got = cadence_from_contacts([c.t for c in contacts_raw], [c.track for c in contacts_raw])
+    gaps = contact_gaps([c.t for c in contacts_raw], [c.track for c in contacts_raw])
+    if gaps >= 0.5:
+        got = None  # most "steps" are not steps (slow motion at the wrong rate, occlusion)
     rate = analyzer.rate
     t_all = np.arange(lm.shape[0], dtype=np.float64) / rate
     hip_y = 0.5 * (sq[:, Landmark.LEFT_HIP, 1] + sq[:, Landmark.RIGHT_HIP, 1]).astype(np.float64)
@@ -353,10 +421,17 @@ def analyze_landmarks(
     cad_conf = 0.0
     cad_reason: str | None = None
     cadence: float | None = None
+    # when the two disagree, the hips' bounce wins over contacts that are few, frontal, or
+    # broken (one foot twice in a row, a step bridged): those miss steps, the bounce does not
     few_disagree = (
         got is not None
         and per is not None
-        and (len(contacts) < gait.min_contacts or fixed in FRONTAL)
+        and (
+            len(contacts) < gait.min_contacts
+            or fixed in FRONTAL
+            or gaps > 0.1
+            or analyzer.feet_edge_frac > FEET_CUT
+        )
         and abs(per - got[0]) > gait.cadence_agreement_spm
     )
     if got is not None and not few_disagree:
@@ -387,8 +462,31 @@ def analyze_landmarks(
         unit="steps/min",
         confidence=round(min(1.0, cad_conf), 3),
         reason=cad_reason if cadence is not None else "no steps found",
+        band=band("cadence_spm", cadence),
     )
 
+    plausible = cadence is not None and cadence >= MIN_RUNNING_CADENCE
+    checks.append(
+        Check(
+            name="cadence_plausible",
+            ok=plausible,
+            detail=(
+                f"{cadence:.0f} steps/min"
+                if plausible and cadence is not None
+                else (
+                    "no cadence found"
+                    if cadence is None
+                    else f"{cadence:.0f} steps/min is implausible for a runner "
+                    f"(< {MIN_RUNNING_CADENCE:.0f})"
+                )
+                + (
+                    ""
+                    if plausible or capture_fps
+                    else ": if the clip is slow motion, give its capture rate (--capture-fps)"
+                )
+            ),
+        )
+    )
     n_person = analyzer.frames_with_person
     checks.append(
         Check(
@@ -408,6 +506,16 @@ def analyze_landmarks(
                 else f"shoulders to feet = {height:.2f} of the frame height "
                 f"(minimum {gait.min_runner_height:.2f})"
             ),
+        )
+    )
+    feet_ok = analyzer.feet_edge_frac <= FEET_CUT
+    checks.append(
+        Check(
+            name="feet_in_frame",
+            ok=feet_ok,
+            detail=f"feet at or past the frame's bottom edge in "
+            f"{100 * analyzer.feet_edge_frac:.0f} % of frames"
+            + ("" if feet_ok else ": nothing is measured at foot contact"),
         )
     )
     checks.append(
@@ -445,9 +553,9 @@ def analyze_landmarks(
             Check(
                 name="view",
                 ok=matches,
-                detail=f"landmarks look like {guess.view} "
-                f"((shoulder + hip width) / torso = {guess.shoulder_ratio:.2f})"
-                + ("" if matches else f", configured {view}"),
+                detail=f"landmarks look like {guess.view} ({guess.view_class}, camera "
+                f"{guess.yaw_deg:.0f} deg from the side; (shoulder + hip width) / torso = "
+                f"{guess.shoulder_ratio:.2f})" + ("" if matches else f", configured {view}"),
             )
         )
 
@@ -461,8 +569,8 @@ def analyze_landmarks(
     def m(name: str) -> Metric:
         got = _m(strides, name, gait, fixed)
         if got.value is None and name in fallback:
-            return fallback[name]
-        return got
+            return fallback[name].banded(name)
+        return got.banded(name)
 
     side = fixed in SIDE
     pitch, tilt = m("head_pitch_deg"), m("head_tilt_deg")
@@ -477,7 +585,7 @@ def analyze_landmarks(
         bob=m("head_bob"),
     )
     arms = m("arm_crossover")
-    if fixed in FRONTAL and guess is not None and guess.shoulder_ratio < OBLIQUE_RATIO:
+    if fixed in FRONTAL and guess is not None and guess.yaw_deg < FRONT_SQUARE_YAW_DEG:
         # seen at an angle, the forward-and-back swing shows up as sideways travel
         arms = arms.model_copy(
             update={
@@ -499,14 +607,22 @@ def analyze_landmarks(
         contact_time_ms=m("contact_time_ms"),
         duty_factor=m("duty_factor"),
         vertical_oscillation=m("vertical_oscillation"),
+        overstride_landing=m("overstride_landing"),
+        alignment_fall_deg=m("alignment_fall_deg"),
+        alignment_offset=m("alignment_offset"),
+        pull_heel_height=m("pull_heel_height"),
+        pull_heel_behind=m("pull_heel_behind"),
     )
     return Report(
         frames=int(lm.shape[0]),
         frames_with_person=n_person,
         fps=float(fps),
         capture_fps=capture_fps,
+        capture_fps_source=(capture_fps_source or "option") if capture_fps else None,
         view=fixed,
         view_source=view_source,
+        view_class=None if guess is None else guess.view_class,
+        view_yaw_deg=None if guess is None else round(guess.yaw_deg, 1),
         aspect=aspect,
         event_delay_s=analyzer.delay_s,
         cadence_spm=cadence,
@@ -519,7 +635,7 @@ def analyze_landmarks(
                 foot=s.foot,
                 frame=s.frame_index,
                 t=s.t_s,
-                metrics={k: Metric.of(v) for k, v in s.metrics.items() if k in METRICS},
+                metrics={k: Metric.of(v, k) for k, v in s.metrics.items() if k in METRICS},
             )
             for s in strides
         ],
@@ -530,6 +646,7 @@ def analyze_landmarks(
         },
         alerts=alerts_out,
         checks=checks,
+        ranges={name: NormalRange.model_validate(r) for name, r in ranges_json().items()},
     )
 
 

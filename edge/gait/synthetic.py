@@ -112,6 +112,13 @@ class RunnerParams:
     frame_width: int = 1280
     frame_height: int = 720
     far_visibility: float = 0.6  # visibility of the far side in side views
+    #: camera turned from the side view towards the runner's front by this much (0 = the
+    #: view as named, 90 = a front view seen from the side camera's position); side views only
+    yaw_deg: float = 0.0
+    #: a panning camera: the runner drifts across the frame by this much (normalized width,
+    #: peak to peak) with period ``pan_period_s``
+    pan: float = 0.0
+    pan_period_s: float = 4.0
 
     @property
     def aspect(self) -> float:
@@ -333,33 +340,43 @@ def body_points(phase: F64, p: RunnerParams) -> F64:
     return out
 
 
-def project(body: F64, p: RunnerParams) -> F32:
-    """Body coordinates (N, 33, 3) → landmarks (N, 33, 4) for ``p.view``."""
+def project(body: F64, p: RunnerParams, t: F64 | None = None) -> F32:
+    """Body coordinates (N, 33, 3) → landmarks (N, 33, 4) for ``p.view`` (and ``p.yaw_deg``).
+
+    ``t`` (N,) seconds: the frames' times, for a panning camera (``p.pan``).
+    """
     f, u, lat = body[..., 0], body[..., 1], body[..., 2]
+    yaw = math.radians(p.yaw_deg) if p.view in ("side-left", "side-right") else 0.0
+    cy, sy = math.cos(yaw), math.sin(yaw)
     if p.view == "side-left":  # camera on the runner's left: runner faces image-left
-        right, depth = -f, -lat
+        # turned by ``yaw`` towards the runner's front (the camera moves round to face them)
+        right, depth = -f * cy + lat * sy, -lat * cy - f * sy
     elif p.view == "side-right":
-        right, depth = f, lat
+        right, depth = f * cy - lat * sy, lat * cy - f * sy
     elif p.view == "front":  # the runner's left appears on the image's right
         right, depth = lat, -f
     else:  # rear
         right, depth = -lat, f
     scale = p.height_frac * p.frame_height / BODY_HEIGHT_M  # px per metre
-    if p.view in ("front", "rear"):
+    if p.view in ("front", "rear") or yaw != 0.0:
         # a camera CAMERA_DISTANCE_M away at hip height: what is nearer looks bigger, and
         # a foot on the belt nearer the camera sits lower in the image
         persp = CAMERA_DISTANCE_M / (CAMERA_DISTANCE_M + depth)
     else:  # side views are orthographic so lengths in the sagittal plane are exact
         persp = np.ones_like(depth)
     out = np.empty((*body.shape[:-1], 4), dtype=np.float32)
-    out[..., 0] = p.center_x + scale * persp * right / p.frame_width
+    cx: F64 | float = p.center_x
+    if p.pan and t is not None:
+        cx = p.center_x + 0.5 * p.pan * np.sin(2 * np.pi * t / p.pan_period_s)[:, None]
+    out[..., 0] = cx + scale * persp * right / p.frame_width
     out[..., 1] = p.center_y + scale * persp * (HIP_HEIGHT_M - u) / p.frame_height
     out[..., 2] = scale * depth / p.frame_width
     vis = np.full(body.shape[:-1], 0.98)
     if p.view in ("side-left", "side-right"):
         near_left = p.view == "side-left"
+        far = p.far_visibility + (0.98 - p.far_visibility) * abs(sy)  # less hidden turned
         for left, right_lm in LEFT_RIGHT_PAIRS:
-            vis[..., right_lm if near_left else left] = p.far_visibility
+            vis[..., right_lm if near_left else left] = far
     out[..., 3] = vis
     return out
 
@@ -415,7 +432,7 @@ def generate_schedule(
         idx = np.nonzero((ts >= t0) & (ts < t1))[0]
         phases = phase_start + (ts[idx] - t0) * p.cadence_spm / 120.0
         if idx.size:
-            clean[idx] = project(body_points(phases, p), p)
+            clean[idx] = project(body_points(phases, p), p, ts[idx])
         # contacts: right at integer phases, left at half-integers
         k = math.ceil(phase_start * 2.0 - 1e-9)
         while True:

@@ -28,7 +28,8 @@ from edge.live.stickfigure import StickFigureRenderer
 #: How each phase differs from clean running (RunnerParams fields; see edge.gait.synthetic).
 PHASE_FAULTS: dict[str, dict[str, float]] = {
     "clean": {},
-    "overstride": {"overstride": 0.30},
+    # an overstride is the heel far ahead with long, slow steps (edge.gait.metrics)
+    "overstride": {"overstride": 0.30, "cadence_spm": 158.0},
     "arms": {"arm_crossover": 0.35},
     "head_down": {"head_pitch_deg": 35.0},
     "absent": {},

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.gait.ranges import band
 from edge.gait.records import AlertRecord, GaitEvent, MetricValue, StrideRecord
 from edge.landmarks import Channel, PoseResult
 
@@ -65,17 +66,23 @@ def frame_message(pose: PoseResult, wall: float, events: list[GaitEvent]) -> JSO
     }
 
 
-def metric_json(m: MetricValue) -> JSON:
-    return {
+def metric_json(m: MetricValue, name: str | None = None) -> JSON:
+    """One metric; ``band`` (green/amber/red, :mod:`edge.gait.ranges`) when ``name`` has a
+    normal range and a value."""
+    out: JSON = {
         "value": _num(m.value),
         "unit": m.unit,
         "confidence": _num(m.confidence),
         "reason": m.reason,
     }
+    b = None if name is None else band(name, m.value)
+    if b is not None:
+        out["band"] = b
+    return out
 
 
 def metrics_json(metrics: dict[str, MetricValue]) -> JSON:
-    return {name: metric_json(m) for name, m in metrics.items()}
+    return {name: metric_json(m, name) for name, m in metrics.items()}
 
 
 def stride_message(stride: StrideRecord, current: dict[str, MetricValue]) -> JSON:
@@ -100,6 +107,7 @@ def alert_message(alert: AlertRecord) -> JSON:
         "stride_index": alert.stride_index,
         "t": round(alert.t_s, 4),
         "priority": alert.priority,
+        "feedback": alert.feedback,
     }
 
 

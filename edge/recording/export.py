@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from edge.errors import StorageError
 from edge.gait.cadence import steps_cadence
+from edge.gait.ranges import band, ranges_json
 from edge.gait.records import (
     AlertRecord,
     GaitEvent,
@@ -117,22 +118,27 @@ def parse_strides_csv(text: str) -> list[StrideRecord]:
     return strides
 
 
+def _metric_json(name: str, m: MetricValue) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "value": m.value,
+        "unit": m.unit,
+        "confidence": m.confidence,
+        "reason": m.reason,
+        "label": m.label,
+    }
+    b = band(name, m.value)
+    if b is not None:
+        out["band"] = b  # green / amber / red: edge.gait.ranges
+    return out
+
+
 def stride_json(s: StrideRecord) -> dict[str, Any]:
     return {
         "index": s.index,
         "foot": s.foot,
         "frame_index": s.frame_index,
         "t_s": s.t_s,
-        "metrics": {
-            k: {
-                "value": m.value,
-                "unit": m.unit,
-                "confidence": m.confidence,
-                "reason": m.reason,
-                "label": m.label,
-            }
-            for k, m in s.metrics.items()
-        },
+        "metrics": {k: _metric_json(k, m) for k, m in s.metrics.items()},
     }
 
 
@@ -184,6 +190,9 @@ def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]
                 "min": float(a.min()),
                 "max": float(a.max()),
             }
+            b = band(name, float(np.median(a)))
+            if b is not None:
+                out[name]["band"] = b  # of the median
         else:
             out[name] = {"unit": unit, "n": 0, "mean": None, "median": None, "std": None,
                          "min": None, "max": None}  # fmt: skip
@@ -200,6 +209,7 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
         "session": info.as_json(),
         "settings": info.settings,
         "summary": metric_summary(strides),
+        "ranges": ranges_json(),
         "strides": [stride_json(s) for s in strides],
         "events": [event_json(e) for e in store.events(info.id)],
         "alerts": [alert_json(a) for a in store.alerts(info.id)],

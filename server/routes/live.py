@@ -19,6 +19,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from edge.config import Config
+from edge.gait.ranges import ranges_json
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
 from server.hub import LiveClient
 from server.limits import WS_POLICY, WS_TRY_LATER
@@ -59,6 +60,7 @@ def hello_message(state: LiveState) -> dict[str, Any]:
         "belt_zone": None
         if cfg.pose.belt_zone is None
         else cfg.pose.belt_zone.model_dump(mode="json"),
+        "ranges": ranges_json(),
     }
 
 

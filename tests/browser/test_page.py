@@ -1,6 +1,6 @@
 """The live page and the settings page in a real headless Chromium (Debian ``chromium``).
 
-The demo's fault schedule is shortened (4 s phases: clean, overstride, clean, clean) so the
+The demo's fault schedule is shortened (8 s phases: clean, overstride, clean, clean) so the
 alert is raised and cleared within seconds.
 """
 
@@ -33,7 +33,7 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         {
             "capture": {
                 "demo_schedule": ["clean", "overstride", "clean", "clean"],
-                "demo_phase_s": 4.0,
+                "demo_phase_s": 8.0,
             },
             "server": {"settings_pin": PIN},
             "recording": {"enabled": False},
@@ -111,7 +111,8 @@ def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
     assert _number(page.text_content("#metric-cadence_spm")) == pytest.approx(170, abs=6)
     clean_overstride = _number(page.text_content("#metric-overstride"))
 
-    # The overstride phase (4-8 s) raises the cue, and it clears once clean again.
+    # The overstride phase (8-16 s) raises the cue once the evidence holds over several
+    # strides (edge.gait.alerts), and it clears once clean again, with praise.
     page.wait_for_selector('#cue[data-active="true"]', timeout=20_000)
     assert page.get_attribute("#cue", "data-rule") == "overstride"
     assert "Land under your hips" in (page.text_content("#cue") or "")
@@ -170,16 +171,18 @@ def test_settings_refuse_a_wrong_pin_and_open_with_the_right_one(host: str, brow
     page.click("#pin-submit")
     page.wait_for_selector("#editor:not([hidden])")
     page.wait_for_selector("#f-alerts-overstride-threshold")
-    assert page.input_value("#f-alerts-overstride-threshold") == "0.2"
+    assert (
+        page.input_value("#f-alerts-overstride-threshold") == "1.5"
+    )  # landing signs (edge.gait.config)
     page.fill("#f-alerts-overstride-threshold", "5000")
     page.click("#save")
     page.wait_for_function("document.getElementById('save-msg').textContent.startsWith('Not')")
     assert "alerts.overstride.threshold" in (page.text_content("#save-msg") or "")
-    page.fill("#f-alerts-overstride-threshold", "0.25")
+    page.fill("#f-alerts-overstride-threshold", "2.5")
     page.click("#save")
     page.wait_for_function("document.getElementById('save-msg').textContent === 'Saved'")
     r = page.evaluate("async () => (await fetch('/api/config')).json()")
-    assert r["alerts"]["overstride"]["threshold"] == 0.25
+    assert r["alerts"]["overstride"]["threshold"] == 2.5
 
     # The belt zone is drawn on the camera picture by dragging, and saved with the rest.
     canvas = page.locator("#zone-canvas")

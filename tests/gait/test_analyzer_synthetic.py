@@ -75,7 +75,9 @@ SIDE_CASES = [
     ({"overstride": 0.05}, "overstride", 0.05, 0.03),
     ({"overstride": 0.25}, "overstride", 0.25, 0.03),
     ({"trunk_lean_deg": 12.0}, "trunk_lean_deg", 12.0, 1.0),
-    ({"head_pitch_deg": 25.0}, "head_pitch_deg", 25.0, 2.0),
+    # looking down from the first step: the level-gaze baseline is held within
+    # head_pitch_neutral_deg ± head_baseline_tolerance_deg, so 25° reads as 25 - 10
+    ({"head_pitch_deg": 25.0}, "head_pitch_deg", 15.0, 2.0),
     ({"head_forward": 0.3}, "head_forward", 0.3, 0.03),
     ({"elbow_angle_deg": 120.0}, "elbow_angle_deg", 120.0, 3.0),
     ({"vertical_oscillation": 0.12}, "vertical_oscillation", 0.12, 0.01),

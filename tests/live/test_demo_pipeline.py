@@ -113,14 +113,16 @@ def test_demo_phases_follow_the_schedule() -> None:
 
 
 def test_pipeline_analyses_every_frame_raises_and_clears_overstride() -> None:
-    cfg = _config(demo_schedule=["clean", "overstride", "clean", "clean"], demo_phase_s=5.0)
+    # a cue needs evidence over several strides and a short look before it is chosen
+    # (edge.gait.alerts): the fault phase lasts 8 s
+    cfg = _config(demo_schedule=["clean", "overstride", "clean", "clean"], demo_phase_s=8.0)
     sink = RecordingSink()
-    col, pipeline = _run(cfg, frames=30 * 16, sinks=[sink])
+    col, pipeline = _run(cfg, frames=30 * 25, sinks=[sink])
     status = pipeline.status()
 
     frames = col.of("frame")
     ids = [m["id"] for m in frames]
-    assert ids[: 30 * 16] == list(range(30 * 16))  # nothing skipped
+    assert ids[: 30 * 25] == list(range(30 * 25))  # nothing skipped
     assert status["capture"]["dropped"] == 0
     assert status["analysis"]["errors"] == 0
     lm = frames[100]["lm"]
@@ -136,7 +138,7 @@ def test_pipeline_analyses_every_frame_raises_and_clears_overstride() -> None:
     np.testing.assert_allclose(np.array(lm).reshape(33, 3)[:, :2], truth.truth[:, :2], atol=1e-4)
 
     strides = col.of("stride")
-    assert len(strides) >= 30  # ~170 steps/min for 16 s
+    assert len(strides) >= 50  # ~170 steps/min for 25 s
     cadences = [
         s["metrics"]["cadence_spm"]["value"]
         for s in strides
@@ -152,10 +154,11 @@ def test_pipeline_analyses_every_frame_raises_and_clears_overstride() -> None:
     raised = [a for a in overs if a["state"] == "raised"]
     cleared = [a for a in overs if a["state"] == "cleared"]
     assert len(raised) == 1 and len(cleared) == 1
-    assert 5.0 < raised[0]["t"] < 10.0  # during the overstride phase (5-10 s)
-    assert raised[0]["value"] >= 0.2
-    assert 10.0 < cleared[0]["t"] < 15.0  # after it
-    assert cleared[0]["value"] < 0.15
+    assert 8.0 < raised[0]["t"] < 16.0  # during the overstride phase (8-16 s)
+    assert raised[0]["value"] >= 2.0  # landing signs: heel ahead and slow steps
+    assert 16.0 < cleared[0]["t"] < 24.0  # after it
+    assert cleared[0]["value"] < 1.0  # the heel lands under the hips again
+    assert cleared[0]["feedback"]  # praise
 
     # The sink saw one session from the 1 s presence mark, with every frame after it.
     kinds = [c[0] for c in sink.calls]
@@ -213,7 +216,7 @@ def test_settings_applied_at_runtime_are_used_from_the_next_frame() -> None:
     pipeline.stop()
     assert pipeline.config.alerts.overstride.enabled is False
     assert [a for a in col.of("alert") if a["rule"] == "overstride"] == []
-    assert len(col.of("stride")) >= 15
+    assert len(col.of("stride")) >= 14  # the overstride phase runs at 158 steps/min
 
 
 def test_settings_snapshot_has_no_secret() -> None:

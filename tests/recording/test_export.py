@@ -10,6 +10,7 @@ import pytest
 
 from edge.cli import main
 from edge.gait.records import AnalysisUpdate, MetricValue, StrideRecord
+from edge.gait.report import SCHEMA_VERSION
 from edge.landmarks import PoseResult
 from edge.recording.export import (
     compare,
@@ -67,7 +68,9 @@ def test_session_json_export_holds_everything(recorded: tuple[Path, SynthSession
     assert len(data["strides"]) == len(synth.strides)
     assert data["strides"][3]["metrics"]["overstride"] == {
         "value": 0.13, "unit": "leg", "confidence": 0.9, "reason": None, "label": None,
+        "band": "amber",  # edge.gait.ranges: 0.12-0.2 leg lengths ahead
     }  # fmt: skip
+    assert "overstride" in data["ranges"] and "source" in data["ranges"]["overstride"]
     assert data["strides"][3]["metrics"]["arm_crossover"]["reason"] == "side view: not measurable"
     assert [a["t_s"] for a in data["alerts"]] == [a.t_s for a in synth.alerts]
     assert len(data["events"]) == len(synth.events)
@@ -90,7 +93,7 @@ def test_cli_export_and_list(
     assert json.loads(capsys.readouterr().out)["session"]["id"] == 1
     assert main(["export", "1", "--db", str(db), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == SCHEMA_VERSION
     assert report["frames"] == 180
     assert main(["sessions", "list", "--db", str(db)]) == 0
     listing = capsys.readouterr().out.splitlines()

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from edge.config import Config
+from edge.gait.report import SCHEMA_VERSION
 from edge.recording.export import parse_strides_csv
 from edge.recording.recorder import Recorder
 from tests.recording.reviewapp import review_app
@@ -85,7 +86,7 @@ def test_session_json_landmarks_and_exports(
     assert js["schema"] == "treadwatch.session/1"
     assert len(js["strides"]) == len(synth.strides)
     report = client.get(f"/api/review/sessions/{sid}/export.json").json()
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == SCHEMA_VERSION
     assert report["frames"] == synth.frames
     assert client.get("/api/review/sessions/999").status_code == 404
 

@@ -14,6 +14,7 @@ import pytest
 from websockets.sync.client import connect
 
 from edge.config import Config
+from edge.gait.config import AlertsConfig
 from edge.landmarks import SKELETON_EDGES
 from edge.live.demo import DemoSource
 from server.app import create_app
@@ -129,7 +130,7 @@ def test_put_config_validates_and_names_the_field(client: Client) -> None:
     assert app_state.pipeline.config.pose.belt_zone.x_min == 0.2
     assert client.get("/api/config").json()["pose"]["belt_zone"] == belt
     # Other sections and options are kept.
-    assert app_state.config.alerts.overstride.threshold == 0.2
+    assert app_state.config.alerts.overstride.threshold == AlertsConfig().overstride.threshold
 
 
 def test_login_cookie_logout_and_lockout() -> None:
@@ -186,6 +187,9 @@ def test_websocket_hello_then_frames(client: Client) -> None:
         assert hello["type"] == "hello"
         assert hello["simulated"] is True
         assert len(hello["edges"]) == len(SKELETON_EDGES)
+        over = hello["ranges"]["overstride"]  # normal ranges for the tiles (edge.gait.ranges)
+        assert over["unit"] == "leg lengths" and over["source"]
+        assert over["amber"][0] <= over["green"][0] < over["green"][1] <= over["amber"][1]
         ids: list[int] = []
         while len(ids) < 10:
             m = json.loads(ws.recv())
