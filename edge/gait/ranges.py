@@ -174,6 +174,11 @@ RANGES: dict[str, Range] = {
 }
 
 
+def range_for(name: str) -> Range | None:
+    """The normal range of metric ``name``, or None where there is none."""
+    return RANGES.get(name)
+
+
 def band(name: str, value: float | None) -> Band | None:
     """The band of ``value`` for metric ``name``; None without a range or a value."""
     r = RANGES.get(name)

@@ -1,25 +1,17 @@
 """Normal ranges of the metrics, for progress pages and reports.
 
-The ranges themselves belong to the coaching work (``edge.gait.ranges``, issue 10). This
-module is the one place that reads them, through the interface it assumes:
-
-    edge.gait.ranges.range_for(metric: str) -> (green, amber, source) | None
-
-where ``green`` and ``amber`` are ``(low, high)`` pairs in the metric's own unit (either
-bound may be ``None``: open), amber containing green, and ``source`` a short text saying
-where the range comes from. An object with ``green``/``amber``/``source`` attributes is
-accepted too. When that module is absent (or has no range for a metric) no range is shown.
+The ranges themselves, with their sources, are the coaching module's
+(:mod:`edge.gait.ranges`); this module shows them as verdicts ("in", "near", "out") on the
+progress pages and in the report. A metric without a range shows none.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-log = logging.getLogger(__name__)
+from edge.gait import ranges as gait_ranges
 
 Bounds = tuple[float | None, float | None]
 Verdict = Literal["in", "near", "out"]
@@ -64,33 +56,9 @@ def _bounds_text(b: Bounds, digits: int) -> str:
     return "any"
 
 
-def _bounds(x: Any) -> Bounds:
-    lo, hi = x
-    return (None if lo is None else float(lo), None if hi is None else float(hi))
-
-
-def _provider() -> Any:
-    try:
-        return importlib.import_module("edge.gait.ranges")
-    except ImportError:
-        return None
-
-
 def range_for(metric: str) -> MetricRange | None:
     """The normal range of ``metric``, or ``None`` (no range known: none is shown)."""
-    module = _provider()
-    fn = getattr(module, "range_for", None)
-    if not callable(fn):
+    found = gait_ranges.range_for(metric)
+    if found is None:
         return None
-    try:
-        found = fn(metric)
-        if found is None:
-            return None
-        if isinstance(found, tuple):
-            green, amber, source = found
-        else:
-            green, amber, source = found.green, found.amber, found.source
-        return MetricRange(_bounds(green), _bounds(amber), str(source))
-    except Exception as exc:  # a range we cannot read is not shown, and said in the log
-        log.warning("normal range of %s unreadable (%s): not shown", metric, exc)
-        return None
+    return MetricRange(found.green, found.amber, found.source)

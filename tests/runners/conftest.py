@@ -8,7 +8,9 @@ session has the demo's overstride phase, so an alert cuts a clip in each.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +29,10 @@ from tests.support.serving import serve
 
 PIN = "357902"
 AUTH = {PIN_HEADER: PIN}
-SESSION_S = 6.5  # clean 3 s, then overstride: the alert (and its clip) comes in time
+# Clean for 2 s, then overstride: the cue needs evidence over several strides (the cue
+# policy), so each session runs until its cue is stored, then long enough for its clip.
+CUE_TIMEOUT_S = 30.0
+CLIP_AFTER_CUE_S = 2.5
 
 
 def live_config(db: Path, **recording: Any) -> Config:
@@ -36,8 +41,8 @@ def live_config(db: Path, **recording: Any) -> Config:
             "server": {"settings_pin": PIN},
             "capture": {
                 "presence_start_s": 0.0,
-                "demo_schedule": ["clean", "overstride"],
-                "demo_phase_s": 3.0,
+                "demo_schedule": ["clean", *["overstride"] * 15],
+                "demo_phase_s": 2.0,
             },
             "recording": {
                 "db_path": str(db),
@@ -62,6 +67,20 @@ def wait_for_session(c: httpx.Client) -> int:
             return int(sid)
         assert time.monotonic() < deadline, "no session started"
         time.sleep(0.05)
+
+
+def wait_for_cue(db: Path, sid: int) -> None:
+    """Until the session's first cue is in the database (the recorder commits it)."""
+    deadline = time.monotonic() + CUE_TIMEOUT_S
+    while True:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            (n,) = conn.execute(
+                "SELECT count(*) FROM alerts WHERE session_id = ? AND state = 'raised'", (sid,)
+            ).fetchone()
+        if n:
+            return
+        assert time.monotonic() < deadline, "the overstride cue was not raised"
+        time.sleep(0.2)
 
 
 @dataclass
@@ -112,7 +131,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
                     )
                     assert r.status_code == 200, r.text
                     answers.append(r.json())
-                time.sleep(SESSION_S)
+                wait_for_cue(cfg.recording.resolved_db_path(), sid)
+                time.sleep(CLIP_AFTER_CUE_S)
         finally:
             for sink in sinks:
                 sink.close()  # type: ignore[attr-defined]

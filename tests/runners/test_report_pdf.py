@@ -1,6 +1,6 @@
 """The one-page report: ``treadwatch report SESSION --pdf`` printed by Chromium, turned into
 PNG by pdftoppm and read back by pdftotext (Debian poppler-utils); normal ranges through
-the interface ``edge.runners.ranges`` assumes of issue 10's module."""
+the coaching module's normal ranges (edge.gait.ranges)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from edge.runners.progress import digits, label
 from edge.runners.ranges import MetricRange, range_for
 from edge.runners.report import session_report_data
 from tests.conftest import require
-from tests.runners import ranges_example
 from tests.runners.conftest import Recorded
 from tests.runners.test_runners_live import _medians
 from tests.support.browser import CHROMIUM
@@ -40,10 +39,9 @@ def test_session_report_pdf_has_the_runners_numbers(recorded: Recorded, tmp_path
     _tools()
     sid = recorded.sessions[0]
     out = tmp_path / "out.pdf"
-    with ranges_example.installed():
-        assert main(["report", str(sid), "--db", str(recorded.db), "--pdf", str(out)]) == 0
-        with SessionStore(recorded.db) as store:
-            data = session_report_data(store, sid)
+    assert main(["report", str(sid), "--db", str(recorded.db), "--pdf", str(out)]) == 0
+    with SessionStore(recorded.db) as store:
+        data = session_report_data(store, sid)
     assert out.read_bytes()[:5] == b"%PDF-"
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
     assert re.search(r"^Pages:\s+1$", info.stdout, re.M), info.stdout  # one page
@@ -69,8 +67,11 @@ def test_session_report_pdf_has_the_runners_numbers(recorded: Recorded, tmp_path
         cells = row.strip()[len(label(m["name"])) :].split()
         assert cells[0] == _fmt(median, digits(m["name"])), row
         assert cells[-1] == str(n), row
-    # The example ranges are shown against the numbers: cadence 170–180.
-    assert re.search(r"Cadence\s+\d+\s+steps/min\s+170–180\s+(in|near|outside) range", text)
+    # The normal ranges (edge.gait.ranges) are shown against the numbers.
+    cadence_range = range_for("cadence_spm")
+    assert cadence_range is not None
+    shown = re.escape(cadence_range.text(digits("cadence_spm")))
+    assert re.search(rf"Cadence\s+\d+\s+steps/min\s+{shown}\s+(in|near|outside) range", text)
     assert "First recorded visit" in text
 
 
@@ -124,11 +125,15 @@ def test_runners_cli_list_and_export(
         assert len(rows) - 1 == len(store.strides(recorded.sessions[1]))
 
 
-def test_ranges_come_from_issue_10s_module_when_present() -> None:
-    assert range_for("cadence_spm") is None  # absent from this branch: no range shown
-    with ranges_example.installed():
-        r = range_for("cadence_spm")
-        assert r == MetricRange((170.0, 180.0), (160.0, 190.0), ranges_example.SOURCE)
-        assert [r.verdict(v) for v in (175.0, 165.0, 150.0, None)] == ["in", "near", "out", None]
-        assert range_for("overstride") is None
+def test_ranges_are_the_coaching_modules() -> None:
+    from edge.gait.ranges import RANGES
+
+    gait = RANGES["cadence_spm"]
+    r = range_for("cadence_spm")
+    assert r == MetricRange(gait.green, gait.amber, gait.source)
+    inside = (gait.green[0] + gait.green[1]) / 2
+    near = (gait.amber[0] + gait.green[0]) / 2
+    outside = gait.amber[0] - 1.0
+    assert [r.verdict(v) for v in (inside, near, outside, None)] == ["in", "near", "out", None]
+    assert range_for("no_such_metric") is None
     assert MetricRange((None, 0.1), (None, 0.2), "x").verdict(0.15) == "near"

@@ -16,10 +16,11 @@ from edge.live.demo import DemoSource
 from edge.recording.live import make_sinks
 from edge.recording.store import SessionStore
 from edge.runners import store as runners
+from edge.runners.progress import digits
+from edge.runners.ranges import range_for
 from edge.runners.report import VIS_MIN, session_report_data
 from server.app import create_app
 from tests.conftest import REPO, require
-from tests.runners import ranges_example
 from tests.runners.conftest import AUTH, PIN, Recorded, live_config
 from tests.support.browser import CHROMIUM
 from tests.support.browser import LAUNCH_ARGS as ARGS
@@ -68,10 +69,7 @@ def two_visits(recorded: Recorded, tmp_path_factory: pytest.TempPathFactory) -> 
     with SessionStore(db) as store:
         runners.assign_session(store, recorded.sessions[2], recorded.ana)
     cfg = live_config(db, enabled=False)
-    with (
-        ranges_example.installed(),
-        serve(create_app(cfg, DemoSource.from_config(cfg.capture))) as h,
-    ):
+    with serve(create_app(cfg, DemoSource.from_config(cfg.capture))) as h:
         _DBS[f"http://{h}"] = db
         yield f"http://{h}"
 
@@ -214,7 +212,7 @@ def test_report_page(browser: Any, recorded: Recorded, two_visits: str) -> None:
     pg.goto(f"{url}/review/report?session={sid}")
     pg.wait_for_selector("body[data-loaded=true]")
     assert pg.locator("#who").inner_text() == "Ana P."
-    with ranges_example.installed(), SessionStore(two_visits_db(url)) as store:
+    with SessionStore(two_visits_db(url)) as store:
         data = session_report_data(store, sid)
         numbers = data["point"]["metrics"]
         prev = session_report_data(store, recorded.sessions[0])["point"]["metrics"]
@@ -223,7 +221,9 @@ def test_report_page(browser: Any, recorded: Recorded, two_visits: str) -> None:
     assert cells[5] == f"{prev['overstride']['median']:.2f}"  # last time
     assert cells[6] == str(numbers["overstride"]["n"])
     cad = pg.locator("#numbers tr[data-metric=cadence_spm] td").all_inner_texts()
-    assert cad[3] == "170–180"
+    cadence_range = range_for("cadence_spm")
+    assert cadence_range is not None
+    assert cad[3] == cadence_range.text(digits("cadence_spm"))
     assert cad[4] in ("in range", "near range", "outside range")
     assert pg.locator(".frames svg").count() == len(data["frames"]) == 3
     edges = sum(
