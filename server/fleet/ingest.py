@@ -154,6 +154,7 @@ class HubIngest:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._run, name="hub-writer", daemon=True)
 
     def start(self) -> None:
@@ -185,6 +186,16 @@ class HubIngest:
             log.warning("hub: %s", self.stats.last_error)
             return
         client.subscribe(SUBSCRIPTION, qos=1)
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, codes: list[ReasonCode], props: Any
+    ) -> None:
+        """Connected means subscribed: a message published before the broker granted the
+        subscription (on a first connection) would not reach this hub."""
+        if any(c.is_failure for c in codes):
+            self.stats.last_error = f"broker refused the subscription to {SUBSCRIPTION}"
+            log.error("hub: %s (check the broker's ACL for this user)", self.stats.last_error)
+            return
         self.connected.set()
         log.info("hub: subscribed to %s", SUBSCRIPTION)
 
