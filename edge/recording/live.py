@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 
 def make_sinks(config: Config, *, headless: bool = False) -> list[PipelineSink]:
-    """The recorder when ``recording.enabled``.
+    """The recorder when ``recording.enabled``; with ``fleet.enabled`` also the fleet
+    publisher, its outbox written in the recorder's transactions (``edge.fleet.live``).
 
     Headless, recording is the point of running: a database that cannot be opened stops the
     start with its message. With the page, the live view goes on without recording.

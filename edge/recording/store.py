@@ -334,6 +334,17 @@ class SessionStore:
             ],
         )
 
+    def insert_stride_json(
+        self, session_id: int, index: int, foot: str, frame_index: int, t_s: float, metrics: str
+    ) -> None:
+        """One step whose metrics are already JSON in the stored form (``metrics_to_json``),
+        e.g. as received by the fleet hub: no decoding and encoding again."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO strides (session_id, idx, foot, frame_index, t_s, metrics)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, index, foot, frame_index, t_s, metrics),
+        )
+
     def insert_events(self, session_id: int, events: Sequence[GaitEvent]) -> None:
         self.conn.executemany(
             "INSERT INTO events (session_id, kind, foot, frame_index, t_s, confidence)"

@@ -31,8 +31,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 from edge.fleet import messages
 from edge.fleet.config import DEVICE_ID_RE, BrokerSpec
 from edge.fleet.mqtt import make_client, stop_client
-from edge.gait.records import AlertRecord, AlertState, Foot, StrideRecord
-from edge.recording.store import SessionStore, metrics_from_json
+from edge.gait.records import AlertRecord, AlertState
+from edge.recording.store import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,25 @@ def _num(data: dict[str, Any], key: str) -> float:
     return float(v)
 
 
+def _metrics_text(metrics: dict[str, Any]) -> str:
+    """A step's metrics checked (the stored form: ``{name: {value, unit, ...}}``, finite
+    numbers) and encoded once, without building records."""
+    for name, m in metrics.items():
+        if not isinstance(m, dict):  # fields this hub does not know are kept (and ignored)
+            raise BadMessageError(f"metric {name!r} is not {{value, unit, ...}}")
+        for key in ("value", "confidence"):
+            v = m.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+                raise BadMessageError(f"metric {name!r}: {key} is not a number")
+        for key in ("unit", "reason", "label"):
+            if m.get(key) is not None and not isinstance(m[key], str):
+                raise BadMessageError(f"metric {name!r}: {key} is not text")
+    try:
+        return json.dumps(metrics, allow_nan=False, separators=(",", ":"))
+    except ValueError as exc:
+        raise BadMessageError(f"bad metrics: {exc}") from None
+
+
 class HubIngest:
     """Subscribes and stores. :meth:`start`, then :meth:`close`."""
 
@@ -135,6 +154,7 @@ class HubIngest:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._run, name="hub-writer", daemon=True)
 
     def start(self) -> None:
@@ -166,6 +186,16 @@ class HubIngest:
             log.warning("hub: %s", self.stats.last_error)
             return
         client.subscribe(SUBSCRIPTION, qos=1)
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, codes: list[ReasonCode], props: Any
+    ) -> None:
+        """Connected means subscribed: a message published before the broker granted the
+        subscription (on a first connection) would not reach this hub."""
+        if any(c.is_failure for c in codes):
+            self.stats.last_error = f"broker refused the subscription to {SUBSCRIPTION}"
+            log.error("hub: %s (check the broker's ACL for this user)", self.stats.last_error)
+            return
         self.connected.set()
         log.info("hub: subscribed to %s", SUBSCRIPTION)
 
@@ -268,11 +298,16 @@ class HubIngest:
             self._pending -= len(batch)
 
     def _apply_safely(self, store: SessionStore, m: _Incoming) -> None:
+        """Apply one message inside the batch's transaction; a bad one leaves no trace."""
+        store.conn.execute("SAVEPOINT message")
         try:
             self._apply(store, m)
         except BadMessageError as exc:
+            store.conn.execute("ROLLBACK TO message")
+            self._sids.clear()  # a session row made for it is gone again
             self.stats.bad += 1
             log.warning("hub: bad message on %s: %s", m.topic, exc)
+        store.conn.execute("RELEASE message")
 
     def _apply(self, store: SessionStore, m: _Incoming) -> None:
         parts = m.topic.split("/")
@@ -402,12 +437,9 @@ class HubIngest:
             raise BadMessageError("a step needs foot (left/right) and index")
         if not isinstance(frame_index, int) or not isinstance(metrics, dict):
             raise BadMessageError("a step needs frame_index and metrics")
-        try:
-            parsed = metrics_from_json(json.dumps(metrics))
-        except (TypeError, ValueError) as exc:
-            raise BadMessageError(f"bad metrics: {exc}") from None
+        text = _metrics_text(metrics)
         sid = self._sid(store, device, uid, t_s, now)
-        store.insert_strides(sid, [StrideRecord(index, cast(Foot, foot), frame_index, t_s, parsed)])
+        store.insert_stride_json(sid, index, foot, frame_index, t_s, text)
         self.stats.steps += 1
 
     def _on_alert(

@@ -286,17 +286,20 @@ def test_hub_stores_once_and_ignores_duplicates_and_bad_messages(
                 (t + "alert", _msg(2, ALERT)),  # redelivered
                 (t + "step", _msg(9, STEP, v=99)),  # a newer schema: not understood
                 (t + "step", "{not json"),
+                (t + "step", _msg(8, {**STEP, "metrics": {"cadence_spm": "fast"}}, uid="u-2")),
                 (t + "session", _msg(3, end)),
                 (t + "status", json.dumps(STATUS)),
             ],
         )
-        wait_for(lambda: hub.stats.received == 9 and hub.idle(), 10.0, "the hub to store")
+        wait_for(lambda: hub.stats.received == 10 and hub.idle(), 10.0, "the hub to store")
         board = hub.board()
     finally:
         hub.close()
-    assert (hub.stats.stored, hub.stats.duplicates, hub.stats.bad) == (4, 2, 2)
+    assert (hub.stats.stored, hub.stats.duplicates, hub.stats.bad) == (4, 2, 3)
     with SessionStore(tmp_path / "hub.db") as store:
-        (info,) = store.list_sessions()
+        (info,) = store.list_sessions()  # nothing left of the bad step's session "u-2"
+        (n_received,) = store.conn.execute("SELECT COUNT(*) FROM fleet_received").fetchone()
+        assert n_received == 4
         strides = store.strides(info.id)
         alerts = store.alerts(info.id)
     assert (info.uid, info.device_id, info.t_start_s, info.t_end_s) == ("u-1", "dev-b", 10.0, 12.0)
