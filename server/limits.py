@@ -97,6 +97,8 @@ def protocols(send_timeout_s: float, header_timeout_s: float) -> tuple[type[Any]
 
         def _deadline_hit(self) -> None:
             self._deadline = None
+            if self.transport.get_protocol() is not self:
+                return  # upgraded to a WebSocket: no longer ours
             if self.cycle is self._deadline_cycle and not self.transport.is_closing():
                 self.transport.abort()  # no complete request in time (idle or slowloris)
 

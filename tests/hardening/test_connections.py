@@ -118,6 +118,29 @@ def test_websocket_cap_refuses_with_1013_and_health_stays_fast(server: tuple[str
         assert '"type":"hello"' in str(again.recv(timeout=10))
 
 
+def test_live_pages_and_video_outlast_the_idle_timeout(server: tuple[str, int]) -> None:
+    """The idle deadline (1 s here) is for connections without a request, not for a live
+    page or a video that is being streamed."""
+    base, _ = server
+    video, head = _video(base)
+    try:
+        assert head.startswith(b"HTTP/1.1 200")
+        with _ws(base) as ws:
+            t0 = time.monotonic()
+            n = 0
+            while time.monotonic() - t0 < 3.0:
+                ws.recv(timeout=5)
+                n += 1
+            assert n > 30
+        got = 0
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.5:
+            got += len(video.recv(65536))
+        assert got > 0
+    finally:
+        video.close()
+
+
 def _video(base: str) -> tuple[socket.socket, bytes]:
     host, port = base.removeprefix("http://").split(":")
     s = socket.create_connection((host, int(port)), timeout=10)
