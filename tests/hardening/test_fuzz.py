@@ -88,7 +88,7 @@ def _fuzz(base: str, app: Any, headers: dict[str, str]) -> Counter[tuple[str, st
         @given(case=op.as_strategy())
         def run(case: Any) -> None:
             r = case.call(base_url=base, session=session, headers=headers, timeout=10)
-            seen[(op.method.upper(), op.path, r.status_code)] += 1
+            seen[(case.method.upper(), case.operation.path, r.status_code)] += 1
 
         run()
     session.close()
