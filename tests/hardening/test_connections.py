@@ -193,6 +193,30 @@ def test_idle_connections_are_dropped(server: tuple[str, int]) -> None:
             s.close()
 
 
+def test_a_dripping_body_is_dropped(server: tuple[str, int]) -> None:
+    """Headers, then a body one byte at a time (slowloris on the body): dropped after the
+    idle timeout (1 s here), not held for as long as the client likes."""
+    base, _ = server
+    host, port = base.removeprefix("http://").split(":")
+    s = socket.create_connection((host, int(port)), timeout=10)
+    s.sendall(
+        f"POST /api/auth/login HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{".encode()
+    )
+    t0 = time.monotonic()
+    closed_after = None
+    try:
+        while time.monotonic() - t0 < 6.0:
+            s.sendall(b" ")
+            time.sleep(0.2)
+    except OSError:
+        closed_after = time.monotonic() - t0
+    finally:
+        s.close()
+    assert closed_after is not None
+    assert closed_after < 3.0
+
+
 def _dead_websocket(host: str) -> socket.socket:
     """A WebSocket handshake with a tiny receive buffer, then never a read."""
     addr, port = host.split(":")
