@@ -6,7 +6,8 @@
   pipeline's fan-out and the file-descriptor table stay bounded.
 * **Slow and idle connections** (the uvicorn protocol classes from :func:`protocols`):
   a connection that has not sent a complete request line and headers within
-  ``server.idle_timeout_s`` of opening (or of its previous response) is dropped; a
+  ``server.idle_timeout_s`` of opening (or of its previous response), or the body of its
+  request within that time of the headers, is dropped; a
   connection whose peer stops reading (its send buffer stays full for
   ``server.send_timeout_s``) is aborted, not closed: ``close()`` would wait for a buffer
   that never drains and keep the socket for ever. This covers the MJPEG stream and the
@@ -22,6 +23,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
@@ -97,8 +99,22 @@ def protocols(send_timeout_s: float, header_timeout_s: float) -> tuple[type[Any]
 
         def _deadline_hit(self) -> None:
             self._deadline = None
-            if self.cycle is self._deadline_cycle and not self.transport.is_closing():
-                self.transport.abort()  # no complete request in time (idle or slowloris)
+            if self.transport.get_protocol() is not self or self.transport.is_closing():
+                return  # upgraded to a WebSocket (no longer ours), or closing anyway
+            if self.cycle is self._deadline_cycle:
+                if self._body_pending():
+                    self.transport.abort()  # a body dripping in (slowloris on the body)
+                elif self.cycle is None or self.cycle.response_complete:
+                    self.transport.abort()  # no complete request in time (idle, slowloris)
+
+        def _body_pending(self) -> bool:
+            return self.cycle is not None and self.conn.their_state is h11.SEND_BODY
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            # A request whose body is still to come gets the same deadline for its body.
+            if self.cycle is not self._deadline_cycle and self._body_pending():
+                self._arm_deadline()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()

@@ -4,6 +4,10 @@ Each WebSocket client drains its own bounded queue (see :mod:`server.hub`); a cl
 stops reading blocks only its own sender task. The MJPEG stream sends the newest frame
 whenever the viewer is ready, each part labelled with ``X-Frame-Id`` so the page draws the
 overlay of the same frame.
+
+Both are capped (``server.max_websocket_clients``, ``server.max_video_clients``): one more
+live page is closed with code 1013 and a reason, one more video viewer gets 503. A browser
+WebSocket must come from this server's own page (``Origin`` = ``Host``).
 """
 
 from __future__ import annotations

@@ -118,6 +118,29 @@ def test_websocket_cap_refuses_with_1013_and_health_stays_fast(server: tuple[str
         assert '"type":"hello"' in str(again.recv(timeout=10))
 
 
+def test_live_pages_and_video_outlast_the_idle_timeout(server: tuple[str, int]) -> None:
+    """The idle deadline (1 s here) is for connections without a request, not for a live
+    page or a video that is being streamed."""
+    base, _ = server
+    video, head = _video(base)
+    try:
+        assert head.startswith(b"HTTP/1.1 200")
+        with _ws(base) as ws:
+            t0 = time.monotonic()
+            n = 0
+            while time.monotonic() - t0 < 3.0:
+                ws.recv(timeout=5)
+                n += 1
+            assert n > 30
+        got = 0
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.5:
+            got += len(video.recv(65536))
+        assert got > 0
+    finally:
+        video.close()
+
+
 def _video(base: str) -> tuple[socket.socket, bytes]:
     host, port = base.removeprefix("http://").split(":")
     s = socket.create_connection((host, int(port)), timeout=10)
@@ -168,6 +191,30 @@ def test_idle_connections_are_dropped(server: tuple[str, int]) -> None:
     finally:
         for s in [*idle, slow]:
             s.close()
+
+
+def test_a_dripping_body_is_dropped(server: tuple[str, int]) -> None:
+    """Headers, then a body one byte at a time (slowloris on the body): dropped after the
+    idle timeout (1 s here), not held for as long as the client likes."""
+    base, _ = server
+    host, port = base.removeprefix("http://").split(":")
+    s = socket.create_connection((host, int(port)), timeout=10)
+    s.sendall(
+        f"POST /api/auth/login HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{".encode()
+    )
+    t0 = time.monotonic()
+    closed_after = None
+    try:
+        while time.monotonic() - t0 < 6.0:
+            s.sendall(b" ")
+            time.sleep(0.2)
+    except OSError:
+        closed_after = time.monotonic() - t0
+    finally:
+        s.close()
+    assert closed_after is not None
+    assert closed_after < 3.0
 
 
 def _dead_websocket(host: str) -> socket.socket:

@@ -113,3 +113,35 @@ def test_units_are_notify_with_a_watchdog_and_a_file_limit() -> None:
         assert one(unit, "Service", "Type") == "notify"
         assert int(one(unit, "Service", "WatchdogSec")) == 30
         assert int(one(unit, "Service", "LimitNOFILE")) >= 4096
+
+
+def test_avahi_service_file_is_valid_xml_with_the_port_to_fill() -> None:
+    import xml.etree.ElementTree as ET
+
+    text = (REPO / "deploy" / "avahi-treadwatch.service").read_text()
+    filled = text.replace("@PORT@", "8000").replace("@TYPE@", "_http._tcp")
+    root = ET.fromstring(filled.split("?>", 1)[1].split(">", 1)[1])  # after the DOCTYPE
+    service = root.find("service")
+    assert service is not None
+    assert (service.findtext("type"), service.findtext("port")) == ("_http._tcp", "8000")
+
+
+def test_installer_names_the_pi_and_announces_it(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.deploy.test_deploy import _dry_run
+
+    out, _ = _dry_run(tmp_path, "--name", "belt3", "--skip-apt", "--skip-models")
+    cmds = [ln[2:] for ln in out.splitlines() if ln.startswith("+ ")]
+    assert "hostnamectl set-hostname treadwatch-belt3" in cmds
+    assert any("/etc/avahi/services/treadwatch.service" in c for c in cmds)
+    assert any(
+        c.startswith("openssl req -x509") and "DNS:treadwatch-belt3.local" in c for c in cmds
+    )
+    assert "treadwatch-belt3.local:8000/" in out
+    bad = subprocess.run(
+        ["bash", str(REPO / "deploy" / "install.sh"), "--dry-run", "--name", "Belt 3"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 1
+    assert "--name must be lower-case" in bad.stderr
