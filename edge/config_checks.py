@@ -28,6 +28,8 @@ torso lengths      −1 … 1          head ahead of the shoulders
 shoulder widths    −2 … 2          hands or head across the midline
 fraction           0 … 1           a share (duty factor)
 %                  0 … 100         a percentage
+signs              0 … 4           overstride's landing signs (heel ahead of the hips, then
+                                   shank forward, knee straight, low cadence)
 =================  ==============  ===========================================================
 """
 
@@ -49,6 +51,7 @@ UNIT_LIMITS: dict[str, tuple[float, float]] = {
     "shoulder widths": (-2.0, 2.0),
     "fraction": (0.0, 1.0),
     "%": (0.0, 100.0),
+    "signs": (0.0, 4.0),
 }
 #: Angles measured at a joint (0° folded, 180° straight) rather than from a reference line.
 JOINT_ANGLES: frozenset[str] = frozenset({"elbow_angle_deg", "knee_flexion_deg"})
@@ -81,7 +84,7 @@ def _rule_problems(name: str, rule: Any) -> list[InitErrorDetails]:
     direction = getattr(rule, "direction", None)
     metric = str(getattr(rule, "metric", None) or name)
     unit = getattr(rule, "unit", None)
-    limits = metric_limits(metric, unit if isinstance(unit, str) else None)
+    limits = metric_limits(metric, unit if isinstance(unit, str) and unit else None)
     if limits is not None:
         lo, hi, what = limits
         for field, value in (("threshold", threshold), ("clear", clear)):

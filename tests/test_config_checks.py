@@ -64,7 +64,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         "alerts.cadence_spm.threshold",
     ),
     (
-        "[alerts.overstride]\nthreshold = 5.0\nclear = 0.15\n",  # five leg lengths ahead
+        "[alerts.overstride]\nthreshold = 5.0\nclear = 0.15\n",  # five of four landing signs
         {"alerts": {"overstride": {"threshold": 5.0}}},
         "alerts.overstride.threshold",
     ),

@@ -46,7 +46,7 @@ def test_changes_saved_from_the_page_come_back_after_restart(tmp_path: Path) -> 
         assert r.status_code == 200 and r.headers["X-Settings-Saved"] == "yes"
         r = c.put(
             "/api/config",
-            json={"alerts": {"overstride": {"threshold": 0.22}}, "pose": {"belt_zone": None}},
+            json={"alerts": {"overstride": {"threshold": 2.5}}, "pose": {"belt_zone": None}},
             headers=h,
         )
         assert r.status_code == 200 and r.headers["X-Settings-Saved"] == "yes"
@@ -57,13 +57,13 @@ def test_changes_saved_from_the_page_come_back_after_restart(tmp_path: Path) -> 
     assert saved == {
         "unset": ["pose.belt_zone"],
         "gait": {"view": "front"},
-        "alerts": {"overstride": {"threshold": 0.22}},
+        "alerts": {"overstride": {"threshold": 2.5}},
     }
     restarted, warning = apply_saved(base, path)
     assert warning is None
     assert restarted.gait.view == "front"
     assert restarted.gait.window_s == 12.0  # untouched options still come from the file
-    assert restarted.alerts.overstride.threshold == 0.22
+    assert restarted.alerts.overstride.threshold == 2.5
     assert restarted.pose.belt_zone is None
 
 

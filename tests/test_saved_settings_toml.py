@@ -48,7 +48,7 @@ def test_an_invalid_key_is_dropped_with_a_warning_and_the_rest_kept(tmp_path: Pa
         "window_s = 12.0\n"
         "windw_s = 3.0\n"  # no such option (a renamed one, after an upgrade)
         "\n[alerts.overstride]\n"
-        "threshold = 0.3\n"
+        "threshold = 2.5\n"
         'cue = "feet under you"\n'
         "\n[server]\n"  # not editable on the page
         'settings_pin = "0"\n',
@@ -60,7 +60,7 @@ def test_an_invalid_key_is_dropped_with_a_warning_and_the_rest_kept(tmp_path: Pa
         assert key in warning, warning
     assert config.gait.view == base.gait.view
     assert config.gait.window_s == 12.0
-    assert config.alerts.overstride.threshold == 0.3
+    assert config.alerts.overstride.threshold == 2.5
     assert config.alerts.overstride.cue == "feet under you"
     assert config.server.settings_pin == base.server.settings_pin
 
@@ -75,16 +75,16 @@ def test_an_unparseable_file_is_still_ignored_whole(tmp_path: Path) -> None:
 
 
 def test_a_saved_threshold_past_the_files_clear_drops_only_that_rule(tmp_path: Path) -> None:
-    base = _base(tmp_path)  # overstride: threshold 0.2, clear 0.15 from the file
+    base = _base(tmp_path)  # overstride: raised at 1.5 landing signs, cleared at 1.0
     path = settings_path(base)
     path.write_text(
-        '[gait]\nview = "side-right"\n\n[alerts.overstride]\nthreshold = 0.1\n'
+        '[gait]\nview = "side-right"\n\n[alerts.overstride]\nthreshold = 0.5\n'
         "\n[alerts.head_pitch_deg]\nthreshold = 25.0\n",
         encoding="utf-8",
     )
     config, warning = apply_saved(base, path)
     assert warning is not None and "alerts.overstride" in warning
     assert "alerts.overstride.clear" in warning  # the field the check named
-    assert config.alerts.overstride.threshold == 0.2
+    assert config.alerts.overstride.threshold == base.alerts.overstride.threshold
     assert config.alerts.head_pitch_deg.threshold == 25.0
     assert config.gait.view == "side-right"

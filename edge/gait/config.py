@@ -18,9 +18,9 @@ Where a default comes from the running-form literature, the comment beside it sa
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from edge.configbase import Section
 
@@ -397,6 +397,23 @@ class AlertsConfig(Section):
             "Sports Med 46:793)."
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _partial_rules_keep_their_defaults(cls, data: Any) -> Any:
+        """``[alerts.overstride]`` with only ``threshold`` changes the threshold: the rule's
+        other options (its metric, unit, cue, priority) keep the rule's own defaults, not
+        the generic ones of :class:`AlertRule`."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, field in cls.model_fields.items():
+            given = out.get(name)
+            if isinstance(given, dict) and field.default_factory is not None:
+                default = field.get_default(call_default_factory=True)
+                if isinstance(default, AlertRule):
+                    out[name] = {**default.model_dump(), **given}
+        return out
 
     def rules(self) -> dict[str, AlertRule]:
         """The rules by name (a rule watches ``rule.metric``, else the metric of its name)."""

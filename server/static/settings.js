@@ -27,7 +27,7 @@
 
   // --- human labels ----------------------------------------------------------------------
   const RULES = {
-    overstride: ["Overstride", "× leg length"], head_pitch_deg: ["Gaze down", "°"],
+    overstride: ["Overstride", "landing signs, 0–4"], head_pitch_deg: ["Gaze down", "°"],
     head_forward: ["Head forward", "× torso length"], arm_crossover: ["Arm crossover", "× shoulder width"],
     trunk_lean_deg: ["Trunk lean", "°"], cadence_spm: ["Cadence", "steps/min"],
     elbow_angle_deg: ["Elbow angle", "°"], vertical_oscillation: ["Vertical oscillation", "× leg length"],

@@ -21,6 +21,7 @@ import pytest
 import websockets
 
 from edge.config import Config
+from edge.gait.config import GaitConfig
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import require
@@ -31,6 +32,8 @@ from tests.support.serving import serve
 pytestmark = pytest.mark.browser
 
 SIZES = [(1280, 800), (800, 1280)]
+#: The heel this far ahead of the hips (leg lengths) is the first sign of an overstride.
+HEEL_AHEAD_SIGN = GaitConfig().overstride_heel_ahead
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +42,9 @@ def host() -> Iterator[str]:
     cfg = Config.model_validate(
         {
             "capture": {
+                # Phases long enough for the cue policy's evidence (several strides).
                 "demo_schedule": ["clean", "overstride", "clean", "arms", "clean"],
-                "demo_phase_s": 4.0,
+                "demo_phase_s": 8.0,
             },
             "recording": {"enabled": False},
         }
@@ -155,11 +159,11 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
         )
     # Wait for a calm moment, measure the layout, then wait for the cue.
     for page, _, _ in pages:
-        page.wait_for_selector('#cue[data-active="false"]', timeout=25_000)
+        page.wait_for_selector('#cue[data-active="false"]', timeout=45_000)
     before = [_boxes(page) for page, _, _ in pages]
     seen_low_confidence: list[str] = []
     for (page, got, _), boxes in zip(pages, before, strict=True):
-        page.wait_for_selector('#cue[data-active="true"][data-rule="overstride"]', timeout=25_000)
+        page.wait_for_selector('#cue[data-active="true"][data-rule="overstride"]', timeout=45_000)
         # The cue is one cue, in its own box; the tiles did not move by a pixel.
         assert (page.text_content("#cue-main") or "").strip() == "Land under your hips"
         assert _boxes(page) == boxes
@@ -180,7 +184,9 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
         rule = got.hello()["rules"]["overstride"]
         assert shown[2] == "true"
         value = float(shown[0])
-        assert value > rule["threshold"], shown
+        # The cue judges the landing geometry (heel ahead of the hips and its signs); the
+        # number is how far ahead the heel lands, past the first sign while the cue is up.
+        assert value >= HEEL_AHEAD_SIGN, shown
         assert value == pytest.approx(
             _confident_median(got.strides(), "overstride", rule), abs=0.006
         )
@@ -195,12 +201,12 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
     # the value from before, and the chart shows a gap rather than a line across it.
     for page, _, _ in pages:
         page.wait_for_function(
-            "document.getElementById('metric-overstride').textContent === '–'", timeout=25_000
+            "document.getElementById('metric-overstride').textContent === '–'", timeout=45_000
         )
         assert "side view" in (page.text_content("#note-overstride") or "")
         assert page.text_content("#what-overstride") == ""
         page.wait_for_function(
-            "document.getElementById('metric-overstride').textContent !== '–'", timeout=25_000
+            "document.getElementById('metric-overstride').textContent !== '–'", timeout=45_000
         )
         series = page.evaluate("() => window.twChart.series")
         over = next(s for s in series if s["key"] == "overstride")
@@ -216,16 +222,14 @@ def test_the_big_number_is_what_the_cue_is_about_in_one_cue_that_never_moves_the
     assert seen_low_confidence == []
     for page, _, _ in pages:
         assert page.evaluate("() => window.__lowConfidence") == []
-    # No normal ranges sent (no "band" in the metrics, no "ranges" in the hello): no marker.
+    # Normal ranges come with the hello; each tile's marker is a band the server sent.
     page, got, _ = pages[0]
-    assert "ranges" not in got.hello()
-    assert not any("band" in m for s in got.strides() for m in s["metrics"].values())
-    marks = page.evaluate(
-        """() => [...document.querySelectorAll('.tile')].map((t) =>
-             [t.dataset.band, getComputedStyle(t).borderLeftColor])"""
+    assert "overstride" in got.hello()["ranges"]
+    bands = page.evaluate(
+        "() => [...document.querySelectorAll('.tile')].map((t) => t.dataset.band)"
     )
-    assert marks == [["", "rgba(0, 0, 0, 0)"]] * len(TILE_KEYS)
-    assert page.locator(".tile .range:visible").count() == 0
+    assert set(bands) <= {"", "green", "amber", "red"}
+    assert page.locator(".tile .range:visible").count() >= 1
     for page, _, errors in pages:
         assert errors == []
         page.close()
@@ -261,6 +265,10 @@ def test_tiles_hold_their_widest_values(host: str, browser: Any) -> None:
 def test_freeze_shows_the_landing_legs_values_of_that_step(host: str, browser: Any) -> None:
     page, got, errors = _open(browser, host, (1280, 800))
     page.wait_for_function("!document.getElementById('freeze').disabled", timeout=15_000)
+    # A step measured from the side (the first ones come before the view is known).
+    page.wait_for_function(
+        "document.getElementById('last-overstride').textContent !== '–'", timeout=45_000
+    )
     page.click("#freeze")
     assert page.is_visible("#frozen-values")
     frozen = page.evaluate("() => window.twFrozen")
@@ -442,7 +450,8 @@ def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
             tile = page.locator("#tile-overstride")
             assert tile.get_attribute("data-band") == "red"
             assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgb(231, 76, 60)"
-            for i, v in enumerate([0.04, 0.05, 0.06, 0.05, 0.04]):
+            # As many calm steps as the rule looks at (last_m), so the number stands on them.
+            for i, v in enumerate([0.04, 0.05, 0.06, 0.05, 0.04, 0.05, 0.06, 0.05]):
                 hub.publish(_stride(5 + i, 3.0 + 0.35 * i, v, None))
             page.wait_for_function(
                 "document.getElementById('metric-overstride').textContent === '0.05'"

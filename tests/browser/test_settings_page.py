@@ -107,7 +107,7 @@ def test_the_form_speaks_in_words_and_units_with_save_in_view(host: str, page: A
     names = page.locator(".field .name").all_text_contents()
     assert names and not [n for n in names if "›" in n or "_" in n]
     field = page.locator('.field[data-field="alerts.overstride.threshold"] .name')
-    assert field.text_content() == "Raise the cue at (× leg length)"
+    assert field.text_content() == "Raise the cue at (landing signs, 0–4)"
     assert (
         page.locator('.field[data-field="alerts.head_pitch_deg.clear"] .name').text_content()
         == "Clear it again at (°)"
@@ -141,13 +141,13 @@ def test_an_inverted_trigger_and_clear_pair_is_refused_next_to_the_field(
     page.goto(f"http://{host}/settings")
     _unlock(page)
     page.wait_for_selector("#f-alerts-overstride-clear")
-    page.fill("#f-alerts-overstride-clear", "0.3")  # above the 0.2 that raises the cue
+    page.fill("#f-alerts-overstride-clear", "2")  # above the 1.5 that raises the cue
     page.click("#save")
     page.wait_for_function("document.getElementById('save-msg').textContent.startsWith('Not')")
     err = page.locator('.field[data-field="alerts.overstride.clear"] .error')
     assert err.is_visible()
     text = err.text_content() or ""
-    assert "threshold (0.2)" in text and "0.3" in text and not text.startswith("Value error")
+    assert "threshold (1.5)" in text and "2" in text and not text.startswith("Value error")
     assert "alerts.overstride.clear" in (page.text_content("#save-msg") or "")
     # The message sits beside its field, on screen.
     f = page.locator("#f-alerts-overstride-clear").bounding_box()
@@ -155,9 +155,9 @@ def test_an_inverted_trigger_and_clear_pair_is_refused_next_to_the_field(
     assert f is not None and e is not None and abs(e["y"] - f["y"]) < 80
     assert 0 <= e["y"] <= 800
     r = page.evaluate("async () => (await fetch('/api/config')).json()")
-    assert r["alerts"]["overstride"]["clear"] == 0.15
+    assert r["alerts"]["overstride"]["clear"] == 1.0
     # Back on the calm side, it is saved.
-    page.fill("#f-alerts-overstride-clear", "0.12")
+    page.fill("#f-alerts-overstride-clear", "1.25")
     page.click("#save")
     page.wait_for_function("document.getElementById('save-msg').textContent === 'Saved'")
     assert err.text_content() == ""
@@ -176,7 +176,7 @@ def test_a_change_that_could_not_be_saved_says_so(browser: Any, tmp_path: Path) 
             page.goto(f"http://{h}/settings")
             _unlock(page)
             page.wait_for_selector("#f-alerts-overstride-threshold")
-            page.fill("#f-alerts-overstride-threshold", "0.25")
+            page.fill("#f-alerts-overstride-threshold", "2.5")
             page.click("#save")
             page.wait_for_function(
                 "!['', 'Saving…'].includes(document.getElementById('save-msg').textContent)"
@@ -184,7 +184,7 @@ def test_a_change_that_could_not_be_saved_says_so(browser: Any, tmp_path: Path) 
             msg = page.text_content("#save-msg") or ""
             assert msg == "Applied, but not saved: this change holds until the next restart."
             r = page.evaluate("async () => (await fetch('/api/config')).json()")
-            assert r["alerts"]["overstride"]["threshold"] == 0.25
+            assert r["alerts"]["overstride"]["threshold"] == 2.5
         finally:
             page.close()
 
@@ -196,18 +196,18 @@ def test_an_open_live_page_follows_a_changed_cue_window(host: str, browser: Any)
     try:
         live.goto(f"http://{host}/")
         live.wait_for_function(
-            "document.getElementById('what-overstride').textContent === 'median, last 5 steps'",
+            "document.getElementById('what-overstride').textContent === 'median, last 8 steps'",
             timeout=20_000,
         )
         status = live.evaluate(
             """async (pin) => (await fetch('/api/config', {method: 'PUT',
                  headers: {'Content-Type': 'application/json', 'X-Treadwatch-Pin': pin},
-                 body: JSON.stringify({alerts: {overstride: {last_m: 7}}})})).status""",
+                 body: JSON.stringify({alerts: {overstride: {last_m: 6}}})})).status""",
             PIN,
         )
         assert status == 200
         live.wait_for_function(
-            "document.getElementById('what-overstride').textContent === 'median, last 7 steps'",
+            "document.getElementById('what-overstride').textContent === 'median, last 6 steps'",
             timeout=20_000,
         )
     finally:

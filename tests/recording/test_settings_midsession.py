@@ -64,7 +64,7 @@ def test_a_settings_change_mid_session_keeps_every_step(tmp_path: Path) -> None:
             before = _stored(db)
             assert len(before) >= 12
             h = {PIN_HEADER: PIN}
-            patch = {"alerts": {"overstride": {"threshold": 0.25}}}
+            patch = {"alerts": {"overstride": {"threshold": 2.5}}}
             r = c.put("/api/config", json=patch, headers=h)
             assert r.status_code == 200
             t_change = app.state.live.pipeline.last_frame_t
@@ -101,7 +101,7 @@ def test_a_settings_change_mid_session_keeps_every_step(tmp_path: Path) -> None:
         ["alerts.overstride.threshold"],
         ["gait.window_s"],
     ]
-    assert changes[0]["changes"]["alerts.overstride.threshold"] == {"from": 0.2, "to": 0.25}
+    assert changes[0]["changes"]["alerts.overstride.threshold"] == {"from": 1.5, "to": 2.5}
     assert changes[0]["t_s"] == pytest.approx(t_change, abs=0.5)
     assert changes[0]["t_s"] < changes[1]["t_s"]
     # steps after each change are recorded on (the session is whole around the change)
