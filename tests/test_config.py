@@ -85,3 +85,17 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "pose.smooth: unknown option" in err and "Traceback" not in err
+
+
+def test_a_partial_rule_section_keeps_the_rules_own_defaults() -> None:
+    """``[alerts.overstride]`` with only a threshold keeps the rule's metric, unit and cue
+    (it used to fall back to the generic rule: no cue, another metric)."""
+    from edge.config import parse_config
+    from edge.gait.config import AlertsConfig
+
+    cfg = parse_config({"alerts": {"overstride": {"threshold": 2.5}}})
+    default = AlertsConfig().overstride
+    assert cfg.alerts.overstride.threshold == 2.5
+    assert cfg.alerts.overstride.model_dump(exclude={"threshold"}) == default.model_dump(
+        exclude={"threshold"}
+    )
