@@ -7,7 +7,7 @@ TW := $(VENV)/bin/treadwatch
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup models browser run test check lint format bench clean
+.PHONY: setup models browser aarch64-root test-aarch64 run test check lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian bookworm arm64 python3.11 + aarch64 wheels, run under qemu-user (no binfmt), for the
+# emulated ARM test; kept in the build cache (~/.cache/treadwatch/aarch64), not the repository.
+aarch64-root: $(STAMP)
+	PYTHON=$(PY) tests/aarch64/build_root.sh
+
+test-aarch64: setup aarch64-root
+	$(PY) -m pytest tests/aarch64 -s -p no:cacheprovider
+
 run: setup
 	$(TW) serve --source demo --port $(PORT)
 
-test: setup browser
+test: setup browser aarch64-root
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -43,7 +51,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-check: setup browser lint
+check: setup browser aarch64-root lint
 	$(PY) -m pytest
 
 bench: setup

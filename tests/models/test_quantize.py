@@ -26,8 +26,8 @@ from models.quantize import (
     RECORD_FILENAME,
     fold_float16_weights,
     int8_model_path,
-    load_record,
     load_recipe,
+    load_record,
     op_precisions,
     quantize_landmark_model,
 )
