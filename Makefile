@@ -7,7 +7,7 @@ TW := $(VENV)/bin/treadwatch
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup models browser broker deploy-tools run test check lint format bench clean
+.PHONY: setup models browser broker deploy-tools aarch64-root test-aarch64 run test check lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,10 +48,18 @@ deploy-tools:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null || \
 	  echo "could not install systemd: the systemd-analyze test will skip"; }
 
+# Debian bookworm arm64 python3.11 + aarch64 wheels, run under qemu-user (no binfmt), for the
+# emulated ARM test; kept in the build cache (~/.cache/treadwatch/aarch64), not the repository.
+aarch64-root: $(STAMP)
+	PYTHON=$(PY) tests/aarch64/build_root.sh
+
+test-aarch64: setup aarch64-root
+	$(PY) -m pytest tests/aarch64 -s -p no:cacheprovider
+
 run: setup
 	$(TW) serve --source demo --port $(PORT)
 
-test: setup browser broker deploy-tools
+test: setup browser broker deploy-tools aarch64-root
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -63,7 +71,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-check: setup browser broker deploy-tools lint
+check: setup browser broker deploy-tools aarch64-root lint
 	$(PY) -m pytest
 
 bench: setup

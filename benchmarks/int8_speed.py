@@ -31,12 +31,12 @@ import numpy.typing as npt
 
 from edge.landmarks import Roi
 from edge.pose.config import PoseConfig
-from edge.pose.engine import PoseEngine
 from edge.pose.interpreter import TFLiteModel
 from edge.pose.landmarker import INPUT_SIZE, LandmarkModel
 from edge.video import VideoFile
 from models.fetch import default_cache_dir, model_path
 from models.quantize import MODES, int8_model_path, load_record, quantize_landmark_model
+from models.resolve import pose_engine
 
 CLIPS = ("treadmill_side_good_A", "front_jog_single", "treadmill_side_male_gt")
 ALL_CLIPS = (*CLIPS, "treadmill_side_overstride_A", "treadmill_front_oblique")
@@ -54,7 +54,7 @@ def shared_videos() -> Path:
 
 
 def tracked_shots(video: Path, frames: int, every: int) -> list[Shot]:
-    engine = PoseEngine(PoseConfig(num_threads=1))
+    engine = pose_engine(PoseConfig(num_threads=1))
     shots = []
     with VideoFile(video) as vf:
         for i, frame in enumerate(vf):

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from edge.config import Config
-from edge.pose.engine import PoseEngine
 from edge.pose.interpreter import TFLiteModel
 from edge.video import VideoFile
 from models.fetch import model_path
+from models.resolve import pose_engine
 
 CLIPS = (
     "treadmill_side_male_gt",
@@ -66,7 +66,7 @@ def pose_stage_ms(
 ) -> tuple[float, float, float, int, int]:
     cfg = Config()
     cfg.pose.num_threads = threads
-    engine = PoseEngine(cfg.pose)
+    engine = pose_engine(cfg.pose)
     model = engine._landmarks.model
     invoke = model.invoke
     last_invoke = [0.0]

@@ -73,21 +73,27 @@ class Progress:
 
 
 def run_pose_on_video(
-    video: Path, config: Config, progress: bool = True, clock_fps: float | None = None
+    video: Path,
+    config: Config,
+    progress: bool = True,
+    clock_fps: float | None = None,
+    max_frames: int | None = None,
 ) -> tuple[npt.NDArray[np.float32], VideoInfo]:
     """Landmarks ``(frames, 33, 4)`` (x, y, z, visibility; NaN rows where nobody).
 
     Frame ``i`` is stamped ``i / fps`` (the file's rate, or ``clock_fps`` when given: the
     smoothing filters run on these timestamps).
     """
-    from edge.pose.engine import PoseEngine
+    from models.resolve import pose_engine
 
     rows: list[npt.NDArray[np.float32]] = []
     with VideoFile(video) as vf:  # the video is checked before the model loads
         info = vf.info
-        engine = PoseEngine(config.pose, config.models.cache_dir)
+        engine = pose_engine(config.pose, config.models.cache_dir)
         bar = Progress(info.frame_count) if progress else None
         for i, frame in enumerate(vf):
+            if max_frames is not None and i >= max_frames:
+                break
             result = engine.process(frame, i / (clock_fps or info.fps))
             rows.append(result.as_xyzv().copy())
             if bar is not None:
@@ -143,10 +149,14 @@ def _analyze(args: argparse.Namespace) -> int:
         )
     if args.capture_fps is not None and args.capture_fps <= 0:
         raise TreadwatchError("--capture-fps must be a positive frame rate, e.g. 240")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise TreadwatchError("--max-frames must be at least 1, e.g. 300")
     for option, path in (("--report", args.report), ("--landmarks", args.landmarks)):
         if path is not None:
             check_writable(path, option)
-    landmarks, info = run_pose_on_video(args.video, config, progress=not args.quiet)
+    landmarks, info = run_pose_on_video(
+        args.video, config, progress=not args.quiet, max_frames=args.max_frames
+    )
     args.capture_fps_source = "option" if args.capture_fps is not None else None
     if args.capture_fps is None:
         declared = capture_fps(args.video)
@@ -243,5 +253,6 @@ def register(sub: Any) -> None:
         help="also store the result as a session for the review pages",
     )
     p.add_argument("--config", type=Path, default=None, help="config file")
+    p.add_argument("--max-frames", type=int, default=None, help="analyse only the first N frames")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=_analyze)

@@ -20,6 +20,7 @@ from edge.errors import TreadwatchError
 COMMAND_MODULES: tuple[str, ...] = (
     "edge.commands",
     "edge.analyze",
+    "edge.bench",
     "edge.gait.commands",
     "edge.live.commands",
     "edge.recording.commands",

@@ -19,6 +19,7 @@ def _quantize(args: argparse.Namespace) -> int:
         mode=args.mode,
         models_dir=models_dir,
         calibration_videos=[Path(v) for v in args.calibrate],
+        search=args.search,
     )
     return 0
 
@@ -31,17 +32,23 @@ def register(sub: Any) -> None:
         help="make pose_landmark_full_int8.tflite from the fetched model (ai-edge-quantizer)",
         description=(
             "Quantize the verified float landmark model to int8 into the model cache, with "
-            "its SHA-256 recorded beside it. weight-only: int8 weights, float compute, no "
-            "data needed. static: int8 weights and activations, calibrated on footage."
+            "its SHA-256 recorded beside it. mixed (default): int8 weights and activations, "
+            "the most sensitive ops kept float, as recorded in models/int8_recipe.json (no "
+            "footage needed). static: every op int8. weight-only: int8 weights, float compute."
         ),
     )
-    p.add_argument("--mode", choices=MODES, default="weight-only", help="int8 recipe")
+    p.add_argument("--mode", choices=MODES, default="mixed", help="int8 recipe")
     p.add_argument(
         "--calibrate",
         metavar="VIDEO",
         action="append",
         default=[],
-        help="footage of a runner for --mode static (repeatable)",
+        help="footage of a runner: measure activation ranges on it (repeatable)",
+    )
+    p.add_argument(
+        "--search",
+        action="store_true",
+        help="with --calibrate: choose the ops kept float and rewrite models/int8_recipe.json",
     )
     p.add_argument("--cache-dir", default=None, help="model cache (default: XDG cache)")
     p.add_argument("--config", type=Path, default=None, help="config file (models.cache_dir)")

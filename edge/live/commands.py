@@ -77,15 +77,15 @@ def _estimator_factory(config: Config, source: FrameSource) -> EstimatorFactory 
     frame), and hand that instance to the pipeline first."""
     if source.simulated:
         return None
-    from edge.pose.engine import PoseEngine
+    from models.resolve import pose_engine
 
     models_dir = config.models.cache_dir
-    first: list[Estimator] = [PoseEngine(config.pose, models_dir)]
+    first: list[Estimator] = [pose_engine(config.pose, models_dir)]
 
     def make(cfg: PoseConfig) -> Estimator:
         if first and cfg == config.pose:
             return first.pop()
-        engine: Estimator = PoseEngine(cfg, models_dir)
+        engine: Estimator = pose_engine(cfg, models_dir)
         return engine
 
     return make

@@ -35,6 +35,7 @@ from edge.landmarks import NUM_LANDMARKS, Channel, FloatArray, PoseResult
 from edge.live import messages
 from edge.live.capture import CaptureWorker
 from edge.live.frames import Frame, FrameSource, Image
+from edge.live.governor import FrameRateGovernor
 from edge.live.presence import PresenceTracker
 from edge.live.sink import PipelineSink
 from edge.live.slot import LatestSlot
@@ -82,9 +83,9 @@ AnalyzerFactory = Callable[[Config, float, float], Analyzer]
 
 def default_estimator_factory(models_dir: Path | None) -> EstimatorFactory:
     def make(cfg: PoseConfig) -> Estimator:
-        from edge.pose.engine import PoseEngine
+        from models.resolve import pose_engine
 
-        engine: Estimator = PoseEngine(cfg, models_dir)
+        engine: Estimator = pose_engine(cfg, models_dir)
         return engine
 
     return make
@@ -143,6 +144,7 @@ class _Stage:
         self.listener_errors = 0
         self.sink_errors = 0
         self.last_error: str | None = None
+        self.governed_skips = 0  # frames left out on purpose by the frame-rate governor
 
 
 class LivePipeline:
@@ -158,8 +160,11 @@ class LivePipeline:
         estimator_factory: EstimatorFactory | None = None,
         analyzer_factory: AnalyzerFactory = default_analyzer_factory,
         models_dir: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._config = config
+        # Times the pose stage for the frame-rate governor (a fake clock in its tests).
+        self._governor = FrameRateGovernor(source.fps or 30.0, clock)
         self._pending_config: Config | None = None
         self._config_lock = threading.Lock()
         self.source = source
@@ -297,7 +302,8 @@ class LivePipeline:
 
     def _ensure_stages(self) -> tuple[Estimator | None, Analyzer]:
         if self._analyzer is None:
-            fps = self.source.fps or 30.0
+            # Governed: every other frame is analysed, so the analyzer runs at half the rate.
+            fps = (self.source.fps or 30.0) / self._governor.every
             self._analyzer = self._analyzer_factory(self._config, fps, self._aspect)
         return self._estimator, self._analyzer
 
@@ -327,9 +333,14 @@ class LivePipeline:
         self._last_frame_mono = t0
         self._take_pending_config(frame.t_s)
         self._check_aspect(frame)
-        _, analyzer = self._ensure_stages()
         stage = self._stage
-        if frame.truth is not None or self.source.simulated:
+        simulated = frame.truth is not None or self.source.simulated
+        if not simulated and not self._governor.take(frame.index):
+            stage.governed_skips += 1
+            return
+        _, analyzer = self._ensure_stages()
+        governor_changed = False
+        if simulated:
             pose = (
                 truth_pose(frame, frame.truth)
                 if frame.truth is not None
@@ -339,8 +350,10 @@ class LivePipeline:
             if self._estimator is None:
                 self._estimator = self._estimator_factory(self._config.pose)
             ti = time.monotonic()
+            tg = self._governor.clock()
             pose = self._estimator.process(frame.image, frame.t_s)
             stage.inference_ms.add((time.monotonic() - ti) * 1000.0)
+            governor_changed = self._governor.observe((self._governor.clock() - tg) * 1000.0)
 
         self._present = pose.detected
         self._last_t = frame.t_s
@@ -358,6 +371,10 @@ class LivePipeline:
             else:
                 self._active_alerts.pop(alert.rule, None)
         stage.analysis_ms.add((time.monotonic() - t0) * 1000.0)
+        if governor_changed:
+            gov = self._governor.state()
+            log.warning("frame-rate governor: %s", gov.reason)
+            self._analyzer = None  # rebuilt for the new analysis rate on the next frame
 
         self._publish(messages.frame_message(pose, frame.captured_wall, update.events))
         stage.latency.add((time.monotonic() - frame.captured_mono) * 1000.0)
@@ -520,6 +537,7 @@ class LivePipeline:
                 and now - self._last_frame_mono < 1.0,
             },
             "errors": {"listeners": st.listener_errors, "sinks": st.sink_errors},
+            "governor": {**self._governor.state().as_dict(), "skipped": st.governed_skips},
             "uptime_s": round(now - self._started_mono, 1),
             "view": self._config.gait.view,
         }

@@ -33,8 +33,9 @@ class PoseConfig(Section):
     landmark_model: Literal["float", "int8"] = Field(
         "float",
         description=(
-            "Landmark model weights: float (MediaPipe's, as fetched) or int8 (made by "
-            "`treadwatch quantize-models`; smaller, same speed on x86, try it on a Pi)."
+            "Landmark model: float (MediaPipe's, as fetched) or int8 (made by "
+            "`treadwatch quantize-models`: mixed-precision int8, not yet within its accuracy "
+            "bar, see docs/int8.md)."
         ),
     )
     num_threads: int = Field(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,21 +57,23 @@ def validate_frame(frame: object) -> npt.NDArray[np.uint8]:
     return frame
 
 
+@dataclass(frozen=True, slots=True)
+class PoseModels:
+    """The two model files the engine runs. Finding and verifying them is the job of
+    :func:`models.resolve.pose_models`; the engine only loads what it is handed."""
+
+    detector: Path
+    landmarks: Path
+
+
 class PoseEngine:
     """BlazePose on LiteRT with runner lock-on, tracking and smoothing (one person)."""
 
-    def __init__(self, config: PoseConfig, models_dir: Path | None = None) -> None:
-        from models.fetch import model_path
-
+    def __init__(self, config: PoseConfig, models: PoseModels) -> None:
         self.config = config
-        det_model = TFLiteModel(model_path("pose_detection", models_dir), config.num_threads)
-        if config.landmark_model == "int8":
-            from models.quantize import int8_model_path
-
-            lm_path = int8_model_path(models_dir)
-        else:
-            lm_path = model_path("pose_landmark_full", models_dir)
-        lm_model = TFLiteModel(lm_path, config.num_threads)
+        self.models = models
+        det_model = TFLiteModel(models.detector, config.num_threads)
+        lm_model = TFLiteModel(models.landmarks, config.num_threads)
         self.runtime = lm_model.runtime
         self._detector = PersonDetector(det_model, config.min_detection_score)
         self._landmarks = LandmarkModel(lm_model)
@@ -86,6 +89,8 @@ class PoseEngine:
         self._last_t: float | None = None
         self.inference_ms = 0.0
         self.detector_runs = 0
+        #: Seconds spent per stage since start (``treadwatch bench`` reads them).
+        self.stage_s = {"detector": 0.0, "landmarks": 0.0, "smoothing": 0.0}
 
     # -- public API ---------------------------------------------------------------------
 
@@ -129,7 +134,7 @@ class PoseEngine:
                 return PoseResult(frame_index=index, timestamp_s=t)
         assert self._roi is not None
         roi = self._roi
-        raw = self._landmarks.run(frame, roi)
+        raw = self._run_landmarks(frame, roi)
         if not self._accept(raw):
             self._drop_track()
             if redetected or not self._acquire(frame, w, h):
@@ -137,11 +142,12 @@ class PoseEngine:
             redetected = True
             assert self._roi is not None
             roi = self._roi
-            raw = self._landmarks.run(frame, roi)
+            raw = self._run_landmarks(frame, roi)
             if not self._accept(raw):
                 self._drop_track()
                 return PoseResult(frame_index=index, timestamp_s=t)
         body = raw.body
+        ts = time.perf_counter()
         if self.config.smoothing:
             scale = object_scale(raw.aux, w, h)
             self._body.apply(body[:, :3], t, w, h, scale, body[:, Channel.VISIBILITY])
@@ -156,6 +162,7 @@ class PoseEngine:
             h,
         )
         self._since_acquired += 1
+        self.stage_s["smoothing"] += time.perf_counter() - ts
         return PoseResult(
             frame_index=index,
             timestamp_s=t,
@@ -187,7 +194,18 @@ class PoseEngine:
 
     def _detect(self, frame: npt.NDArray[np.uint8]) -> list[Detection]:
         self.detector_runs += 1
-        return self._detector.detect(frame)
+        t0 = time.perf_counter()
+        try:
+            return self._detector.detect(frame)
+        finally:
+            self.stage_s["detector"] += time.perf_counter() - t0
+
+    def _run_landmarks(self, frame: npt.NDArray[np.uint8], roi: Roi) -> RawLandmarks:
+        t0 = time.perf_counter()
+        try:
+            return self._landmarks.run(frame, roi)
+        finally:
+            self.stage_s["landmarks"] += time.perf_counter() - t0
 
     def _acquire(self, frame: npt.NDArray[np.uint8], w: int, h: int) -> bool:
         candidates = self._lock.candidates(self._detect(frame), self._motion, w, h)

@@ -51,14 +51,19 @@ class TFLiteModel:
     numpy view of the input tensor so callers can write the frame into it without a copy.
     """
 
-    def __init__(self, path: Path, num_threads: int = 2) -> None:
+    def __init__(self, path: Path | bytes, num_threads: int = 2) -> None:
         cls, self.runtime = _interpreter_class()
-        if not path.is_file():
+        if isinstance(path, bytes):
+            source: dict[str, Any] = {"model_content": path}
+            path = Path("<in memory>")
+        elif not path.is_file():
             raise ModelError(f"model file {path} is missing: run `treadwatch models fetch`")
+        else:
+            source = {"model_path": str(path)}
         try:
             # LiteRT announces its XNNPACK delegate on fd 2; real errors still show
             with native_stderr():
-                self._it: _Interpreter = cls(model_path=str(path), num_threads=num_threads)
+                self._it: _Interpreter = cls(**source, num_threads=num_threads)
                 self._it.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(

@@ -432,6 +432,8 @@
     const sim = $("simulated");
     sim.hidden = !s.source.simulated;
     if (s.source.simulated) sim.textContent = "SIMULATED" + (s.source.demo_phase ? " · " + s.source.demo_phase.replace("_", " ") : "");
+    const gov = $("governor"); // the pose stage cannot keep up: analysis runs at half rate
+    gov.hidden = !(s.governor && s.governor.active); gov.title = s.governor ? s.governor.reason : "";
     if (!state.wsOpen) return;
     const st = s.source.state;
     if (st === "running") setConn("live", "Live · " + s.source.name);

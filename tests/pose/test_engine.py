@@ -10,12 +10,17 @@ import pytest
 from edge.errors import FrameError
 from edge.landmarks import NUM_LANDMARKS, Landmark
 from edge.pose.config import BeltZone, PoseConfig
-from edge.pose.engine import PoseEngine, validate_frame
+from edge.pose.engine import PoseEngine, PoseModels, validate_frame
+
+
+def float_models(paths: dict[str, Path]) -> PoseModels:
+    """The engine is handed model paths; it does not look them up itself."""
+    return PoseModels(detector=paths["pose_detection"], landmarks=paths["pose_landmark_full"])
 
 
 @pytest.fixture(scope="module")
 def engine(model_paths: dict[str, Path]) -> PoseEngine:
-    return PoseEngine(PoseConfig(), next(iter(model_paths.values())).parent)
+    return PoseEngine(PoseConfig(), float_models(model_paths))
 
 
 def test_blank_frame_gives_empty_result(engine: PoseEngine) -> None:
@@ -68,7 +73,7 @@ def test_belt_zone_excludes_people_outside(model_paths: dict[str, Path], shared_
     from edge.video import VideoFile
 
     zone = BeltZone(x_min=0.0, y_min=0.0, x_max=0.1, y_max=0.1)  # nobody's hips are here
-    eng = PoseEngine(PoseConfig(belt_zone=zone), next(iter(model_paths.values())).parent)
+    eng = PoseEngine(PoseConfig(belt_zone=zone), float_models(model_paths))
     with VideoFile(shared_data / "videos" / "treadmill_side_good_A.mp4") as vf:
         frame = next(iter(vf))
     assert not eng.process(frame, 0.0).detected
@@ -84,14 +89,15 @@ def test_int8_landmark_model_tracks_like_float(
 
     from edge.video import VideoFile
     from models.quantize import quantize_landmark_model
+    from models.resolve import pose_engine
 
     cache = tmp_path / "models"
     cache.mkdir()
     for p in model_paths.values():
         shutil.copy(p, cache / p.name)
     quantize_landmark_model(models_dir=cache, out_dir=cache, log=lambda m: None)
-    f32 = PoseEngine(PoseConfig(), cache)
-    i8 = PoseEngine(PoseConfig(landmark_model="int8"), cache)
+    f32 = pose_engine(PoseConfig(), cache)
+    i8 = pose_engine(PoseConfig(landmark_model="int8"), cache)
     with VideoFile(shared_data / "videos" / "treadmill_side_good_A.mp4") as vf:
         for i, frame in enumerate(vf):
             a, b = f32.process(frame, i / 30), i8.process(frame, i / 30)

@@ -1,0 +1,73 @@
+"""Finding and verifying the model files the pose engine runs.
+
+The engine (:class:`edge.pose.engine.PoseEngine`) is handed paths; this module decides
+which files those are (the fetched float models, or the int8 landmark model made by
+``treadwatch quantize-models``) and checks each file's SHA-256 once per process before it
+is used: against ``models/manifest.toml`` for fetched models, against the record written
+beside the int8 model for that one. A corrupt or altered file is refused with the command
+that repairs it, instead of loading and failing on every frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edge.errors import ModelError
+from edge.pose.config import PoseConfig
+from edge.pose.engine import PoseEngine, PoseModels
+from models.fetch import default_cache_dir, model_path, sha256_of
+from models.manifest import load_manifest
+
+#: (path, size, mtime_ns) of files verified in this process: verified once per start.
+_verified: set[tuple[str, int, int]] = set()
+
+
+def verify_file(path: Path, expected_sha256: str, fix: str) -> Path:
+    """``path`` if its SHA-256 is ``expected_sha256`` (checked once per process per file
+    version), else a :class:`ModelError` naming ``fix``."""
+    try:
+        st = path.stat()
+    except OSError:
+        raise ModelError(f"model file {path} is missing: run `{fix}`") from None
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _verified:
+        return path
+    digest = sha256_of(path)
+    if digest != expected_sha256:
+        raise ModelError(
+            f"model file {path} is corrupt (SHA-256 {digest[:12]}…, expected "
+            f"{expected_sha256[:12]}…): run `{fix}`"
+        )
+    _verified.add(key)
+    return path
+
+
+def fetched_model(name: str, cache_dir: Path | None = None) -> Path:
+    """A fetched model's path, verified against the manifest."""
+    spec = load_manifest()[name]
+    fix = "treadwatch models fetch"
+    return verify_file(model_path(name, cache_dir), spec.sha256, fix)
+
+
+def int8_landmark_model(cache_dir: Path | None = None) -> Path:
+    """The int8 landmark model's path, verified against the record written beside it."""
+    from models.quantize import load_record
+
+    cache = cache_dir or default_cache_dir()
+    record = load_record(cache)
+    return verify_file(cache / record.filename, record.sha256, "treadwatch quantize-models")
+
+
+def pose_models(config: PoseConfig, cache_dir: Path | None = None) -> PoseModels:
+    """The verified files for ``config`` (``landmark_model`` float or int8)."""
+    detector = fetched_model("pose_detection", cache_dir)
+    if config.landmark_model == "int8":
+        landmarks = int8_landmark_model(cache_dir)
+    else:
+        landmarks = fetched_model("pose_landmark_full", cache_dir)
+    return PoseModels(detector=detector, landmarks=landmarks)
+
+
+def pose_engine(config: PoseConfig, cache_dir: Path | None = None) -> PoseEngine:
+    """A pose engine on the verified model files for ``config``."""
+    return PoseEngine(config, pose_models(config, cache_dir))

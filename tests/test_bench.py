@@ -1,0 +1,59 @@
+"""`treadwatch bench`: the verdict from per-stage figures, and a real run on a clip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.bench import BenchResult
+from edge.cli import main
+from edge.config import Config
+
+
+def result(thread_ms: float, capture_ms: float = 3.0, fps: float = 30.0) -> BenchResult:
+    return BenchResult(
+        frames=100,
+        stages_ms={},
+        capture_ms=capture_ms,
+        analysis_thread_ms=thread_ms,
+        target_fps=fps,
+        detector_runs=9,
+    )
+
+
+def test_verdict_holds_with_headroom() -> None:
+    r = result(20.0)
+    assert r.verdict(Config()) == "holds 30 fps with 40 % headroom (20.0 of 33.3 ms)"
+    assert r.holdable_fps == pytest.approx(50.0)
+
+
+def test_verdict_cannot_hold_names_the_fixes() -> None:
+    v = result(48.0).verdict(Config())
+    assert v.startswith("cannot hold 30 fps (48.0 ms per frame, 33.3 ms available): use ")
+    assert 'pose.landmark_model = "int8"' in v
+    assert "20 fps (capture.fps = 20)" in v
+    # Already on int8 and too slow even for 10 fps: only a faster device is left.
+    int8 = Config.model_validate({"pose": {"landmark_model": "int8"}})
+    assert "use a faster device" in result(150.0).verdict(int8)
+    # Capture on its own thread can be the bottleneck too.
+    assert result(10.0, capture_ms=40.0).verdict(Config()).startswith("cannot hold 30 fps (40.0")
+
+
+@pytest.mark.data
+def test_bench_on_a_clip_prints_every_stage(
+    shared_data: Path, model_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = shared_data / "videos" / "front_jog_single.mp4"
+    assert main(["bench", "--video", str(clip), "--frames", "20"]) == 0
+    out = capsys.readouterr().out
+    for stage in ("capture/decode", "detector", "landmarks", "smoothing", "analysis", "encode"):
+        assert f"  {stage} " in out
+    assert "frames from" in out and "can hold" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith(("holds 30 fps", "cannot hold 30 fps"))
+
+
+def test_bench_refuses_zero_frames(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--video", "x.mp4", "--frames", "0"]) == 2
+    assert "--frames must be at least 1" in capsys.readouterr().err
