@@ -126,7 +126,8 @@
       const r = state.ranges[t.key];
       const el = $("range-" + t.key);
       if (r && Array.isArray(r.green)) {
-        el.textContent = `normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}${r.unit ? " " + r.unit : ""}`;
+        // The unit is the tile's own (shown beside the value); the source is in the tooltip.
+        el.textContent = `normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}`;
         el.title = r.source || "";
       } else { el.textContent = ""; el.title = ""; }
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds what `make test-aarch64` runs on: Debian bookworm's arm64 python3.11 (the base of
 # Raspberry Pi OS) unpacked from .debs into a root directory, and the aarch64 wheels
-# (ai-edge-litert, numpy, opencv-python-headless, pydantic) unpacked into a target dir.
+# (ai-edge-litert, numpy, opencv-python-headless, pydantic, and the pure-Python tomli-w and
+# paho-mqtt that the command line imports) unpacked into a target dir.
 # Run under qemu-aarch64-static -L ROOT ROOT/usr/bin/python3.11 (no binfmt needed).
 # Idempotent: a stamp file skips the work once done. Nothing is written into the repository.
 set -euo pipefail
@@ -14,7 +15,8 @@ pin() { "$PY" -c "import importlib.metadata as m; print('$1==' + m.version('$1')
 # ai-edge-litert 2.2.0 and later stop with SIGSEGV at the first invoke() under bookworm's
 # qemu-user 7.2 (even without XNNPACK); 2.1.2 runs, so the emulated test pins it.
 LITERT="${AARCH64_LITERT:-ai-edge-litert==2.1.2}"
-WHEELS="$LITERT $(pin numpy) $(pin opencv-python-headless) $(pin pydantic)"
+WHEELS="$LITERT $(pin numpy) $(pin opencv-python-headless) $(pin pydantic) $(pin tomli-w)"
+WHEELS="$WHEELS $(pin paho-mqtt)"
 STAMP="$CACHE/.stamp-$(echo "$WHEELS" | sha256sum | cut -c1-12)"
 [ -f "$STAMP" ] && { echo "aarch64 root ready: $CACHE"; exit 0; }
 

@@ -100,10 +100,21 @@ def test_arm64_analyze_gives_the_x86_report(
         finally:
             os.environ.pop("TREADWATCH_MODELS_DIR")
         assert code == 0
+    # Wait for every emulated run (and close its pipes) before judging any of them.
+    ended: dict[str, tuple[int | None, str]] = {}
+    try:
+        for kind, (proc, _, _) in runs.items():
+            _, err = proc.communicate(timeout=TIMEOUT_S)
+            ended[kind] = (proc.returncode, err)
+    finally:
+        for proc, _, _ in runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     problems = []
-    for kind, (proc, out, _) in runs.items():
-        _, err = proc.communicate(timeout=TIMEOUT_S)
-        assert proc.returncode == 0, err[-2000:]
+    for kind, (_, out, _) in runs.items():
+        returncode, err = ended[kind]
+        assert returncode == 0, err[-2000:]
         arm = json.loads(Path(f"{out}.json").read_text())
         x86 = json.loads((tmp_path / f"x86-{kind}.json").read_text())
         a_lm = np.load(f"{out}.npz")["landmarks"]
