@@ -7,7 +7,9 @@ except under ``CI=true`` where absence is a failure.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +65,19 @@ def model_paths() -> dict[str, Path]:
         f"pose models not fetched into {cache} (run `treadwatch models fetch`)",
     )
     return paths
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright, one per test module."""
+    from tests.support.browser import CHROMIUM, LAUNCH_ARGS
+
+    require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -16,7 +16,6 @@ from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import require
 from tests.support.browser import CHROMIUM
-from tests.support.browser import LAUNCH_ARGS as ARGS
 from tests.support.serving import serve
 
 pytestmark = pytest.mark.browser
@@ -41,19 +40,6 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(cfg, DemoSource.from_config(cfg.capture), settings_file=tmp / "settings.toml")
     with serve(app) as h:
         yield h
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ clip with the skeleton overlay, comparison, and the CSV download read back strid
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,9 @@ import pytest
 
 from edge.recording.export import parse_strides_csv
 from edge.recording.recorder import Recorder
-from tests.conftest import require
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
 from tests.recording.synth import SynthSession, as_in_csv, recording_config
-from tests.support.browser import CHROMIUM
-from tests.support.browser import LAUNCH_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +38,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[S
     rec.close()
     with serve(review_app(tmp / "sessions.db")) as url:
         yield url, sessions
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require(
-        CHROMIUM.is_file() or shutil.which("chromium") is not None,
-        "chromium not installed (apt-get install chromium)",
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from tests.conftest import require
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
 from tests.support.browser import CHROMIUM
-from tests.support.browser import LAUNCH_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -76,19 +75,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterato
         store.close()
     with serve(review_app(db)) as url:
         yield {"url": url, "sid": sid, "flat": flat, "fps": fps, "w": w, "h": h, "db": db}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def test_the_stored_copy_is_small_and_frame_for_frame(site: dict[str, Any]) -> None:

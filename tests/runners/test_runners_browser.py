@@ -20,27 +20,12 @@ from edge.runners.progress import digits
 from edge.runners.ranges import range_for
 from edge.runners.report import VIS_MIN, session_report_data
 from server.app import create_app
-from tests.conftest import REPO, require
+from tests.conftest import REPO
 from tests.runners.conftest import AUTH, PIN, Recorded, live_config
-from tests.support.browser import CHROMIUM
-from tests.support.browser import LAUNCH_ARGS as ARGS
 from tests.support.serving import serve
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _page(browser: Any, url: str | None, viewport: tuple[int, int] = (1280, 900)) -> Any:
