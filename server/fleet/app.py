@@ -19,13 +19,9 @@ from edge.live.config import ServerConfig
 from server.app import _include_review
 from server.auth import COOKIE, PinAuth
 from server.fleet.ingest import HubIngest
+from server.static_files import static_file
 
 STATIC = Path(__file__).resolve().parent / "static"
-_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
 
 
 @dataclass
@@ -46,10 +42,7 @@ def _state(request: Request) -> HubState:
 
 
 def _file(name: str) -> FileResponse:
-    path = (STATIC / name).resolve()
-    if STATIC not in path.parents or not path.is_file() or path.suffix not in _TYPES:
-        raise HTTPException(404, "not found")
-    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+    return static_file(STATIC, name)
 
 
 @router.get("/", include_in_schema=False)

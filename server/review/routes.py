@@ -34,15 +34,11 @@ from edge.recording.export import (
 )
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
+from server.static_files import static_file
 
 router = APIRouter(tags=["review"])
 
 STATIC = Path(__file__).resolve().parent / "static"
-_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
 #: Most landmark frames one request returns (about 40 s at 30 fps).
 MAX_LANDMARK_FRAMES = 1200
 
@@ -100,7 +96,8 @@ def _session(store: SessionStore | None, session_id: SessionId) -> Any:
 MIN_YEAR, MAX_YEAR = 1970, 9998
 
 
-def _day(text: str | None, name: str) -> float | None:
+def parse_day(text: str | None, name: str) -> float | None:
+    """A ``YYYY-MM-DD`` query value as the Unix time of that day's start (422 otherwise)."""
     if not text:
         return None
     try:
@@ -116,10 +113,7 @@ def _day(text: str | None, name: str) -> float | None:
 
 
 def _file(name: str) -> FileResponse:
-    path = (STATIC / name).resolve()
-    if STATIC not in path.parents or not path.is_file() or path.suffix not in _TYPES:
-        raise HTTPException(404, "not found")
-    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+    return static_file(STATIC, name)
 
 
 @router.get("/review", include_in_schema=False)
@@ -154,9 +148,9 @@ def list_sessions(
 ) -> dict[str, Any]:
     if store is None:
         return {"sessions": [], "devices": []}
-    t_to = _day(date_to, "date_to")
+    t_to = parse_day(date_to, "date_to")
     sessions = store.list_sessions(
-        date_from=_day(date_from, "date_from"),
+        date_from=parse_day(date_from, "date_from"),
         date_to=t_to + 86400.0 if t_to is not None else None,
         device_id=device or None,
     )

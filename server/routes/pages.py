@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
+
+from server.static_files import static_file
 
 router = APIRouter(tags=["pages"])
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-}
 
 
 def _file(name: str) -> FileResponse:
-    path = (STATIC / name).resolve()
-    if STATIC not in path.parents or not path.is_file() or path.suffix not in _TYPES:
-        raise HTTPException(404, "not found")
-    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+    return static_file(STATIC, name)
 
 
 @router.get("/", include_in_schema=False)

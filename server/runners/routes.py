@@ -11,7 +11,6 @@ Ids are checked to be 1 … 2^63 − 1 (SQLite's integer range): anything else i
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
@@ -27,16 +26,12 @@ from edge.runners import store as runners
 from edge.runners.export import runner_csv, runner_json
 from edge.runners.progress import before_after, progress
 from edge.runners.report import runner_report_html, session_report_html
-from server.review.routes import db_path
+from server.review.routes import db_path, parse_day
+from server.static_files import static_file
 
 router = APIRouter(tags=["runners"])
 
 STATIC = FsPath(__file__).resolve().parent / "static"
-_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-}
 MAX_ID = 2**63 - 1
 PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive id")]
 
@@ -67,19 +62,9 @@ def _runner(store: SessionStore, runner_id: int) -> runners.Runner:
         raise HTTPException(404, str(exc)) from None
 
 
-def _day(text: str | None, name: str) -> float | None:
-    if not text:
-        return None
-    try:
-        d = dt.date.fromisoformat(text)
-    except ValueError:
-        raise HTTPException(422, f"{name}: use YYYY-MM-DD") from None
-    return dt.datetime(d.year, d.month, d.day).timestamp()
-
-
 def _range(date_from: str | None, date_to: str | None) -> tuple[float | None, float | None]:
-    t_from = _day(date_from, "date_from")
-    t_to = _day(date_to, "date_to")
+    t_from = parse_day(date_from, "date_from")
+    t_to = parse_day(date_to, "date_to")
     return t_from, (t_to + 86400.0 if t_to is not None else None)
 
 
@@ -87,10 +72,7 @@ def _range(date_from: str | None, date_to: str | None) -> tuple[float | None, fl
 
 
 def _file(name: str) -> FileResponse:
-    path = (STATIC / name).resolve()
-    if STATIC not in path.parents or not path.is_file() or path.suffix not in _TYPES:
-        raise HTTPException(404, "not found")
-    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+    return static_file(STATIC, name)
 
 
 @router.get("/runners", include_in_schema=False)
