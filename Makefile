@@ -40,13 +40,18 @@ broker:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; }
 
-# systemd-analyze for the unit checks in tests/deploy (Debian package; root or sudo once).
+# systemd-analyze and shellcheck for the checks in tests/deploy (Debian packages; root or
+# sudo once).
 deploy-tools:
 	@command -v systemd-analyze >/dev/null 2>&1 || { \
 	  echo "installing systemd (Debian package) for systemd-analyze verify"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null || \
 	  echo "could not install systemd: the systemd-analyze test will skip"; }
+	@command -v shellcheck >/dev/null 2>&1 || { \
+	  echo "installing shellcheck (Debian package) for the installer script check"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
 
 # Debian bookworm arm64 python3.11 + aarch64 wheels, run under qemu-user (no binfmt), for the
 # emulated ARM test; kept in the build cache (~/.cache/treadwatch/aarch64), not the repository.
