@@ -86,6 +86,22 @@ def _sessions_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_output(text: str, output: str | Path | None, what: str) -> None:
+    """``text`` to standard output (``None`` or ``-``), else atomically to the file ``output``."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        return
+    out = Path(output)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise StorageError(f"cannot write {out}: {exc}") from None
+    print(f"{what} written to {out}", file=sys.stderr)
+
+
 def _export(args: argparse.Namespace) -> int:
     with SessionStore(_db_path(args)) as store:
         info = store.session(args.session)
@@ -97,18 +113,7 @@ def _export(args: argparse.Namespace) -> int:
             text = export_session_json(store, info)
             if not text.endswith("\n"):
                 text += "\n"
-    if args.output is None or str(args.output) == "-":
-        sys.stdout.write(text)
-    else:
-        out = Path(args.output)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name(out.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(out)
-        except OSError as exc:
-            raise StorageError(f"cannot write {out}: {exc}") from None
-        print(f"session {info.id} written to {out}", file=sys.stderr)
+    write_output(text, args.output, f"session {info.id}")
     return 0
 
 

@@ -8,25 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from edge.errors import StorageError, TreadwatchError
-from edge.recording.commands import _common, _date, _db_path
+from edge.errors import TreadwatchError
+from edge.recording.commands import _common, _date, _db_path, write_output
 from edge.recording.store import SessionStore
 from edge.runners import store as runners
-
-
-def _write(text: str, output: str | None, what: str) -> None:
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        return
-    out = Path(output)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        raise StorageError(f"cannot write {out}: {exc}") from None
-    print(f"{what} written to {out}", file=sys.stderr)
 
 
 def _positive_id(text: str) -> int:
@@ -58,7 +43,7 @@ def _report(args: argparse.Namespace) -> int:
         html_to_pdf(text, Path(args.pdf))
         print(f"{what} written to {args.pdf}", file=sys.stderr)
     if args.html is not None or args.pdf is None:
-        _write(text, args.html, what)
+        write_output(text, args.html, what)
     return 0
 
 
@@ -77,7 +62,7 @@ def _runners_export(args: argparse.Namespace) -> int:
     rid = _positive_id(args.runner)
     with SessionStore(_db_path(args)) as store:
         text = runner_csv(store, rid) if args.format == "csv" else runner_json(store, rid)
-    _write(text, args.output, f"runner {rid}")
+    write_output(text, args.output, f"runner {rid}")
     return 0
 
 

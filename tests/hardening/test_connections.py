@@ -8,11 +8,9 @@ log line is collapsed. Counts stay modest (loopback, bounded loops).
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import logging
-import os
 import resource
 import socket
 import time
@@ -30,7 +28,7 @@ from edge.logfilter import RepeatFilter
 from server.app import create_app
 from server.limits import uvicorn_options
 from tests.hardening.proc import free_port, start, wait_http, write_config
-from tests.support.serving import serve
+from tests.support.serving import dead_websocket, serve
 
 
 @pytest.fixture(scope="module")
@@ -217,23 +215,6 @@ def test_a_dripping_body_is_dropped(server: tuple[str, int]) -> None:
     assert closed_after < 3.0
 
 
-def _dead_websocket(host: str) -> socket.socket:
-    """A WebSocket handshake with a tiny receive buffer, then never a read."""
-    addr, port = host.split(":")
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect((addr, int(port)))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(
-        (
-            f"GET /ws/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    return s
-
-
 def test_a_websocket_that_never_reads_is_dropped() -> None:
     cfg = Config.model_validate(
         {
@@ -246,7 +227,7 @@ def test_a_websocket_that_never_reads_is_dropped() -> None:
     state = app.state.live
     options = {**uvicorn_options(cfg.server), "ws_ping_interval": None}
     with serve(app, sndbuf=16384, **options) as host:
-        dead = _dead_websocket(host)
+        dead = dead_websocket(host)
         try:
             deadline = time.monotonic() + 5
             while state.hub.stats()["clients"] == 0 and time.monotonic() < deadline:

@@ -6,10 +6,7 @@ drops nothing because of the dead one (its own queue loses its oldest messages i
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,27 +18,10 @@ from edge.config import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import REPO
-from tests.support.serving import serve
+from tests.support.serving import dead_websocket, serve
 
 VIEWERS = 19
 SECONDS = 60.0
-
-
-def _dead_client(host: str) -> socket.socket:
-    """Opens a WebSocket with a tiny receive buffer and never reads from it again."""
-    addr, port = host.split(":")
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect((addr, int(port)))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(
-        (
-            f"GET /ws/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    return s
 
 
 @pytest.mark.slow
@@ -56,7 +36,7 @@ def test_twenty_viewers_one_dead_for_sixty_seconds() -> None:
     app = create_app(cfg, DemoSource.from_config(cfg.capture))
     state = app.state.live
     with serve(app, ws_ping_interval=None, sndbuf=32768) as host:
-        dead = _dead_client(host)
+        dead = dead_websocket(host)
         try:
             time.sleep(0.5)
             before = state.pipeline.status()

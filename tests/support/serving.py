@@ -3,6 +3,8 @@ tests)."""
 
 from __future__ import annotations
 
+import base64
+import os
 import socket
 import threading
 import time
@@ -56,3 +58,21 @@ def serve(
         server.should_exit = True
         thread.join(15.0)
         sock.close()
+
+
+def dead_websocket(host: str) -> socket.socket:
+    """A WebSocket handshake on ``/ws/live`` with a tiny receive buffer, then never a read
+    (a tablet that stopped reading: the server must not wait on it)."""
+    addr, port = host.split(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((addr, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(
+        (
+            f"GET /ws/live HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    return s
