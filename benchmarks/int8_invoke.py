@@ -1,5 +1,6 @@
 """Landmark-model invoke time, paired in one run: the float model as fetched, the same
-network pruned to the outputs the engine reads (float), the mixed-precision int8 model
+network trimmed to the outputs the engine reads (the float model the engine runs, see
+models/trim.py), the mixed-precision int8 model
 (the committed recipe) and the all-int8 model. Rounds are interleaved so machine load
 hits every model alike; the input is a real crop from a shared clip.
 
@@ -24,14 +25,8 @@ import numpy as np
 
 from edge.pose.interpreter import TFLiteModel
 from models.fetch import default_cache_dir
-from models.quantize import (
-    INT8_FILENAME,
-    engine_outputs,
-    fold_float16_weights,
-    op_precisions,
-    prune_outputs,
-    quantize_landmark_model,
-)
+from models.quantize import INT8_FILENAME, op_precisions, quantize_landmark_model
+from models.trim import engine_outputs, prune_outputs
 
 
 def main() -> int:
@@ -49,7 +44,8 @@ def main() -> int:
         quantize_landmark_model("static", out_dir=static, log=lambda _: None)
         files = {
             "float (fetched)": src.read_bytes(),
-            "float pruned": prune_outputs(fold_float16_weights(src.read_bytes()), engine_outputs),
+            # What the engine runs for `landmark_model = "float"` (models/trim.py).
+            "float trimmed": prune_outputs(src.read_bytes(), engine_outputs),
             "int8 mixed": (mixed / INT8_FILENAME).read_bytes(),
             "int8 static (all ops)": (static / INT8_FILENAME).read_bytes(),
         }
@@ -71,7 +67,7 @@ def main() -> int:
     for k, v in ms.items():
         print(
             f"  {k:24s} {v:7.2f} ms   float(fetched)/this {ms['float (fetched)'] / v:5.2f}x"
-            f"   float pruned/this {ms['float pruned'] / v:5.2f}x"
+            f"   float trimmed/this {ms['float trimmed'] / v:5.2f}x"
         )
     ops = op_precisions(files["int8 mixed"])
     kinds = collections.Counter((op.kind, "int8" if op.int8 else op.output_type) for op in ops)

@@ -11,13 +11,8 @@ import sys
 from typing import Any
 
 from models.fetch import default_cache_dir
-from models.quantize import (
-    engine_outputs,
-    fold_float16_weights,
-    load_recipe,
-    op_scopes,
-    prune_outputs,
-)
+from models.quantize import fold_float16_weights, load_recipe, op_scopes
+from models.trim import engine_outputs, prune_outputs
 
 
 def macs(model: bytes) -> list[tuple[str, int]]:

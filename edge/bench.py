@@ -49,9 +49,9 @@ class BenchResult:
             return f"holds {fps} with {headroom:.0f} % headroom ({need:.1f} of {budget:.1f} ms)"
         holdable = self.holdable_fps
         lower = next((f for f in STANDARD_FPS if f < self.target_fps and f <= holdable), None)
+        # Not the int8 model: it is no faster than the float model the engine runs (the
+        # float one is trimmed to the outputs it reads; docs/int8.md).
         fixes = []
-        if config.pose.landmark_model != "int8":
-            fixes.append('the int8 model (pose.landmark_model = "int8")')
         if lower is not None:
             fixes.append(f"{lower:g} fps (capture.fps = {lower:g})")
         advice = " or ".join(fixes) if fixes else "a faster device"

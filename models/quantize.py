@@ -41,6 +41,7 @@ import numpy.typing as npt
 from edge.errors import ModelError
 from models.fetch import write_atomic
 from models.manifest import load_manifest
+from models.trim import engine_outputs, prune_outputs
 
 SOURCE_MODEL = "pose_landmark_full"
 INT8_FILENAME = "pose_landmark_full_int8.tflite"
@@ -351,57 +352,6 @@ def _input_name(model: bytes) -> str:
     m: Any = fbu.read_model_from_bytearray(bytearray(model))
     name = m.signatureDefs[0].inputs[0].name
     return name.decode() if isinstance(name, bytes) else str(name)
-
-
-# ---- pruning: only the outputs the engine reads ------------------------------------------------
-
-
-def prune_outputs(model: bytes, keep: Callable[[tuple[int, ...]], bool]) -> bytes:
-    """The same network computing only the outputs whose shape ``keep`` accepts.
-
-    The landmark model also computes a 256×256 segmentation mask and world landmarks, which
-    the engine never reads; the mask's decoder runs at 128×128 and 256×256 and costs about a
-    third of the invoke. Ops that feed none of the kept outputs are removed."""
-    from ai_edge_litert.tools import flatbuffer_utils as fbu
-
-    m: Any = fbu.read_model_from_bytearray(bytearray(model))
-    sg = m.subgraphs[0]
-    outs = [i for i in sg.outputs if keep(tuple(int(v) for v in sg.tensors[i].shape))]
-    if not outs:
-        raise ModelError("pruning would remove every output of the model")
-    needed = set(outs)
-    kept = []
-    for op in reversed(sg.operators):
-        if any(o in needed for o in op.outputs):
-            kept.append(op)
-            needed |= {i for i in op.inputs if i >= 0}
-    kept.reverse()
-    used = sorted(
-        {i for op in kept for i in [*op.inputs, *op.outputs] if i >= 0} | set(sg.inputs) | set(outs)
-    )
-    new_index = {old: new for new, old in enumerate(used)}
-    sg.tensors = [sg.tensors[i] for i in used]
-    for op in kept:
-        op.inputs = [new_index[i] if i >= 0 else i for i in op.inputs]
-        op.outputs = [new_index[i] for i in op.outputs]
-    sg.inputs = [new_index[i] for i in sg.inputs]
-    sg.outputs = [new_index[i] for i in outs]
-    sg.operators = kept
-    for sig in m.signatureDefs or []:
-        sig.inputs = [t for t in sig.inputs if t.tensorIndex in new_index]
-        sig.outputs = [t for t in sig.outputs if t.tensorIndex in outs]
-        for t in [*sig.inputs, *sig.outputs]:
-            t.tensorIndex = new_index[t.tensorIndex]
-    return bytes(fbu.convert_object_to_bytearray(m))
-
-
-def engine_outputs(shape: tuple[int, ...]) -> bool:
-    """The landmark model outputs the engine reads: landmarks, presence flag, heatmap."""
-    from edge.pose.landmarker import NUM_OUTPUT_LANDMARKS
-
-    return shape in ((1, NUM_OUTPUT_LANDMARKS * 5), (1, 1)) or (
-        len(shape) == 4 and shape[-1] == NUM_OUTPUT_LANDMARKS
-    )
 
 
 # ---- calibration data: the crops the engine really feeds the model -----------------------------

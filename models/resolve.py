@@ -1,7 +1,8 @@
 """Finding and verifying the model files the pose engine runs.
 
 The engine (:class:`edge.pose.engine.PoseEngine`) is handed paths; this module decides
-which files those are (the fetched float models, or the int8 landmark model made by
+which files those are (the fetched detector; for landmarks, the fetched float model trimmed
+to the outputs the engine reads (:mod:`models.trim`), or the int8 model made by
 ``treadwatch quantize-models``) and checks each file's SHA-256 once per process before it
 is used: against ``models/manifest.toml`` for fetched models, against the record written
 beside the int8 model for that one. A corrupt or altered file is refused with the command
@@ -10,6 +11,7 @@ that repairs it, instead of loading and failing on every frame.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from edge.errors import ModelError
@@ -17,6 +19,11 @@ from edge.pose.config import PoseConfig
 from edge.pose.engine import PoseEngine, PoseModels
 from models.fetch import default_cache_dir, model_path, sha256_of
 from models.manifest import load_manifest
+from models.trim import TRIMMED_FILENAME, TrimToolingMissingError, trimmed_landmark_model
+
+log = logging.getLogger(__name__)
+
+LANDMARK_MODEL = "pose_landmark_full"
 
 #: (path, size, mtime_ns) of files verified in this process: verified once per start.
 _verified: set[tuple[str, int, int]] = set()
@@ -49,6 +56,37 @@ def fetched_model(name: str, cache_dir: Path | None = None) -> Path:
     return verify_file(model_path(name, cache_dir), spec.sha256, fix)
 
 
+def _key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def float_landmark_model(cache_dir: Path | None = None) -> Path:
+    """The float landmark model the engine runs: the verified fetched model trimmed to the
+    outputs the engine reads (same landmarks, about 1.5× faster), made on first use; the
+    fetched model itself where the trimmed one cannot be made (logged once)."""
+    source = fetched_model(LANDMARK_MODEL, cache_dir)
+    cache = cache_dir or default_cache_dir()
+    key = _key(cache / TRIMMED_FILENAME)
+    if key is not None and key in _verified:
+        return cache / TRIMMED_FILENAME
+    try:
+        path = trimmed_landmark_model(source, load_manifest()[LANDMARK_MODEL].sha256, cache)
+    except TrimToolingMissingError as exc:
+        log.warning("running the untrimmed landmark model (no flatbuffer tooling: %s)", exc)
+        return source
+    except OSError as exc:
+        log.warning("running the untrimmed landmark model (cannot write %s: %s)", cache, exc)
+        return source
+    made = _key(path)
+    if made is not None:
+        _verified.add(made)
+    return path
+
+
 def int8_landmark_model(cache_dir: Path | None = None) -> Path:
     """The int8 landmark model's path, verified against the record written beside it."""
     from models.quantize import load_record
@@ -64,7 +102,7 @@ def pose_models(config: PoseConfig, cache_dir: Path | None = None) -> PoseModels
     if config.landmark_model == "int8":
         landmarks = int8_landmark_model(cache_dir)
     else:
-        landmarks = fetched_model("pose_landmark_full", cache_dir)
+        landmarks = float_landmark_model(cache_dir)
     return PoseModels(detector=detector, landmarks=landmarks)
 
 
