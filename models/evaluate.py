@@ -6,10 +6,16 @@ the float result, in pixels) on the frames where both found the runner, and each
 gait report is compared on cadence, overstride and the cues raised. This is the accuracy
 bar of the int8 model: median ≤ 0.02 and p95 ≤ 0.05 torso lengths, cadence within 0.5
 steps/min, overstride within 0.02 leg lengths, the same cues.
+
+The same comparison of the float model against *itself* on frames with invisible sensor
+noise (each pixel moved by -1, 0 or +1 grey level) is the float model's noise floor: how far
+its landmarks and report move for a change no camera could avoid. It says what a bar
+against the float model can ask of any other model (docs/int8.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +27,7 @@ from edge.pose.config import PoseConfig
 from edge.pose.engine import PoseEngine, PoseModels
 
 FloatArray = npt.NDArray[np.float32]
+Frame = npt.NDArray[np.uint8]
 
 MEDIAN_BAR = 0.02
 P95_BAR = 0.05
@@ -73,10 +80,28 @@ def _close(name: str, pair: tuple[float | None, float | None], bar: float) -> li
     return []
 
 
+class SensorNoise:
+    """Frames with each pixel channel moved by -1, 0 or +1 grey level (seeded): far below a
+    camera's own noise, invisible to anyone, and enough to move the float model."""
+
+    def __init__(self, seed: int = 1) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self, frame: Frame) -> Frame:
+        noise = self._rng.integers(-1, 2, frame.shape, dtype=np.int16)
+        noisy: Frame = np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        return noisy
+
+
 def track(
-    video: Path, models: PoseModels, max_frames: int, config: PoseConfig | None = None
+    video: Path,
+    models: PoseModels,
+    max_frames: int,
+    config: PoseConfig | None = None,
+    perturb: Callable[[Frame], Frame] | None = None,
 ) -> tuple[FloatArray, float, int, int]:
-    """Landmarks (frames, 33, 4) of the whole engine on the first ``max_frames`` frames."""
+    """Landmarks (frames, 33, 4) of the whole engine on the first ``max_frames`` frames
+    (each passed through ``perturb`` first, when given)."""
     from edge.video import VideoFile
 
     engine = PoseEngine(config or PoseConfig(num_threads=1), models)
@@ -86,7 +111,8 @@ def track(
         for i, frame in enumerate(vf):
             if i >= max_frames:
                 break
-            rows.append(engine.process(frame, i / info.fps).as_xyzv().copy())
+            seen = frame if perturb is None else perturb(frame)
+            rows.append(engine.process(seen, i / info.fps).as_xyzv().copy())
     engine.close()
     empty = np.zeros((0, NUM_LANDMARKS, 4), np.float32)
     return (np.stack(rows) if rows else empty), info.fps, info.width, info.height
@@ -122,11 +148,31 @@ def compare_clip(
 ) -> ClipComparison:
     ref, fps, w, h = track(video, float_models, max_frames)
     got, _, _, _ = track(video, int8_models, max_frames)
+    return compare_tracks(video.stem, ref, got, fps, w, h)
+
+
+def compare_with_noise_floor(
+    video: Path, float_models: PoseModels, int8_models: PoseModels, max_frames: int
+) -> tuple[ClipComparison, ClipComparison]:
+    """(int8 against float, float on noisy frames against float) on one clip."""
+    ref, fps, w, h = track(video, float_models, max_frames)
+    got, _, _, _ = track(video, int8_models, max_frames)
+    noisy, _, _, _ = track(video, float_models, max_frames, perturb=SensorNoise())
+    return (
+        compare_tracks(video.stem, ref, got, fps, w, h),
+        compare_tracks(video.stem, ref, noisy, fps, w, h),
+    )
+
+
+def compare_tracks(
+    clip: str, ref: FloatArray, got: FloatArray, fps: float, w: int, h: int
+) -> ClipComparison:
+    """``got`` against the reference track ``ref`` of the same frames."""
     err = landmark_errors(ref, got, w, h)
     cad_a, over_a, cues_a = _report_figures(ref, fps, w / h)
     cad_b, over_b, cues_b = _report_figures(got, fps, w / h)
     return ClipComparison(
-        clip=video.stem,
+        clip=clip,
         frames=len(ref),
         compared=len(err),
         median=float(np.median(err)) if err.size else float("nan"),
