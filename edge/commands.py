@@ -30,8 +30,13 @@ def _models_dir(args: argparse.Namespace) -> Path | None:
 
 def _models_fetch(args: argparse.Namespace) -> int:
     from models.fetch import fetch_models
+    from models.resolve import float_landmark_model
 
-    fetch_models(cache_dir=_models_dir(args), wheel=args.wheel)
+    cache = _models_dir(args)
+    fetch_models(cache_dir=cache, wheel=args.wheel)
+    # Made now so a service that cannot write the cache still runs the trimmed model.
+    trimmed = float_landmark_model(cache)
+    print(f"{trimmed.name}: the landmark model as the engine runs it ({trimmed.parent})")
     return 0
 
 

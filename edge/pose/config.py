@@ -33,9 +33,9 @@ class PoseConfig(Section):
     landmark_model: Literal["float", "int8"] = Field(
         "float",
         description=(
-            "Landmark model: float (MediaPipe's, as fetched) or int8 (made by "
-            "`treadwatch quantize-models`: mixed-precision int8, not yet within its accuracy "
-            "bar, see docs/int8.md)."
+            "Landmark model: float (MediaPipe's, trimmed to the outputs the engine reads) or "
+            "int8 (made by `treadwatch quantize-models`: mixed-precision int8, no faster than "
+            "float and less accurate, see docs/int8.md)."
         ),
     )
     num_threads: int = Field(

@@ -102,3 +102,15 @@ def test_without_tooling_or_a_writable_cache_the_fetched_model_runs(
         assert resolve.float_landmark_model(cache) == cache / "pose_landmark_full.tflite"
     assert "No space left on device" in caplog.text
     assert not (cache / TRIMMED_FILENAME).exists()
+
+
+def test_models_fetch_makes_the_trimmed_model_too(
+    cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.cli import main
+
+    assert main(["models", "fetch", "--cache-dir", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert "pose_landmark_full.tflite: cached and verified" in out
+    assert f"{TRIMMED_FILENAME}: the landmark model as the engine runs it" in out
+    assert (cache / TRIMMED_FILENAME).is_file() and (cache / TRIMMED_RECORD).is_file()
