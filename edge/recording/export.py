@@ -161,6 +161,7 @@ def alert_json(a: AlertRecord) -> dict[str, Any]:
         "stride_index": a.stride_index,
         "t_s": a.t_s,
         "priority": a.priority,
+        "feedback": a.feedback,  # the praise shown when the cue cleared (else null)
     }
 
 
@@ -323,6 +324,11 @@ def _event(e: dict[str, Any], kind: str) -> GaitEvent:
     )
 
 
+def _praise(value: Any) -> str | None:
+    """An alert's ``feedback`` from a report: the praise text, else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
 def _records_from_report(
     data: dict[str, Any],
 ) -> tuple[list[StrideRecord], list[GaitEvent], list[AlertRecord]]:
@@ -362,6 +368,7 @@ def _records_from_report(
             stride_index=int(a.get("stride_index", -1)),
             t_s=float(a.get("t", a.get("t_s", 0.0))),
             priority=int(a.get("priority", 0)),
+            feedback=_praise(a.get("feedback")),
         )
         for a in data.get("alerts") or []
     ]

@@ -155,7 +155,13 @@ ALTER TABLE sessions ADD COLUMN runner_id INTEGER REFERENCES runners (id) ON DEL
 CREATE INDEX sessions_runner ON sessions (runner_id, started_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Version 5: the praise shown when a cue cleared because the fault was gone (``AlertRecord.
+# feedback``). NULL: a raised cue, a cue cleared without praise, or a row from before.
+_V5 = """
+ALTER TABLE alerts ADD COLUMN feedback TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

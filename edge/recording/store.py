@@ -354,8 +354,9 @@ class SessionStore:
 
     def insert_alerts(self, session_id: int, alerts: Sequence[AlertRecord]) -> None:
         self.conn.executemany(
-            "INSERT INTO alerts (session_id, state, rule, cue, value, stride_index, t_s, priority)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO alerts"
+            " (session_id, state, rule, cue, value, stride_index, t_s, priority, feedback)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     session_id,
@@ -366,6 +367,7 @@ class SessionStore:
                     a.stride_index,
                     a.t_s,
                     a.priority,
+                    a.feedback,
                 )
                 for a in alerts
             ],
@@ -681,12 +683,13 @@ class SessionStore:
 
     def alerts(self, session_id: int) -> list[AlertRecord]:
         rows = self.conn.execute(
-            "SELECT state, rule, cue, value, stride_index, t_s, priority FROM alerts"
+            "SELECT state, rule, cue, value, stride_index, t_s, priority, feedback FROM alerts"
             " WHERE session_id = ? ORDER BY t_s, rowid",
             (session_id,),
         )
         return [
-            AlertRecord(cast(AlertState, st), r, c, v, si, t, p) for st, r, c, v, si, t, p in rows
+            AlertRecord(cast(AlertState, st), r, c, v, si, t, p, fb)
+            for st, r, c, v, si, t, p, fb in rows
         ]
 
     def settings_changes(self, session_id: int) -> list[SettingsChange]:

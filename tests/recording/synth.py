@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from edge.gait.alerts import AlertEngine
+from edge.gait.config import AlertsConfig
 from edge.gait.records import (
     AlertRecord,
     AnalysisUpdate,
@@ -78,6 +80,10 @@ class SynthSession:
     alert_every: int = 8  # an alert raised every N strides
     jpeg_size: tuple[int, int] = (0, 0)  # (w, h); 0: no JPEG
     shank_shift: float = 0.0  # added to every shank angle (a "different" session)
+    # > 0: the first N steps overstride (2 landing signs), the later ones land under the hips,
+    # and the alerts come from the real AlertEngine (default rules): the cue is raised, then
+    # cleared with its praise (``alert_every`` is not used)
+    fault_steps: int = 0
     strides: list[StrideRecord] = field(default_factory=list)
     events: list[GaitEvent] = field(default_factory=list)
     alerts: list[AlertRecord] = field(default_factory=list)
@@ -87,6 +93,7 @@ class SynthSession:
         n = round(self.duration_s * self.fps)
         next_step = self.t0 + 0.2
         k = 0
+        engine = AlertEngine(AlertsConfig()) if self.fault_steps else None
         for i in range(n):
             t = self.t0 + i / self.fps
             nobody = self.gap is not None and self.gap[0] <= t - self.t0 < self.gap[1]
@@ -94,12 +101,19 @@ class SynthSession:
             update = AnalysisUpdate()
             if t >= next_step:
                 s = stride_at(k, t, i, self.shank_shift)
+                if engine is not None:
+                    signs = MetricValue(2.0 if k < self.fault_steps else 0.0, "signs", 0.9)
+                    s = replace(s, metrics={**s.metrics, "overstride_landing": signs})
                 ev = GaitEvent("contact", s.foot, i, t - 0.004, 0.9)
                 update.events.append(ev)
                 update.strides.append(s)
                 self.events.append(ev)
                 self.strides.append(s)
-                if self.alert_every and k % self.alert_every == self.alert_every - 1:
+                if engine is not None:
+                    coached = engine.on_stride(s)
+                    update.alerts.extend(coached)
+                    self.alerts.extend(coached)
+                elif self.alert_every and k % self.alert_every == self.alert_every - 1:
                     a = AlertRecord(
                         "raised",
                         "overstride",
@@ -130,8 +144,6 @@ class SynthSession:
 def as_in_csv(strides: list[StrideRecord]) -> list[StrideRecord]:
     """``strides`` as the CSV export writes them: times to 1 ms, values to their unit's
     decimals (``edge.units``), confidences to 0.01."""
-    from dataclasses import replace
-
     from edge.units import CONFIDENCE_DIGITS, digits
 
     return [

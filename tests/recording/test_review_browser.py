@@ -1,5 +1,6 @@
 """The review pages in a real headless Chromium: list, session view with plots, replay of a
-clip with the skeleton overlay, comparison, and the CSV download read back stride for stride."""
+clip with the skeleton overlay, comparison, the CSV download read back stride for stride, and
+the praise the runner got when a cue cleared."""
 
 from __future__ import annotations
 
@@ -24,8 +25,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[S
     rec = Recorder(recording_config(tmp, clips=True, clip_before_s=1.0, clip_after_s=1.0))
     sessions = []
     for n in range(2):
+        # the second session: the real alert engine raises the overstride cue, then clears
+        # it with its praise once the runner lands under the hips again
         synth = SynthSession(
-            duration_s=10.0, t0=500.0 + 100 * n, jpeg_size=(160, 120), shank_shift=-2.5 * n
+            duration_s=10.0,
+            t0=500.0 + 100 * n,
+            jpeg_size=(160, 120),
+            shank_shift=-2.5 * n,
+            fault_steps=20 * n,
         )
         rec.session_started(f"b{n}", synth.t0, {})
         for i, f in enumerate(synth):
@@ -141,4 +148,43 @@ def test_compare_two_sessions(page: Any, site: tuple[str, list[SynthSession]]) -
     assert row[0] == "shank angle"
     assert row[3] == str(len(sessions[0].strides))
     assert row[6] == "-2.50"  # the second session's shank angles are 2.5° lower
-    assert page.locator("#plots canvas").count() == 4
+    # the metrics of both: the second one also has the landing signs its cue watches
+    assert page.locator("#plots canvas").count() == 5
+
+
+def test_praise_shows_on_the_clearing_event(
+    page: Any, site: tuple[str, list[SynthSession]]
+) -> None:
+    url, sessions = site
+    synth = sessions[1]
+    raised, cleared = synth.alerts
+    assert (raised.state, cleared.state) == ("raised", "cleared")
+    assert cleared.feedback == "good: landing under your hips"
+    page.goto(f"{url}/review/session?id=2")
+    page.wait_for_selector("body[data-loaded=true]")
+
+    rows = page.locator("#alerts tbody tr")
+    assert rows.count() == 2
+    cells = rows.nth(1).locator("td").all_inner_texts()
+    assert cells[0] == "8.6 s" == f"{cleared.t_s - synth.t0:.1f} s"  # step 24
+    assert cells[1] == "✓ overstride"
+    assert cells[2] == "land under your hips"
+    assert cells[3] == "good: landing under your hips"
+    praise = rows.nth(1).locator(".praise")
+    assert praise.is_visible()
+    assert praise.inner_text() == "good: landing under your hips"
+    assert rows.nth(0).locator("td").all_inner_texts()[3] == ""  # a raised cue: no praise
+
+    # On the timeline the clearing event is drawn in the praise colour, and its tooltip says
+    # what the runner was told.
+    canvas = page.locator("#timeline")
+    canvas.scroll_into_view_if_needed()
+    hit = page.evaluate(
+        """() => document.getElementById('timeline')._twHit
+            .filter(h => h.p.praise).map(h => ({ x: h.px, y: h.py, color: h.p.color }))"""
+    )
+    assert len(hit) == 1 and hit[0]["color"] == "#2ecc71"
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + hit[0]["x"], box["y"] + hit[0]["y"])
+    title = canvas.get_attribute("title")
+    assert title is not None and "good: landing under your hips" in title

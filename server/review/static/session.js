@@ -228,8 +228,10 @@
 
   function renderTimeline() {
     const items = [
-      ...S.alerts.map(a => ({ x: a.t_s - t0, color: a.state === "raised" ? "#e74c3c" : "#93a1b0", row: 0,
-        label: `${a.state}: ${a.cue} (${a.rule} ${num(a.value)})`, t: a.t_s })),
+      // a cue cleared because the fault was gone: the runner was shown its praise
+      ...S.alerts.map(a => ({ x: a.t_s - t0, row: 0, t: a.t_s, praise: a.feedback || null,
+        color: a.state === "raised" ? "#e74c3c" : a.feedback ? "#2ecc71" : "#93a1b0",
+        label: `${a.state}: ${a.cue} (${a.rule} ${num(a.value)})` + (a.feedback ? ` · praise: “${a.feedback}”` : "") })),
       ...S.marks.map(m => ({ x: m.t_s - t0, color: "#4aa3ff", row: 1, label: `mark: ${m.note}`, t: m.t_s })),
       ...S.clips.map(c => ({ x: c.t_start_s - t0, color: "#b37feb", row: 2, label: `clip: ${c.reason}`, t: c.t_start_s, clip: c })),
       ...(S.settings_changes || []).map(ch => ({ x: ch.t_s - t0, color: "#f5b041", row: 1, t: ch.t_s,
@@ -242,7 +244,9 @@
     tb.replaceChildren(...S.alerts.map(a => el("tr", { class: "clickable", onclick: () => jump(a.t_s) },
       el("td", { class: "l" }, `${(a.t_s - t0).toFixed(1)} s`),
       el("td", { class: "l" }, `${a.state === "raised" ? "⚠ " : "✓ "}${label(a.rule)}`),
-      el("td", { class: "l" }, a.cue), el("td", {}, num(a.value)), el("td", {}, a.stride_index))));
+      el("td", { class: "l" }, a.cue),
+      el("td", { class: "l" }, a.feedback ? el("span", { class: "praise" }, a.feedback) : ""),
+      el("td", {}, num(a.value)), el("td", {}, a.stride_index))));
   }
 
   function renderStrides() {
