@@ -94,6 +94,7 @@ def alert(a: AlertRecord) -> dict[str, Any]:
         "stride_index": a.stride_index,
         "t_s": a.t_s,
         "priority": a.priority,
+        "feedback": a.feedback,  # the praise shown when the cue cleared (else null)
     }
 
 

@@ -457,6 +457,9 @@ class HubIngest:
             raise BadMessageError("an alert needs priority")
         if value is not None and not isinstance(value, int | float):
             raise BadMessageError("alert value is not a number")
+        feedback = data.get("feedback")  # absent from older devices' messages
+        if feedback is not None and not isinstance(feedback, str):
+            raise BadMessageError("alert feedback is not text")
         sid = self._sid(store, device, uid, t_s, now)
         store.insert_alerts(
             sid,
@@ -469,6 +472,7 @@ class HubIngest:
                     stride_index,
                     t_s,
                     priority,
+                    feedback or None,
                 )
             ],
         )

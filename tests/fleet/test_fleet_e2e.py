@@ -146,7 +146,7 @@ def recorded(db: Path, device: str) -> dict[str, dict[str, Any]]:
                     for s in store.strides(info.id)
                 ],
                 "alerts": [
-                    (a.state, a.rule, a.cue, a.value, a.stride_index, a.t_s)
+                    (a.state, a.rule, a.cue, a.value, a.stride_index, a.t_s, a.feedback)
                     for a in store.alerts(info.id)
                 ],
                 "start": (info.started_at, info.t_start_s),
