@@ -67,7 +67,9 @@ def ordered_metrics(names: Sequence[str]) -> list[str]:
 
 def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
     """The cue worked on in a session: the one raised most often (ties: the higher
-    priority, i.e. the lower number). ``None`` when no cue was raised."""
+    priority, i.e. the lower number), with the praise shown when it cleared because the
+    fault was gone (``praised``: how often; ``praise``: ``None`` if never). ``None`` when no
+    cue was raised."""
     raised = [a for a in alerts if a.state == "raised"]
     if not raised:
         return None
@@ -75,7 +77,14 @@ def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
     prio = {a.rule: a.priority for a in raised}
     cue = {a.rule: a.cue for a in raised}
     rule = min(counts, key=lambda r: (-counts[r], prio[r], r))
-    return {"rule": rule, "cue": cue[rule], "times": counts[rule]}
+    praised = [a.feedback for a in alerts if a.rule == rule and a.state == "cleared" and a.feedback]
+    return {
+        "rule": rule,
+        "cue": cue[rule],
+        "times": counts[rule],
+        "praise": praised[-1] if praised else None,
+        "praised": len(praised),
+    }
 
 
 def session_point(store: SessionStore, info: SessionInfo) -> dict[str, Any]:

@@ -314,6 +314,7 @@ h2 { font-size: 11.5pt; margin: 10px 0 4px; text-transform: uppercase; letter-sp
 .focus { border-left: 5px solid #ff8c42; background: #fff4eb; padding: 6px 10px;
   font-size: 12.5pt; margin: 6px 0; }
 .focus .cue { font-weight: 700; }
+.focus .praise { font-weight: 600; color: #1e7b3c; }
 table { border-collapse: collapse; width: 100%; font-size: 10pt; }
 th, td { padding: 3px 6px; border-bottom: 1px solid #dde1e8; text-align: left; }
 th { font-weight: 600; color: #46506a; font-size: 9pt; white-space: nowrap; }
@@ -403,6 +404,16 @@ def _page(title: str, body: str) -> str:
     )
 
 
+def _praise_html(focus: dict[str, Any]) -> str:
+    """The praise shown live when the focus cue cleared because the fault was gone."""
+    if not focus.get("praise"):
+        return ""
+    return (
+        f' <span class="meta">· praised {focus["praised"]}×:</span>'
+        f' <span class="praise">“{_esc(focus["praise"])}”</span>'
+    )
+
+
 def render_session_report(data: dict[str, Any]) -> str:
     info: SessionInfo = data["session"]
     runner = data["runner"]
@@ -425,7 +436,7 @@ def render_session_report(data: dict[str, Any]) -> str:
     focus_html = (
         f'<div class="focus">Focus: <span class="cue">“{_esc(focus["cue"])}”</span>'
         f' <span class="meta">({_esc(focus["rule"].replace("_", " "))}, cued '
-        f"{focus['times']}×)</span></div>"
+        f"{focus['times']}×)</span>{_praise_html(focus)}</div>"
         if focus
         else '<div class="focus">Focus: <span class="cue">no cue was needed</span></div>'
     )
