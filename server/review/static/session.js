@@ -217,8 +217,8 @@
         canvas));
       const pts = foot => S.strides.filter(s => s.foot === foot && s.metrics[name]).map(s => ({
         x: s.t_s - t0, y: s.metrics[name].value, ref: s }));
-      const markers = S.alerts.filter(a => a.rule === name && a.state === "raised")
-        .map(a => ({ x: a.t_s - t0, color: "#e74c3c" }));
+      const markers = S.alerts.filter(a => a.rule === name && (a.state === "raised" || a.feedback))
+        .map(a => ({ x: a.t_s - t0, color: a.state === "raised" ? "#e74c3c" : "#2ecc71" }));
       TWPlot.draw(canvas, [
         { name: `${label(name)} (left)`, color: LEFT, points: pts("left") },
         { name: `${label(name)} (right)`, color: RIGHT, points: pts("right") },
