@@ -29,8 +29,11 @@
     edges: [], simulated: false, lmById: new Map(), lastLm: null, lastLmId: -1,
     videoId: -1, lastVideoAt: 0, frozen: false, contacts: [], contact: null,
     strides: [], alerts: new Map(), wsOpen: false, source: null, latestT: 0,
-    rules: {}, ranges: {},
+    rules: {}, ranges: {}, praise: null,
   };
+  /* How long the praise for a fixed fault stays in the cue box before "Running well". */
+  const PRAISE_MS = 5000;
+  let praiseTimer = 0;
 
   // --- numbers -----------------------------------------------------------------------------
   const numbers = $("numbers");
@@ -159,9 +162,13 @@
   function renderCue() {
     const cue = $("cue");
     const active = [...state.alerts.values()].sort((a, b) => a.priority - b.priority || a.t - b.t);
+    if (active.length) state.praise = null;  // a new fault outranks praise for an old one
+    cue.dataset.praise = state.praise ? "true" : "false";
     if (!active.length) {
-      cue.dataset.active = "false"; cue.dataset.rule = ""; cue.dataset.second = "";
-      $("cue-main").textContent = "Running well"; $("cue-second").textContent = "";
+      cue.dataset.active = "false"; cue.dataset.rule = state.praise ? state.praise.rule : "";
+      cue.dataset.second = "";
+      $("cue-main").textContent = state.praise ? capital(state.praise.text) : "Running well";
+      $("cue-second").textContent = "";
     } else {
       cue.dataset.active = "true"; cue.dataset.rule = active[0].rule;
       $("cue-main").textContent = capital(active[0].cue);
@@ -446,6 +453,7 @@
 
   function resetRunner() {
     state.strides = []; state.alerts.clear(); state.contact = null; state.contacts = [];
+    state.praise = null;
     state.frozen = false; $("frozen-label").hidden = true; $("frozen-values").hidden = true;
     $("freeze").textContent = "Freeze last contact";
     $("freeze").disabled = true;
@@ -462,7 +470,17 @@
         contactMeasured(m);
         showMetrics(); drawChart(); break;
       case "alert":
-        if (m.state === "raised") { state.alerts.set(m.rule, m); speak(m.cue); } else state.alerts.delete(m.rule);
+        if (m.state === "raised") { state.alerts.set(m.rule, m); speak(m.cue); }
+        else {
+          state.alerts.delete(m.rule);
+          // Cleared because the fault is gone: tell the runner so, for a few seconds.
+          if (m.feedback) {
+            state.praise = { rule: m.rule, text: m.feedback };
+            speak(m.feedback);
+            clearTimeout(praiseTimer);
+            praiseTimer = setTimeout(() => { state.praise = null; renderCue(); }, PRAISE_MS);
+          }
+        }
         renderCue(); break;
       case "session":
         resetRunner();

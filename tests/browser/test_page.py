@@ -109,7 +109,15 @@ def test_live_page_overlay_numbers_and_alert(host: str, browser: Any) -> None:
     assert page.evaluate("() => window.__spoken") == ["land under your hips"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live_page_alert.png"))
+    # Cleared because the fault is gone: the praise, shown and spoken, then "Running well".
     page.wait_for_selector('#cue[data-active="false"]', timeout=20_000)
+    assert page.get_attribute("#cue", "data-praise") == "true"
+    assert (page.text_content("#cue-main") or "").strip() == "Good: landing under your hips"
+    assert page.evaluate("() => window.__spoken") == [
+        "land under your hips",
+        "good: landing under your hips",
+    ]
+    page.wait_for_selector('#cue[data-praise="false"]', timeout=10_000)
     assert (page.text_content("#cue") or "").strip() == "Running well"
     assert _number(page.text_content("#last-overstride")) < 0.15
 
