@@ -30,7 +30,7 @@
           cell(d.runner_present ? "on the belt" : "—"),
           cell(d.cue || "—", "cue"),
           cell(d.cadence_spm != null ? `${d.cadence_spm.toFixed(0)} steps/min` : "—"),
-          cell(d.online ? (d.health || "ok") + (d.outbox ? ` (${d.outbox} queued)` : "") : "—"),
+          cell(d.online ? (d.health || "ok") + (d.outbox ? ` (${d.outbox} queued)` : "") + (d.outbox_dropped ? ` (${d.outbox_dropped} dropped)` : "") : "—"),
           cell(ago(d.last_seen)));
         return tr;
       }));
