@@ -105,9 +105,10 @@ class FleetConfig(Section):
         le=1048576.0,
         description=(
             "At most this many MiB of messages wait for the broker (about 20 MiB per hour a "
-            "treadmill is in use while the broker is unreachable). When full, the oldest steps "
-            "and alerts are dropped first (counted in the status; the sessions stay recorded "
-            "here); session starts and ends are kept. Counts against recording.max_gib."
+            "treadmill is in use while the broker is unreachable; the database takes about "
+            "1.6x this on disk). When full, the oldest steps and alerts are dropped first "
+            "(counted in the status; the sessions stay recorded here); session starts and "
+            "ends are kept. Counts against recording.max_gib: at most a quarter of it."
         ),
     )
     homeassistant: bool = Field(

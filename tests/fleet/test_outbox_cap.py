@@ -233,12 +233,12 @@ def test_outbox_cap_setting() -> None:
     # The outbox lives in the session database: it must leave room for the sessions.
     with pytest.raises(ConfigError, match=r"fleet\.outbox_max_mib: .*recording\.max_gib"):
         parse_config(
-            {"fleet": {"enabled": True, "outbox_max_mib": 600}, "recording": {"max_gib": 1.0}}
+            {"fleet": {"enabled": True, "outbox_max_mib": 300}, "recording": {"max_gib": 1.0}}
         )
     ok = parse_config(
-        {"fleet": {"enabled": True, "outbox_max_mib": 500}, "recording": {"max_gib": 1.0}}
+        {"fleet": {"enabled": True, "outbox_max_mib": 256}, "recording": {"max_gib": 1.0}}
     )
-    assert ok.fleet.outbox_max_mib == 500.0
+    assert ok.fleet.outbox_max_mib == 256.0
     example = Path(__file__).parents[2] / "config.example.toml"
     assert "outbox_max_mib = 256.0" in example.read_text(encoding="utf-8")
 
