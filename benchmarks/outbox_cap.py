@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from edge.fleet.outbox import _DATA, _SIZE, OutboxWriter, outbox_stats
@@ -58,12 +59,26 @@ def batch(uid: str, sid: int, steps: list[StrideRecord], k: int, created: bool) 
 
 
 def run(
-    db: Path, cap: int | None, fill_to: int, commits: int, steps: list[StrideRecord]
+    db: Path,
+    cap: int | None,
+    fill_to: int,
+    commits: int,
+    steps: list[StrideRecord],
+    kept_sessions: int,
 ) -> tuple[list[float], list[float], SessionStore, OutboxWriter]:
-    """Fill the outbox to ``fill_to`` bytes (uncapped), then time ``commits`` commits with
-    the cap given. Returns (commit times, cap-only times) in ms."""
+    """Queue ``kept_sessions`` empty sessions (start and end), fill the outbox to ``fill_to``
+    bytes with steps (uncapped), then time ``commits`` commits with the cap given. Returns
+    (commit times, cap-only times) in ms."""
     store = SessionStore(db)
     writer = OutboxWriter("bench", max_bytes=None)
+    settings = {"settings": "x" * 3000}  # a start's settings snapshot is ~3 kB
+    for j in range(kept_sessions):  # sessions of an outage so far: their starts and ends stay
+        with store.transaction():
+            old = store.begin_session(f"old-{j}", "bench", 0.0, {})
+        for created, end in ((True, None), (False, (1.0, time.time(), "ended"))):
+            b = replace(batch(f"old-{j}", old, steps, 0, created), strides=(), alerts=())
+            with store.transaction():
+                writer.on_commit(store, replace(b, settings=settings, end=end))
     with store.transaction():
         sid = store.begin_session("b-1", "bench", 0.0, {})
     k = 0
@@ -100,17 +115,28 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cap-mib", type=float, default=16.0)
     ap.add_argument("--commits", type=int, default=2000)
+    ap.add_argument(
+        "--kept-sessions",
+        type=int,
+        default=300,
+        help="sessions ahead of the steps (a week's outage: their starts and ends are kept)",
+    )
     args = ap.parse_args()
     cap = int(args.cap_mib * 1024 * 1024)
     steps = real_steps(60)
     with tempfile.TemporaryDirectory() as tmp:
-        base, _, s0, _ = run(Path(tmp) / "nocap.db", None, cap, args.commits, steps)
+        base, _, s0, _ = run(
+            Path(tmp) / "nocap.db", None, cap, args.commits, steps, args.kept_sessions
+        )
         s0.close()
-        full, cap_only, store, writer = run(Path(tmp) / "cap.db", cap, cap, args.commits, steps)
+        full, cap_only, store, writer = run(
+            Path(tmp) / "cap.db", cap, cap, args.commits, steps, args.kept_sessions
+        )
         conn = store.conn
         stats = outbox_stats(conn)
         print(f"outbox at the cap: {stats.messages} messages, {stats.bytes / 2**20:.2f} MiB")
-        print(f"  (cap {args.cap_mib:g} MiB, {stats.dropped} dropped during the timed commits)")
+        print(f"  (cap {args.cap_mib:g} MiB, {stats.dropped} dropped during the timed commits,")
+        print(f"  {2 * args.kept_sessions} session starts and ends kept ahead of the steps)")
         print(f"commit, no cap, outbox growing past {args.cap_mib:g} MiB: {summary(base)}")
         print(f"commit at the cap (drops every time):        {summary(full)}")
         print(f"  of which the cap's own work (_cap):          {summary(cap_only)}")

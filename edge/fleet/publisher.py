@@ -12,6 +12,10 @@ most ``fleet.inflight`` unacknowledged), and deletes each when its PUBACK arrive
 (``on_publish`` only queues the message id). When the connection drops, paho keeps the
 unacknowledged ones and sends them again first on reconnect, so the order holds; after a
 restart the cursor starts at the oldest message left in the outbox.
+
+The backlog in the status (``outbox``, ``outbox_dropped``: messages dropped at the cap
+``fleet.outbox_max_mib``, see :mod:`edge.fleet.outbox`) is one row the outbox's triggers
+keep, read every loop while the broker is away: no count over the queue.
 """
 
 from __future__ import annotations
