@@ -197,6 +197,34 @@ def test_only_session_messages_left_then_whole_sessions_go(tmp_path: Path) -> No
     assert dropped == 2 * (8 - len(uids))
 
 
+def test_a_failing_drop_never_costs_the_recording(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The drop runs in the recorder's transaction: when it fails (here the database refuses
+    deletes from the outbox), only the drop is undone; the steps are stored all the same."""
+    caplog.set_level(logging.WARNING, logger="edge.fleet")
+    db = tmp_path / "sessions.db"
+    with SessionStore(db) as store:
+        store.conn.execute(
+            "CREATE TRIGGER no_drop BEFORE DELETE ON fleet_outbox"
+            " BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        )
+    writer = OutboxWriter("dev-a", max_bytes=CAP)
+    rec = Recorder(recording_config(tmp_path), commit_hooks=(writer,))
+    try:
+        synth = _record(rec, "s-f", 20.0)
+    finally:
+        rec.close()
+    with SessionStore(db) as store:
+        (info,) = store.list_sessions()
+        (dropped,) = store.conn.execute("SELECT dropped FROM fleet_outbox_size").fetchone()
+    assert info.n_strides == len(synth.strides) == 57 and info.ended_at is not None
+    assert dropped == 0
+    assert len(_outbox(db)) == 1 + 57 + len(synth.alerts) + 1  # all queued, none dropped
+    failed = [r for r in caplog.records if "could not drop" in r.getMessage()]
+    assert failed and "disk trouble" in failed[0].getMessage()
+
+
 def test_migration_counts_what_an_older_outbox_holds(tmp_path: Path) -> None:
     db = tmp_path / "v4.db"
     conn = sqlite3.connect(db)
