@@ -166,7 +166,7 @@ def main() -> int:
         print("query plans:")
         for sql in (
             "SELECT messages, bytes, dropped FROM fleet_outbox_size WHERE id = 1",
-            f"SELECT seq, {_SIZE} FROM fleet_outbox WHERE {_DATA} ORDER BY seq",
+            f"SELECT seq, {_SIZE} FROM fleet_outbox WHERE seq > 0 AND {_DATA} ORDER BY seq",
             f"DELETE FROM fleet_outbox WHERE seq BETWEEN 1 AND 9 AND {_DATA}",
         ):
             plan = [r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]

@@ -19,8 +19,10 @@ one row read. Over it, in the same transaction, the oldest *steps and alerts* ar
 first; session starts and ends stay, so every session the hub gets has its real start (time,
 settings) and its end (with the step count the device recorded, against which the hub's
 gaps show). Only when nothing but session messages is left do the oldest sessions go, start
-and end together. Drops are counted (``fleet_outbox_size.dropped``, in the status) and
-logged once per episode. Recording itself is never held up: a failed drop is undone alone.
+and end together. Messages already handed to MQTT (in flight: paho sends them again after a
+reconnect) are not dropped. Drops are counted (``fleet_outbox_size.dropped``, in the
+status) and logged once per episode. Recording itself is never held up: a failed drop is
+undone alone.
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ class OutboxWriter:
         self.device_id = device_id
         self._wall = wall_clock
         self.max_bytes = max_bytes
+        #: Set by the publisher (its thread): messages up to this seq were handed to MQTT,
+        #: which sends them again after a reconnect; the cap does not drop them (0: none).
+        self.sent_upto = 0
         self._full = False  # dropping since the last commit that fitted (writer thread)
         self._episode_dropped = 0
         #: Set after every commit that may have queued messages (the publisher waits on it).
@@ -167,7 +172,7 @@ class OutboxWriter:
             return
         conn.execute("SAVEPOINT fleet_cap")
         try:
-            n = self._drop_data(conn, excess)
+            n = self._drop_data(conn, excess, self.sent_upto)
             conn.execute("UPDATE fleet_outbox_size SET dropped = dropped + ? WHERE id = 1", (n,))
         except sqlite3.Error as exc:  # never fail the recorder's commit over the outbox
             conn.execute("ROLLBACK TO fleet_cap")
@@ -187,13 +192,17 @@ class OutboxWriter:
         self._episode_dropped += n
 
     @staticmethod
-    def _drop_data(conn: sqlite3.Connection, excess: int) -> int:
-        """Drop the oldest steps and alerts until ``excess`` bytes are freed, then (only
-        session messages left) the oldest sessions whole. Returns how many were dropped."""
+    def _drop_data(conn: sqlite3.Connection, excess: int, after: int) -> int:
+        """Drop the oldest steps and alerts queued after seq ``after`` until ``excess`` bytes
+        are freed, then (only session messages left) the oldest sessions whole. Returns how
+        many were dropped."""
         freed = 0
         first = last = -1
         n = 0
-        cur = conn.execute(f"SELECT seq, {_SIZE} FROM fleet_outbox WHERE {_DATA} ORDER BY seq")
+        cur = conn.execute(
+            f"SELECT seq, {_SIZE} FROM fleet_outbox WHERE seq > ? AND {_DATA} ORDER BY seq",
+            (after,),
+        )
         try:
             while freed < excess:
                 chunk = cur.fetchmany(64)
@@ -216,14 +225,15 @@ class OutboxWriter:
         while freed < excess:  # nothing but session starts and ends left
             row = conn.execute(
                 "SELECT seq, json_extract(payload, '$.session') FROM fleet_outbox"
-                " ORDER BY seq LIMIT 1"
+                " WHERE seq > ? ORDER BY seq LIMIT 1",
+                (after,),
             ).fetchone()
             if row is None:
                 break
             gone = conn.execute(
                 f"SELECT seq, {_SIZE} FROM fleet_outbox"
-                " WHERE seq = ? OR json_extract(payload, '$.session') = ?",
-                (row[0], row[1]),
+                " WHERE seq > ? AND (seq = ? OR json_extract(payload, '$.session') = ?)",
+                (after, row[0], row[1]),
             ).fetchall()
             conn.executemany("DELETE FROM fleet_outbox WHERE seq = ?", [(g[0],) for g in gone])
             freed += sum(int(g[1]) for g in gone)

@@ -263,6 +263,8 @@ class FleetPublisher:
         if done:
             reader.delete(done)
             self.acked += len(done)
+        if not self._inflight:
+            self._writer.sent_upto = 0  # nothing held by MQTT: the cap may drop any
 
     def _send_more(self, reader: OutboxReader) -> int:
         """Publish the next messages (as many as the in-flight window allows); how many."""
@@ -274,6 +276,7 @@ class FleetPublisher:
             self._cursor = 0
         batch = reader.after(self._cursor, room)
         for msg in batch:
+            self._writer.sent_upto = msg.seq  # MQTT will hold it: not for the cap to drop
             info = self._client.publish(msg.topic, msg.payload, qos=1)
             if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
                 self.last_error = f"publish failed: {mqtt.error_string(info.rc)}"

@@ -197,6 +197,29 @@ def test_only_session_messages_left_then_whole_sessions_go(tmp_path: Path) -> No
     assert dropped == 2 * (8 - len(uids))
 
 
+def test_messages_in_flight_are_not_dropped(tmp_path: Path) -> None:
+    """What the publisher already handed to MQTT (sent again after a reconnect) is not
+    counted as dropped: the cap drops the oldest of the rest."""
+    writer = OutboxWriter("dev-a", max_bytes=CAP)
+    rec = Recorder(recording_config(tmp_path), commit_hooks=(writer,))
+    try:
+        rec.session_started("s-i", 100.0, {})
+        assert rec.flush()
+        writer.sent_upto = 6  # the start and the first 5 messages are in flight
+        synth = SynthSession(duration_s=20.0, gap=None, alert_every=5)
+        for frame in synth:
+            rec.frame(*frame)
+        rec.session_ended(synth.t_end)
+        assert rec.flush()
+    finally:
+        rec.close()
+    left = _outbox(rec.db_path)
+    assert sum(r[3] for r in left) <= CAP
+    seqs = [r[0] for r in left]
+    assert seqs[:6] == [1, 2, 3, 4, 5, 6]  # in flight: kept
+    assert seqs[6] > 7 and seqs[6:] == list(range(seqs[6], seqs[-1] + 1))  # then the newest
+
+
 def test_a_failing_drop_never_costs_the_recording(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
