@@ -7,6 +7,9 @@ naming its field (``alerts.overstride.clear``):
 - an alert rule whose ``clear`` is on the wrong side of its ``threshold`` (a rule raised
   *above* its threshold must clear at or below it; a *below* rule at or above it);
 - a belt zone whose right (bottom) edge is not right of (below) its left (top) edge;
+- ``fleet.outbox_max_mib`` above a quarter of ``recording.max_gib`` with fleet reporting on
+  (the outbox is in the session database, whose size retention bounds, and takes about 1.6×
+  its counted bytes in database pages: ``benchmarks/outbox_cap.py``);
 - a rule's ``threshold`` or ``clear`` outside what its metric can measure. The limits go by
   the metric's unit (:data:`UNIT_LIMITS`), read from the metric table
   (``edge.gait.metrics.METRICS``) or from a ``unit`` attribute on the rule; a unit without
@@ -139,4 +142,21 @@ def problems(config: Config) -> list[InitErrorDetails]:
                         b,
                     )
                 )
+    fleet, recording = getattr(config, "fleet", None), getattr(config, "recording", None)
+    if fleet is not None and recording is not None and fleet.enabled:
+        # The outbox lives in the session database, whose size retention keeps under
+        # recording.max_gib; full, it takes ~1.6x its counted bytes in pages: at most a
+        # quarter of recording.max_gib leaves more than half of it to the sessions.
+        room_mib = recording.max_gib * 1024 / 4
+        if fleet.outbox_max_mib > room_mib:
+            out.append(
+                _error(
+                    ("fleet", "outbox_max_mib"),
+                    "outbox_too_big",
+                    f"{fleet.outbox_max_mib:g} MiB is more than a quarter of recording.max_gib "
+                    f"({recording.max_gib:g} GiB): the outbox is in the session database, "
+                    f"lower it to {room_mib:g} or less, or raise recording.max_gib",
+                    fleet.outbox_max_mib,
+                )
+            )
     return out

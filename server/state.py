@@ -45,6 +45,13 @@ class LiveState:
             stats = dict(recording[0])
             stats.pop("session_id", None)  # no handle on stored sessions on a public page
             data["recording"] = stats
+        fleet = [
+            getattr(sink, "fleet_status")()  # noqa: B009 (the fleet publisher, when on)
+            for sink in self.pipeline.sinks
+            if callable(getattr(sink, "fleet_status", None))
+        ]
+        if fleet:
+            data["fleet"] = fleet[0]
         hub = self.hub.stats()
         data["clients"] = {
             "websocket": hub["clients"],

@@ -99,6 +99,18 @@ class FleetConfig(Section):
         le=10000,
         description="Messages sent to the broker and not yet acknowledged, at most.",
     )
+    outbox_max_mib: float = Field(
+        256.0,
+        ge=1.0,
+        le=1048576.0,
+        description=(
+            "At most this many MiB of messages wait for the broker (about 20 MiB per hour a "
+            "treadmill is in use while the broker is unreachable; the database takes about "
+            "1.6x this on disk). When full, the oldest steps and alerts are dropped first "
+            "(counted in the status; the sessions stay recorded here); session starts and "
+            "ends are kept. Counts against recording.max_gib: at most a quarter of it."
+        ),
+    )
     homeassistant: bool = Field(
         False,
         description=(
@@ -136,3 +148,6 @@ class FleetConfig(Section):
         if self.device_id:
             return self.device_id
         return sanitize_device_id(recording_device_id or socket.gethostname() or "device")
+
+    def outbox_max_bytes(self) -> int:
+        return int(self.outbox_max_mib * 1024 * 1024)

@@ -28,7 +28,7 @@ def with_fleet(
         raise ConfigError(
             "fleet.enabled needs recording.enabled: the outbox lives in the session database"
         )
-    writer = OutboxWriter(fleet_device_id(config))
+    writer = OutboxWriter(fleet_device_id(config), max_bytes=config.fleet.outbox_max_bytes())
     recorder = make_recorder((writer,))
     with SessionStore(recorder.db_path) as store:
         writer.recover(store)

@@ -113,6 +113,7 @@ def status_payload(
     cadence_spm: float | None,
     outbox: int,
     wall: float,
+    outbox_dropped: int = 0,
 ) -> dict[str, Any]:
     return {
         "v": SCHEMA,
@@ -123,6 +124,7 @@ def status_payload(
         "session": session,
         "cue": cue,
         "cadence_spm": None if cadence_spm is None else round(cadence_spm, 1),
-        "outbox": outbox,
+        "outbox": outbox,  # messages waiting for the broker
+        "outbox_dropped": outbox_dropped,  # dropped at the cap (fleet.outbox_max_mib), ever
         "t": round(wall, 3),
     }

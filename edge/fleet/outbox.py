@@ -12,10 +12,23 @@ Sequence numbers: per session, 0 for the start, then one per message, kept in
 ``fleet_open_sessions`` (in the database, so a rolled-back commit takes its numbers back).
 A session whose end was never queued (the device crashed) gets its end queued by
 :meth:`OutboxWriter.recover` at the next start, from what the recorder made of it.
+
+The cap (``fleet.outbox_max_mib``): triggers keep the queue's totals in
+``fleet_outbox_size`` (messages, topic + payload bytes), so each commit checks the cap with
+one row read. Over it, in the same transaction, the oldest *steps and alerts* are dropped
+first; session starts and ends stay, so every session the hub gets has its real start (time,
+settings) and its end (with the step count the device recorded, against which the hub's
+gaps show). Only when nothing but session messages is left do the oldest sessions go, start
+and end together. Messages already handed to MQTT (in flight: paho sends them again after a
+reconnect) are not dropped. Drops are counted (``fleet_outbox_size.dropped``, in the
+status) and logged once per episode. Recording itself is never held up: a failed drop is
+undone alone.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,12 +40,33 @@ from edge.fleet import messages
 from edge.recording.recorder import CommitBatch
 from edge.recording.store import SessionStore
 
+log = logging.getLogger(__name__)
+
+#: Messages that may be dropped first: anything but a session's start or end.
+_DATA = "topic NOT LIKE '%/session'"
+_SIZE = "length(CAST(topic AS BLOB)) + length(CAST(payload AS BLOB))"
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
     seq: int
     topic: str
     payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    messages: int  # queued
+    bytes: int  # their topic + payload bytes
+    dropped: int  # dropped at the cap since the database was made
+
+
+def outbox_stats(conn: sqlite3.Connection) -> OutboxStats:
+    """The outbox's totals (one row read, kept by triggers)."""
+    row = conn.execute(
+        "SELECT messages, bytes, dropped FROM fleet_outbox_size WHERE id = 1"
+    ).fetchone()
+    return OutboxStats(0, 0, 0) if row is None else OutboxStats(*(int(x) for x in row))
 
 
 def _settings_for_hub(settings: dict[str, Any]) -> dict[str, Any]:
@@ -48,9 +82,21 @@ def _settings_for_hub(settings: dict[str, Any]) -> dict[str, Any]:
 class OutboxWriter:
     """Queues the fleet messages of what the recorder commits (recorder writer thread)."""
 
-    def __init__(self, device_id: str, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        device_id: str,
+        wall_clock: Callable[[], float] = time.time,
+        max_bytes: int | None = None,
+    ) -> None:
+        """``max_bytes``: the cap on queued topic + payload bytes (None: no cap)."""
         self.device_id = device_id
         self._wall = wall_clock
+        self.max_bytes = max_bytes
+        #: Set by the publisher (its thread): messages up to this seq were handed to MQTT,
+        #: which sends them again after a reconnect; the cap does not drop them (0: none).
+        self.sent_upto = 0
+        self._full = False  # dropping since the last commit that fitted (writer thread)
+        self._episode_dropped = 0
         #: Set after every commit that may have queued messages (the publisher waits on it).
         self.wake = threading.Event()
 
@@ -100,6 +146,99 @@ class OutboxWriter:
         conn.executemany(
             "INSERT INTO fleet_outbox (topic, payload, created_at) VALUES (?, ?, ?)", rows
         )
+        if rows:
+            self._cap(conn)
+
+    # --- the cap ---------------------------------------------------------------------------
+
+    def _cap(self, conn: sqlite3.Connection) -> None:
+        """Drop the oldest messages while the outbox is over :attr:`max_bytes` (inside the
+        recorder's transaction, after this commit's messages were queued)."""
+        if self.max_bytes is None:
+            return
+        stats = outbox_stats(conn)
+        excess = stats.bytes - self.max_bytes
+        if excess <= 0:
+            # The episode ends once the broker took a good part of the queue (a drop may
+            # free more than needed: a small message fitting in that slack does not count).
+            if self._full and stats.bytes <= self.max_bytes // 2:
+                self._full = False
+                log.info(
+                    "fleet: the outbox is under its cap again: %d message(s) dropped while it "
+                    "was full (%d in all)",
+                    self._episode_dropped,
+                    stats.dropped,
+                )
+            return
+        conn.execute("SAVEPOINT fleet_cap")
+        try:
+            n = self._drop_data(conn, excess, self.sent_upto)
+            conn.execute("UPDATE fleet_outbox_size SET dropped = dropped + ? WHERE id = 1", (n,))
+        except sqlite3.Error as exc:  # never fail the recorder's commit over the outbox
+            conn.execute("ROLLBACK TO fleet_cap")
+            conn.execute("RELEASE fleet_cap")
+            log.warning("fleet: could not drop messages from the full outbox: %s", exc)
+            return
+        conn.execute("RELEASE fleet_cap")
+        if not self._full:
+            self._full = True
+            self._episode_dropped = 0
+            log.warning(
+                "fleet: the outbox is full (%.3g MiB, fleet.outbox_max_mib): the broker has "
+                "not taken messages for a while; dropping the oldest steps and alerts (sessions "
+                "stay recorded on this device; count in the status as outbox_dropped)",
+                self.max_bytes / 1024 / 1024,
+            )
+        self._episode_dropped += n
+
+    @staticmethod
+    def _drop_data(conn: sqlite3.Connection, excess: int, after: int) -> int:
+        """Drop the oldest steps and alerts queued after seq ``after`` until ``excess`` bytes
+        are freed, then (only session messages left) the oldest sessions whole. Returns how
+        many were dropped."""
+        freed = 0
+        first = last = -1
+        n = 0
+        cur = conn.execute(
+            f"SELECT seq, {_SIZE} FROM fleet_outbox WHERE seq > ? AND {_DATA} ORDER BY seq",
+            (after,),
+        )
+        try:
+            while freed < excess:
+                chunk = cur.fetchmany(64)
+                if not chunk:
+                    break
+                for seq, size in chunk:
+                    if n == 0:
+                        first = seq
+                    last = seq
+                    freed += int(size)
+                    n += 1
+                    if freed >= excess:
+                        break
+        finally:
+            cur.close()
+        if n:
+            conn.execute(
+                f"DELETE FROM fleet_outbox WHERE seq BETWEEN ? AND ? AND {_DATA}", (first, last)
+            )
+        while freed < excess:  # nothing but session starts and ends left
+            row = conn.execute(
+                "SELECT seq, json_extract(payload, '$.session') FROM fleet_outbox"
+                " WHERE seq > ? ORDER BY seq LIMIT 1",
+                (after,),
+            ).fetchone()
+            if row is None:
+                break
+            gone = conn.execute(
+                f"SELECT seq, {_SIZE} FROM fleet_outbox"
+                " WHERE seq > ? AND (seq = ? OR json_extract(payload, '$.session') = ?)",
+                (after, row[0], row[1]),
+            ).fetchall()
+            conn.executemany("DELETE FROM fleet_outbox WHERE seq = ?", [(g[0],) for g in gone])
+            freed += sum(int(g[1]) for g in gone)
+            n += len(gone)
+        return n
 
     def committed(self) -> None:
         self.wake.set()
@@ -161,6 +300,8 @@ class OutboxWriter:
                     self._rows(str(uid), int(seq), "session", body, now),
                 )
                 done.append(str(uid))
+            if done:
+                self._cap(conn)
         if done:
             self.wake.set()
         return done
@@ -188,8 +329,10 @@ class OutboxReader:
             conn.executemany("DELETE FROM fleet_outbox WHERE seq = ?", [(s,) for s in seqs])
 
     def count(self) -> int:
-        (n,) = self._store.conn.execute("SELECT COUNT(*) FROM fleet_outbox").fetchone()
-        return int(n)
+        return self.stats().messages
+
+    def stats(self) -> OutboxStats:
+        return outbox_stats(self._store.conn)
 
     def close(self) -> None:
         self._store.close()

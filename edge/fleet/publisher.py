@@ -12,6 +12,10 @@ most ``fleet.inflight`` unacknowledged), and deletes each when its PUBACK arrive
 (``on_publish`` only queues the message id). When the connection drops, paho keeps the
 unacknowledged ones and sends them again first on reconnect, so the order holds; after a
 restart the cursor starts at the oldest message left in the outbox.
+
+The backlog in the status (``outbox``, ``outbox_dropped``: messages dropped at the cap
+``fleet.outbox_max_mib``, see :mod:`edge.fleet.outbox`) is one row the outbox's triggers
+keep, read every loop while the broker is away: no count over the queue.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ class FleetPublisher:
         self.published = 0
         self.acked = 0
         self.backlog = 0
+        self.backlog_bytes = 0
+        self.outbox_dropped = 0  # dropped at the cap (fleet.outbox_max_mib), ever
         # Live state, written by the analysis thread (plain attribute writes):
         self._session: str | None = None
         self._present = False
@@ -153,6 +159,18 @@ class FleetPublisher:
         self._cadence = None
         self._changed.set()
 
+    def fleet_status(self) -> dict[str, Any]:
+        """For ``/api/status``: the broker connection and the outbox (any thread)."""
+        return {
+            "device_id": self.device_id,
+            "connected": self._connected.is_set(),
+            "outbox": self.backlog,
+            "outbox_bytes": self.backlog_bytes,
+            "outbox_max_bytes": self._writer.max_bytes,
+            "outbox_dropped": self.outbox_dropped,
+            "last_error": self.last_error,
+        }
+
     def current_cue(self) -> str | None:
         cues = self._cues
         if not cues:
@@ -215,10 +233,10 @@ class FleetPublisher:
                         if self._changed.is_set() or now >= next_status:
                             self._changed.clear()
                             next_status = now + self.config.status_interval_s
-                            self.backlog = reader.count()
+                            self._read_backlog(reader)
                             self._send_status()
                     else:
-                        self.backlog = reader.count()
+                        self._read_backlog(reader)
                 except Exception as exc:  # keep publishing whatever happens
                     self.last_error = f"{type(exc).__name__}: {exc}"
                     log.exception("fleet publisher error")
@@ -226,6 +244,11 @@ class FleetPublisher:
             self._take_acks(reader)
         finally:
             reader.close()
+
+    def _read_backlog(self, reader: OutboxReader) -> None:
+        stats = reader.stats()  # one row: the totals the outbox's triggers keep
+        self.backlog, self.backlog_bytes = stats.messages, stats.bytes
+        self.outbox_dropped = stats.dropped
 
     def _take_acks(self, reader: OutboxReader) -> None:
         done: list[int] = []
@@ -240,6 +263,8 @@ class FleetPublisher:
         if done:
             reader.delete(done)
             self.acked += len(done)
+        if not self._inflight:
+            self._writer.sent_upto = 0  # nothing held by MQTT: the cap may drop any
 
     def _send_more(self, reader: OutboxReader) -> int:
         """Publish the next messages (as many as the in-flight window allows); how many."""
@@ -251,6 +276,7 @@ class FleetPublisher:
             self._cursor = 0
         batch = reader.after(self._cursor, room)
         for msg in batch:
+            self._writer.sent_upto = msg.seq  # MQTT will hold it: not for the cap to drop
             info = self._client.publish(msg.topic, msg.payload, qos=1)
             if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
                 self.last_error = f"publish failed: {mqtt.error_string(info.rc)}"
@@ -273,6 +299,7 @@ class FleetPublisher:
             cue=self.current_cue(),
             cadence_spm=self._cadence,
             outbox=self.backlog,
+            outbox_dropped=self.outbox_dropped,
             wall=time.time(),
         )
         self._client.publish(self._status_topic, json.dumps(payload), qos=STATUS_QOS, retain=True)

@@ -161,7 +161,39 @@ _V5 = """
 ALTER TABLE alerts ADD COLUMN feedback TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# Version 6 (the fleet outbox cap):
+# the device's outbox totals, kept by triggers so the cap (fleet.outbox_max_mib) is checked
+# without scanning the queue, and the count of messages dropped at the cap; on the hub, a
+# session's de-duplication records go with the session (retention, deletion on request).
+# A trigger's inner ";" is followed by " END": migrate() splits statements at ";\n".
+_V6_FLEET_CAP = """
+CREATE TABLE fleet_outbox_size (                   -- device: one row, the outbox's totals
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    messages INTEGER NOT NULL,                     -- messages queued
+    bytes    INTEGER NOT NULL,                     -- their topic + payload bytes
+    dropped  INTEGER NOT NULL DEFAULT 0            -- dropped at the cap, ever
+);
+INSERT INTO fleet_outbox_size (id, messages, bytes)
+    SELECT 1, COUNT(*),
+        COALESCE(SUM(length(CAST(topic AS BLOB)) + length(CAST(payload AS BLOB))), 0)
+    FROM fleet_outbox;
+CREATE TRIGGER fleet_outbox_added AFTER INSERT ON fleet_outbox BEGIN
+    UPDATE fleet_outbox_size SET messages = messages + 1,
+        bytes = bytes + length(CAST(NEW.topic AS BLOB)) + length(CAST(NEW.payload AS BLOB))
+    WHERE id = 1; END;
+CREATE TRIGGER fleet_outbox_removed AFTER DELETE ON fleet_outbox BEGIN
+    UPDATE fleet_outbox_size SET messages = messages - 1,
+        bytes = bytes - length(CAST(OLD.topic AS BLOB)) - length(CAST(OLD.payload AS BLOB))
+    WHERE id = 1; END;
+CREATE TRIGGER fleet_received_with_session AFTER DELETE ON sessions BEGIN
+    DELETE FROM fleet_received WHERE device_id = OLD.device_id AND session_uid = OLD.uid; END;
+DELETE FROM fleet_received WHERE NOT EXISTS (
+    SELECT 1 FROM sessions s
+    WHERE s.device_id = fleet_received.device_id AND s.uid = fleet_received.session_uid
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6_FLEET_CAP)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -10,7 +10,9 @@ database connection, stores messages in batches (one transaction each), then ack
 
 Storage is the device's own schema (:class:`~edge.recording.store.SessionStore`); each
 session is tagged with the device id from its topic. ``fleet_received`` holds
-(device, session uid, seq) of every stored message: a message seen before is ignored.
+(device, session uid, seq) of every stored message: a message seen before is ignored. A
+session's records are deleted with it (a trigger, schema version 6): retention bounds them
+as it bounds the sessions, and a duplicate can only come while its session is kept.
 Steps, alerts and session start/end are stored; landmarks and clips stay on the device.
 """
 
@@ -66,6 +68,7 @@ class DeviceBoard:
             "fps": s.get("fps"),
             "health": s.get("health"),
             "outbox": s.get("outbox"),
+            "outbox_dropped": s.get("outbox_dropped"),
             "session": s.get("session") if self.online else None,
             "last_seen": self.last_seen,
         }

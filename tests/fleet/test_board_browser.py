@@ -35,7 +35,8 @@ def test_board_shows_each_treadmill(tmp_path: Path, mosquitto: Mosquitto) -> Non
     running = {"v": 1, "state": "running", "runner_present": True, "fps": 30.0,
                "health": "ok", "session": "u", "cue": "land under your hips",
                "cadence_spm": 172.4, "outbox": 0, "t": 0}  # fmt: skip
-    idle = {**running, "state": "idle", "runner_present": False, "cue": None, "session": None}
+    idle = {**running, "state": "idle", "runner_present": False, "cue": None, "session": None,
+            "outbox": 5200, "outbox_dropped": 310}  # fmt: skip
     for device, status in (("tm-7", json.dumps(running)), ("tm-8", "offline"),
                            ("tm-9", json.dumps(idle))):  # fmt: skip
         pub.publish(f"treadwatch/{device}/status", status, qos=1, retain=True).wait_for_publish(5)
@@ -59,3 +60,4 @@ def test_board_shows_each_treadmill(tmp_path: Path, mosquitto: Mosquitto) -> Non
         ["tm-9", "idle", "—", "—", "—"],
     ]
     assert re.fullmatch(r"\d+ s ago", cells[0][6])
+    assert (cells[0][5], cells[2][5]) == ("ok", "ok (5200 queued, 310 dropped)")

@@ -13,6 +13,13 @@
     const s = Math.max(0, Date.now() / 1000 - t);
     return s < 60 ? `${Math.round(s)} s ago` : `${Math.round(s / 60)} min ago`;
   }
+  function outboxNote(d) {
+    // Messages waiting on the device, and those its full outbox dropped (fleet.outbox_max_mib).
+    const parts = [];
+    if (d.outbox) parts.push(`${d.outbox} queued`);
+    if (d.outbox_dropped) parts.push(`${d.outbox_dropped} dropped`);
+    return parts.length ? ` (${parts.join(", ")})` : "";
+  }
   async function refresh() {
     try {
       const r = await fetch("/api/board", { cache: "no-store" });
@@ -30,7 +37,7 @@
           cell(d.runner_present ? "on the belt" : "—"),
           cell(d.cue || "—", "cue"),
           cell(d.cadence_spm != null ? `${d.cadence_spm.toFixed(0)} steps/min` : "—"),
-          cell(d.online ? (d.health || "ok") + (d.outbox ? ` (${d.outbox} queued)` : "") : "—"),
+          cell(d.online ? (d.health || "ok") + outboxNote(d) : "—"),
           cell(ago(d.last_seen)));
         return tr;
       }));
