@@ -703,7 +703,7 @@ def _arm_crossover(seg: F64, side: bool, cov: float, rate: float) -> MetricValue
             "arm_crossover",
             float(both.max()),
             0.3 * vis * cov,
-            "estimated from landmark depth in a side view: low confidence",
+            "from depth in a side view: low confidence",
         )
     return _mv("arm_crossover", float(both.max()), vis * cov)
 

@@ -248,6 +248,32 @@ def test_tiles_hold_their_widest_values(host: str, browser: Any) -> None:
         page.close()
 
 
+def test_range_lines_and_notes_are_shown_whole(host: str, browser: Any) -> None:
+    """In portrait too: a tile's normal range and its longest note are never cut short with
+    "…", and the page still needs no scrolling."""
+    for size in SIZES:
+        page, _, _ = _open(browser, host, size)
+        page.wait_for_function("document.querySelectorAll('.tile .range:not(:empty)').length > 0")
+        page.evaluate(
+            """() => {
+              // The longest note a tile gets (edge/gait/metrics.py), where it gets it.
+              document.getElementById('note-arm_crossover').textContent =
+                'from depth in a side view: low confidence';
+            }"""
+        )
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll('.tile .range, .tile .note')]
+                 .filter((el) => el.textContent && (el.scrollWidth > el.clientWidth + 1
+                                  || el.scrollHeight > el.clientHeight + 1))
+                 .map((el) => `${el.id || el.className}: "${el.textContent}"`)"""
+        )
+        assert cut == [], (size, cut)
+        vh = page.viewport_size["height"]
+        assert page.evaluate("() => document.scrollingElement.scrollHeight") <= vh, size
+        assert page.evaluate(_OVERFLOW) == []
+        page.close()
+
+
 def test_freeze_shows_the_landing_legs_values_of_that_step(host: str, browser: Any) -> None:
     page, got, errors = _open(browser, host, (1280, 800))
     page.wait_for_function("!document.getElementById('freeze').disabled", timeout=15_000)
