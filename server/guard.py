@@ -15,12 +15,20 @@ anything). For ``POST``/``PUT``/``PATCH``/``DELETE`` it checks, in this order:
    413 at the limit. Either way at most ``limit`` bytes of a body are ever held.
 3. **PIN first**: every state-changing route but the login is behind the settings PIN
    (the routes also say so with ``Depends(require_settings)``); without it the answer is
-   401/403/429 here, before the body is read or decoded, so nobody without the PIN can make
-   the server parse anything.
+   401/403/429 here, before the body is decoded, so nobody without the PIN can make the
+   server parse anything.
+
+A refusal is sent only once the request's body (at most ``limit`` bytes) has arrived, and
+then discarded unread: a server that answers and closes while the client is still sending
+makes the client's kernel see a reset, which can destroy the answer before the client
+reads it (what schemathesis caught as "Connection reset by peer" on a refused POST). A body
+that has not come within ``DRAIN_S`` is not waited for: the refusal goes out then.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -74,6 +82,28 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+#: How long a refusal waits for the rest of the request's body before it is sent anyway.
+DRAIN_S = 1.0
+
+
+async def _discard_body(receive: Receive, limit: int) -> None:
+    """Take the request's body off the connection without keeping it (stops past ``limit``
+    bytes or after :data:`DRAIN_S`)."""
+
+    async def drain() -> None:
+        seen = 0
+        while seen <= limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            seen += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(drain(), DRAIN_S)
+
+
 class RequestGuard:
     """ASGI middleware: CSRF (415), body size (413) and the PIN before the body (401/403)."""
 
@@ -89,6 +119,7 @@ class RequestGuard:
         content_type = headers.get("content-type", "")
         custom = CUSTOM_HEADER.lower() in headers or PIN_HEADER.lower() in headers
         if not _is_json(content_type) and not custom:
+            await _discard_body(receive, self.limit)
             await _answer(
                 send,
                 415,
@@ -110,6 +141,7 @@ class RequestGuard:
         if _needs_pin(scope["path"]):
             refused = auth_failure(Request(scope))
             if refused is not None:
+                await _discard_body(receive, self.limit)
                 await _answer(send, refused[0], refused[1], [])
                 return
             scope["treadwatch.pin_ok"] = True
