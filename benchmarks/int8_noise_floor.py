@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from edge.pose.engine import PoseModels
-from models.evaluate import compare_with_noise_floor
+from models.evaluate import SensorNoise, compare_with_noise_floor
 from models.fetch import default_cache_dir
 from models.quantize import (
     INT8_FILENAME,
@@ -83,12 +83,8 @@ def main() -> int:
     crops = collect_crops(videos, detector, fetched, start=7, variants=False)
     model = float_landmark_model(cache).read_bytes()
     ref = crop_landmarks(model, crops)
-    rng = np.random.default_rng(1)
-    noisy = [
-        np.clip(c.astype(np.int16) + rng.integers(-1, 2, c.shape, dtype=np.int16), 0, 255)
-        .astype(np.uint8)
-        for c in crops
-    ]  # fmt: skip
+    noise = SensorNoise()
+    noisy = [noise(c) for c in crops]
     print(f"crops: {len(crops)} from {len(videos)} clips; landmark error in torso lengths")
     fig = error_figures(torso_errors(ref, crop_landmarks(model, noisy)))
     print(f"  float, ±1 grey-level input noise  median {fig.median:.4f}  p95 {fig.p95:.4f}")

@@ -29,14 +29,20 @@ LANDMARK_MODEL = "pose_landmark_full"
 _verified: set[tuple[str, int, int]] = set()
 
 
-def verify_file(path: Path, expected_sha256: str, fix: str) -> Path:
-    """``path`` if its SHA-256 is ``expected_sha256`` (checked once per process per file
-    version), else a :class:`ModelError` naming ``fix``."""
+def _key(path: Path) -> tuple[str, int, int] | None:
     try:
         st = path.stat()
     except OSError:
-        raise ModelError(f"model file {path} is missing: run `{fix}`") from None
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+        return None
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def verify_file(path: Path, expected_sha256: str, fix: str) -> Path:
+    """``path`` if its SHA-256 is ``expected_sha256`` (checked once per process per file
+    version), else a :class:`ModelError` naming ``fix``."""
+    key = _key(path)
+    if key is None:
+        raise ModelError(f"model file {path} is missing: run `{fix}`")
     if key in _verified:
         return path
     digest = sha256_of(path)
@@ -54,14 +60,6 @@ def fetched_model(name: str, cache_dir: Path | None = None) -> Path:
     spec = load_manifest()[name]
     fix = "treadwatch models fetch"
     return verify_file(model_path(name, cache_dir), spec.sha256, fix)
-
-
-def _key(path: Path) -> tuple[str, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
 def float_landmark_model(cache_dir: Path | None = None) -> Path:
