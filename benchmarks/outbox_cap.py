@@ -29,7 +29,7 @@ from pathlib import Path
 
 from edge.fleet.outbox import _DATA, _SIZE, OutboxWriter, outbox_stats
 from edge.gait.records import AlertRecord, StrideRecord
-from edge.recording.recorder import CommitBatch
+from edge.recording.commit import CommitBatch
 from edge.recording.store import SessionStore
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -9,7 +9,8 @@ from edge.errors import ConfigError
 from edge.fleet.outbox import OutboxWriter
 from edge.fleet.publisher import FleetPublisher
 from edge.live.sink import PipelineSink
-from edge.recording.recorder import CommitHook, Recorder
+from edge.recording.commit import CommitHook
+from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 
 

@@ -1,6 +1,6 @@
 """The fleet outbox: messages for the broker, in the device's session database.
 
-Writing: :class:`OutboxWriter` is a :class:`~edge.recording.recorder.CommitHook` of the
+Writing: :class:`OutboxWriter` is a :class:`~edge.recording.commit.CommitHook` of the
 recorder, so a step, an alert or a session's start and end is queued in the *same*
 transaction that stores it on the device. What the device has, the hub will get, even
 across a ``kill -9`` or a power cut; nothing is queued that the device did not keep.
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.fleet import messages
-from edge.recording.recorder import CommitBatch
+from edge.recording.commit import CommitBatch
 from edge.recording.store import SessionStore
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,11 @@
 
 - :mod:`edge.recording.recorder` — :class:`~edge.recording.recorder.Recorder`, the live
   pipeline's sink: a queue to a writer thread, commits every ``flush_interval_s``, disk
-  headroom levels, retention, crash recovery, ``stats()``, ``mark()``.
+  headroom levels, retention, crash recovery, ``stats()``, ``mark()``; its writer thread
+  in :mod:`edge.recording.writer` (messages in :mod:`edge.recording.writer_messages`,
+  commits in :mod:`edge.recording.commit`, disk guard in :mod:`edge.recording.disk`,
+  landmark blocks in :mod:`edge.recording.blocks`, clip policy in
+  :mod:`edge.recording.clip_policy`).
 - :mod:`edge.recording.store` — the database (WAL, versioned schema in
   :mod:`edge.recording.schema`), typed reads, retention.
 - :mod:`edge.recording.clips` — the in-memory JPEG ring and the clip encoder thread.

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.recording.recorder import MIB, DiskUsage, Recorder
+from edge.recording.disk import MIB, DiskUsage
+from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from tests.recording.synth import SynthSession, recording_config
 

@@ -12,6 +12,8 @@ import pytest
 from edge.recording.clips import JpegRing
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
+from edge.recording.writer import Writer
+from edge.recording.writer_messages import Frame
 from tests.recording.synth import SynthSession, recording_config
 
 
@@ -56,13 +58,13 @@ def test_a_stalled_writer_never_blocks_the_pipeline(
 ) -> None:
     """The writer is stuck (a slow disk): frame() keeps returning; the overflow is counted."""
     release = threading.Event()
-    real = Recorder._on_frame
+    real = Writer._on_frame
 
-    def stuck(self: Recorder, *args: object) -> None:
+    def stuck(self: Writer, frame: Frame) -> None:
         release.wait(30)
-        real(self, *args)  # type: ignore[arg-type]
+        real(self, frame)
 
-    monkeypatch.setattr(Recorder, "_on_frame", stuck)
+    monkeypatch.setattr(Writer, "_on_frame", stuck)
     rec = Recorder(recording_config(tmp_path, queue_frames=10))
     synth = SynthSession(duration_s=2.0)
     frames = list(synth)

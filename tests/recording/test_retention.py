@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.recording.recorder import GIB, Recorder
+from edge.recording.disk import GIB
+from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from tests.recording.synth import recording_config
 

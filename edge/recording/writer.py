@@ -1,0 +1,401 @@
+"""The recorder's writer thread: owns the database connection, the landmark blocks, the
+JPEG ring and the clip policy; drains the recorder's queue of
+:mod:`~edge.recording.writer_messages`, commits every ``flush_interval_s`` at the storage
+level the :class:`~edge.recording.disk.DiskGuard` allows, and applies retention.
+
+Everything here runs on the writer thread except the constructor; the recorder reads the
+counters from other threads (plain ints and references: a read sees a recent value).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from edge.gait.records import StrideRecord
+from edge.recording.blocks import LandmarkBlocks
+from edge.recording.clip_policy import ClipPolicy
+from edge.recording.clips import lower_priority
+from edge.recording.commit import CommitHook, PendingWrites, RecordingSession, write_commit
+from edge.recording.config import RecordingConfig
+from edge.recording.disk import GIB, DiskGuard, DiskUsageFn, StorageLevel
+from edge.recording.store import SessionStore, is_disk_full
+from edge.recording.writer_messages import (
+    ClipDone,
+    ClipFailed,
+    End,
+    Frame,
+    MarkAdded,
+    RunnerSet,
+    SettingsChanged,
+    Start,
+    Stop,
+    Sync,
+    WriterMessage,
+)
+from edge.runners.store import delete_session_clips
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.1  # the writer drains its queue this often
+
+
+class Writer:
+    """The writer thread's state. :meth:`start` runs :meth:`_run` on its own thread."""
+
+    def __init__(
+        self,
+        config: RecordingConfig,
+        store: SessionStore,
+        messages: queue.SimpleQueue[WriterMessage],
+        *,
+        disk_usage: DiskUsageFn,
+        wall_clock: Callable[[], float],
+        commit_hooks: tuple[CommitHook, ...],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self._queue = messages
+        self._hooks = commit_hooks
+        self._wall = wall_clock
+        self._device_id = config.resolved_device_id()
+        self.dequeued = 0  # frames taken off the queue
+        self.session: RecordingSession | None = None
+        self._blocks = LandmarkBlocks()
+        self._pending = PendingWrites()
+        self._no_clips: set[int] = set()  # sessions whose runner did not consent to clips
+        self.disk = DiskGuard(config, disk_usage)
+        self.out_of_order = 0
+        self.strides_written = 0
+        self.strides_unstored = 0
+        self.commits = 0
+        self.write_errors = 0
+        self.failed_flushes = 0
+        self.clips_written = 0
+        self.clips_skipped = 0
+        self.deleted = 0
+        self.last_error: str | None = None
+        self.clips: ClipPolicy | None = None
+        if config.clips:
+            self.clips = ClipPolicy(
+                config,
+                store.clips_dir,
+                on_done=lambda c: messages.put(ClipDone(c)),
+                on_error=lambda e: messages.put(ClipFailed(e)),
+            )
+        self.recovered = 0
+        try:
+            self.recovered = len(store.close_open_sessions())
+        except sqlite3.Error as exc:  # e.g. a full disk: recording goes on, reported
+            self._error(exc)
+        self._check_headroom()
+        self._run_retention()
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout_s: float) -> None:
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        # The writer polls (every POLL_S) instead of blocking on the queue: a put() then never
+        # has to wake a waiting thread, which keeps frame() cheap on the analysis thread.
+        lower_priority(5)
+        cfg = self.config
+        poll = min(POLL_S, cfg.flush_interval_s / 4)
+        now = time.monotonic()
+        next_flush = now + cfg.flush_interval_s
+        next_retention = now + cfg.retention_interval_s
+        stopping = False
+        while not stopping:
+            time.sleep(poll)
+            try:
+                while not stopping:
+                    try:
+                        msg = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if isinstance(msg, Stop):
+                        stopping = True
+                        self._shutdown()
+                    else:
+                        self._handle(msg)
+                now = time.monotonic()
+                if now >= next_flush and not stopping:
+                    next_flush = now + cfg.flush_interval_s
+                    self._flush()
+                if now >= next_retention:
+                    next_retention = now + cfg.retention_interval_s
+                    self._run_retention()
+            except Exception as exc:  # keep the writer alive whatever happens
+                self._error(exc)
+        self.store.close()
+
+    def _error(self, exc: BaseException) -> None:
+        self.write_errors += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        if self.write_errors <= 10 or self.write_errors % 100 == 0:
+            log.warning("recording error #%d: %s", self.write_errors, self.last_error)
+
+    def _handle(self, msg: WriterMessage) -> None:
+        match msg:
+            case Frame():
+                self.dequeued += 1
+                self._on_frame(msg)
+            case Start(uid, t_s, settings, wall):
+                self._on_start(uid, t_s, settings, wall)
+            case End(t_s, wall, reason):
+                self._on_end(t_s, wall, reason)
+            case MarkAdded(t_s, note, wall):
+                self._on_mark(t_s, note, wall)
+            case SettingsChanged(t_s, changes, wall):
+                if self.session is not None:
+                    self._pending.changes.append((t_s, changes, wall))
+            case RunnerSet(runner_id, keep_clips):
+                self._on_runner(runner_id, keep_clips)
+            case ClipDone(clip):
+                self._pending.clips.append(clip)
+            case ClipFailed(error):
+                self.clips_skipped += 1
+                self._error(error)
+                if is_disk_full(error):
+                    self.disk.write_failed(StorageLevel.NO_CLIPS)
+            case Sync(done):
+                try:
+                    self._flush()
+                finally:
+                    done.set()
+            case Stop():
+                pass  # handled by the writer loop
+
+    def _on_start(self, uid: str, t_s: float, settings: dict[str, Any], wall: float) -> None:
+        if self.session is not None:
+            s = self.session
+            self._on_end(s.last_t, wall, "ended")
+        self.session = RecordingSession(uid=uid, t_start_s=t_s, settings=settings, started_at=wall)
+        self.session.last_t = t_s
+        self._blocks.reset()
+        if self.clips is not None:
+            self.clips.ring.clear()
+        self._flush()  # the session row exists as soon as possible
+
+    def _on_frame(self, f: Frame) -> None:
+        s = self.session
+        if s is None:
+            return
+        t_s = f.t_s
+        s.frames += 1
+        s.last_t = t_s
+        if self.config.landmarks and self.disk.effective < StorageLevel.METRICS_ONLY:
+            self._blocks.add(t_s, f.frame_index, f.landmarks)
+        else:
+            s.frames_unstored += 1
+        if f.events:
+            self._pending.events.extend(f.events)
+        alerts = f.alerts
+        if f.strides or alerts:
+            strides, alerts = self._number(s, f.strides, alerts)
+            self._pending.strides.extend(strides)
+        if self.clips is not None:
+            if f.jpeg is not None:
+                self.clips.ring.append(t_s, f.jpeg)
+            for a in alerts:
+                if a.state == "raised":
+                    self._want_clip(t_s, f"alert:{a.rule}")
+            if self.clips.due(s.clips, t_s):
+                self._cut_clip(s)
+        if alerts:
+            self._pending.alerts.extend(alerts)
+
+    def _number(
+        self,
+        s: RecordingSession,
+        strides: tuple[StrideRecord, ...],
+        alerts: tuple[Any, ...],
+    ) -> tuple[tuple[StrideRecord, ...], tuple[Any, ...]]:
+        numbered, alerts, skipped = s.number(strides, alerts)
+        for st in skipped:
+            self.out_of_order += 1
+            if self.out_of_order <= 10:
+                log.warning("step at %.3f s is not after the previous one: not stored", st.t_s)
+        return numbered, alerts
+
+    def _on_end(self, t_s: float, wall: float, reason: str) -> None:
+        s = self.session
+        if s is None:
+            return
+        if self.clips is not None and s.clips.pending is not None:
+            self._cut_clip(s)
+        if self.config.landmarks:
+            self._blocks.close_open()
+        s.end = (t_s, wall, reason)
+        self._flush()
+        self.session = None
+        self._blocks.reset()
+        if self.clips is not None:
+            self.clips.ring.clear()
+
+    def _on_mark(self, t_s: float | None, note: str, wall: float) -> None:
+        s = self.session
+        if s is None:
+            return
+        t = s.last_t if t_s is None else float(t_s)
+        self._pending.marks.append((t, note, wall))
+        if self.clips is not None:
+            self._want_clip(t, "mark")
+
+    def _on_runner(self, runner_id: int | None, keep_clips: bool) -> None:
+        s = self.session
+        if s is None:
+            return
+        s.runner_id = runner_id
+        s.runner_dirty = True
+        s.keep_clips = keep_clips
+        if not keep_clips:
+            s.clips.pending = None
+            s.purge_clips = True
+            if self.clips is not None:
+                self.clips.ring.clear()
+
+    # --- clips ----------------------------------------------------------------------------------
+
+    def _want_clip(self, t_s: float, reason: str) -> None:
+        s = self.session
+        if s is None or self.clips is None or not s.keep_clips:
+            return  # no session, no clips, or no consent to keep video of this runner
+        if self.disk.effective >= StorageLevel.NO_CLIPS:
+            self.clips_skipped += 1
+            return
+        self.clips.want(s.clips, t_s, reason)
+
+    def _cut_clip(self, s: RecordingSession) -> None:
+        if self.clips is not None and not self.clips.cut(s.clips, s.sid):
+            self.clips_skipped += 1
+
+    # --- disk -----------------------------------------------------------------------------------
+
+    def _check_headroom(self) -> None:
+        try:
+            self.disk.check(self.store.path.parent)
+        except OSError as exc:
+            self._error(exc)
+
+    def _run_retention(self) -> None:
+        cfg = self.config
+        keep = [self.session.sid] if self.session is not None and self.session.sid else []
+        try:
+            deleted = self.store.apply_retention(
+                max_age_days=cfg.retention_days,
+                max_bytes=int(cfg.max_gib * GIB),
+                now=self._wall(),
+                keep=keep,
+            )
+        except Exception as exc:
+            self._error(exc)
+            return
+        if deleted:
+            self.deleted += len(deleted)
+            log.info("retention deleted %d session(s): %s", len(deleted), deleted)
+
+    # --- committing -----------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        s = self.session
+        if s is None and not self._pending.any_without_session():
+            return
+        self._check_headroom()
+        level = self.disk.effective
+        if level >= StorageLevel.PAUSED:
+            self._drop_pending(landmarks_too=True)
+            return
+        for attempt in range(2):
+            with_landmarks = level < StorageLevel.METRICS_ONLY
+            if not with_landmarks:
+                self._drop_landmarks()
+            try:
+                self._commit(s, with_landmarks=with_landmarks)
+            except Exception as exc:
+                self._error(exc)
+                if is_disk_full(exc):
+                    level = max(StorageLevel.METRICS_ONLY, StorageLevel(min(level + 1, 3)))
+                    self.disk.write_failed(level)
+                    self._drop_landmarks()
+                    if attempt == 0 and level < StorageLevel.PAUSED:
+                        continue
+                    self._drop_pending(landmarks_too=True)
+                    return
+                self.failed_flushes += 1
+                if self.failed_flushes >= 3:
+                    self._drop_pending(landmarks_too=True)
+                    self.failed_flushes = 0
+                return
+            self.failed_flushes = 0
+            if level > StorageLevel.ALL:
+                try:
+                    self.store.checkpoint()  # low on space: do not let the WAL grow
+                except sqlite3.Error as exc:
+                    self._error(exc)
+            return
+
+    def _drop_landmarks(self) -> None:
+        n = self._blocks.drop()
+        if self.session is not None:
+            self.session.frames_unstored += n
+
+    def _drop_pending(self, *, landmarks_too: bool) -> None:
+        p = self._pending
+        self.strides_unstored += len(p.strides)
+        for c in p.clips:
+            self.clips_skipped += 1
+            with contextlib.suppress(OSError):
+                (self.store.clips_dir / c.path).unlink(missing_ok=True)
+        p.clear()
+        if landmarks_too:
+            self._drop_landmarks()
+
+    def _commit(self, s: RecordingSession | None, *, with_landmarks: bool) -> None:
+        p = self._pending
+        sid = write_commit(
+            self.store,
+            device_id=self._device_id,
+            session=s,
+            pending=p,
+            blocks=self._blocks if with_landmarks else None,
+            no_clips=self._no_clips,
+            hooks=self._hooks,
+        )
+        # Committed: the pending writes are on disk.
+        if s is not None:
+            s.sid = sid
+            s.runner_dirty = False
+            if s.purge_clips and sid is not None:
+                s.purge_clips = False
+                delete_session_clips(self.store, sid)
+        self.commits += 1
+        self.strides_written += len(p.strides)
+        self.clips_written += len(p.clips)
+        p.clear()
+        if with_landmarks:
+            self._blocks.committed()
+
+    def _shutdown(self) -> None:
+        s = self.session
+        if s is not None:
+            self._on_end(s.last_t, self._wall(), "stopped")
+        if self.clips is not None:
+            self.clips.encoder.close()
+            while True:
+                try:
+                    msg = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(msg, ClipDone | ClipFailed):
+                    self._handle(msg)
+        self._flush()

@@ -1,0 +1,116 @@
+"""The messages the recorder's public methods put on its queue for the writer thread.
+
+One small frozen record per kind; the writer dispatches on them with ``match``. They are
+built on the caller's thread (the analysis thread for :class:`Frame`) and read on the
+writer thread only.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.gait.records import AlertRecord, GaitEvent, StrideRecord
+from edge.recording.clips import EncodedClip
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """A session started at capture time ``t_s`` (``wall``: the wall clock then)."""
+
+    uid: str
+    t_s: float
+    settings: dict[str, Any]
+    wall: float
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One analysed frame: its landmarks (None: not a full pose) and what the analyzer found."""
+
+    frame_index: int
+    t_s: float
+    landmarks: npt.NDArray[np.float32] | None
+    events: tuple[GaitEvent, ...]
+    strides: tuple[StrideRecord, ...]
+    alerts: tuple[AlertRecord, ...]
+    jpeg: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    """Settings changed mid-session, from capture time ``t_s``."""
+
+    t_s: float
+    changes: dict[str, Any]
+    wall: float
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """The session ended (``reason``: ``ended``, or ``stopped`` when the service stops)."""
+
+    t_s: float
+    wall: float
+    reason: str = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAdded:
+    """A therapist's mark (``t_s`` None: at the latest frame)."""
+
+    t_s: float | None
+    note: str
+    wall: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerSet:
+    """Who runs the current session (None: a guest) and whether clips may be kept."""
+
+    runner_id: int | None
+    keep_clips: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClipDone:
+    """The clip encoder finished a clip (sent from the encoder's thread)."""
+
+    clip: EncodedClip
+
+
+@dataclass(frozen=True, slots=True)
+class ClipFailed:
+    """The clip encoder could not write a clip (sent from the encoder's thread)."""
+
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class Sync:
+    """Commit everything queued before this message, then set ``done``."""
+
+    done: threading.Event
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """End the open session, commit and stop the writer."""
+
+
+WriterMessage = (
+    Start
+    | Frame
+    | SettingsChanged
+    | End
+    | MarkAdded
+    | RunnerSet
+    | ClipDone
+    | ClipFailed
+    | Sync
+    | Stop
+)
