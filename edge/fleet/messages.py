@@ -20,7 +20,7 @@ import math
 from typing import Any
 
 from edge.gait.records import AlertRecord, StrideRecord
-from edge.recording.store import metrics_to_json
+from edge.recording.codec import metrics_to_json
 
 SCHEMA = 1
 ROOT = "treadwatch"

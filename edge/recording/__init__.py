@@ -7,8 +7,10 @@
   commits in :mod:`edge.recording.commit`, disk guard in :mod:`edge.recording.disk`,
   landmark blocks in :mod:`edge.recording.blocks`, clip policy in
   :mod:`edge.recording.clip_policy`).
-- :mod:`edge.recording.store` — the database (WAL, versioned schema in
-  :mod:`edge.recording.schema`), typed reads, retention.
+- :mod:`edge.recording.store` — the database and its writes (WAL, versioned schema in
+  :mod:`edge.recording.schema`); typed reads in :mod:`edge.recording.reads` returning
+  :mod:`edge.recording.rows`, column encodings in :mod:`edge.recording.codec`, crash
+  recovery and retention in :mod:`edge.recording.retention`.
 - :mod:`edge.recording.clips` — the in-memory JPEG ring and the clip encoder thread.
 - :mod:`edge.recording.export` — CSV / JSON export, comparison, analyze → session.
 - :mod:`edge.recording.commands` — ``treadwatch sessions list`` and ``treadwatch export``.

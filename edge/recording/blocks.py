@@ -15,7 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.landmarks import NUM_LANDMARKS
-from edge.recording.store import STORED_CHANNELS, SessionStore
+from edge.recording.codec import STORED_CHANNELS
+from edge.recording.store import SessionStore
 
 BLOCK_S = 1.0  # landmarks are stored one block per second of frames
 BLOCK_CAPACITY = 512  # frames per block at most (a 240 fps phone clip fits)

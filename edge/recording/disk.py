@@ -8,8 +8,10 @@ next commit; the one after that tries everything again.
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
+import sqlite3
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
@@ -85,3 +87,15 @@ class DiskGuard:
     def write_failed(self, level: StorageLevel) -> None:
         """A write failed for lack of space: store at most ``level`` until the next checks."""
         self.error_level = max(self.error_level, level)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for the errors that mean "no space": SQLITE_FULL and ENOSPC/EDQUOT."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL:
+            return True
+        return "full" in str(exc).lower()
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return False

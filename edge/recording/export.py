@@ -33,7 +33,8 @@ from edge.gait.records import (
     StrideRecord,
 )
 from edge.recording.config import RecordingConfig
-from edge.recording.store import ClipInfo, SessionInfo, SessionStore
+from edge.recording.rows import ClipInfo, SessionInfo
+from edge.recording.store import SessionStore
 from edge.units import CONFIDENCE_DIGITS, fmt
 
 log = logging.getLogger(__name__)

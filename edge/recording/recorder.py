@@ -33,10 +33,11 @@ from typing import Any
 
 from edge.gait.records import AnalysisUpdate
 from edge.landmarks import NUM_LANDMARKS, PoseResult
+from edge.recording.codec import STORED_CHANNELS
 from edge.recording.commit import CommitHook
 from edge.recording.config import RecordingConfig
 from edge.recording.disk import DiskUsageFn, StorageLevel, disk_usage
-from edge.recording.store import STORED_CHANNELS, SessionStore
+from edge.recording.store import SessionStore
 from edge.recording.writer import Writer
 from edge.recording.writer_messages import (
     End,

@@ -24,8 +24,9 @@ from edge.recording.clip_policy import ClipPolicy
 from edge.recording.clips import lower_priority
 from edge.recording.commit import CommitHook, PendingWrites, RecordingSession, write_commit
 from edge.recording.config import RecordingConfig
-from edge.recording.disk import GIB, DiskGuard, DiskUsageFn, StorageLevel
-from edge.recording.store import SessionStore, is_disk_full
+from edge.recording.disk import GIB, DiskGuard, DiskUsageFn, StorageLevel, is_disk_full
+from edge.recording.retention import apply_retention, close_open_sessions
+from edge.recording.store import SessionStore
 from edge.recording.writer_messages import (
     ClipDone,
     ClipFailed,
@@ -91,7 +92,7 @@ class Writer:
             )
         self.recovered = 0
         try:
-            self.recovered = len(store.close_open_sessions())
+            self.recovered = len(close_open_sessions(store))
         except sqlite3.Error as exc:  # e.g. a full disk: recording goes on, reported
             self._error(exc)
         self._check_headroom()
@@ -291,7 +292,8 @@ class Writer:
         cfg = self.config
         keep = [self.session.sid] if self.session is not None and self.session.sid else []
         try:
-            deleted = self.store.apply_retention(
+            deleted = apply_retention(
+                self.store,
                 max_age_days=cfg.retention_days,
                 max_bytes=int(cfg.max_gib * GIB),
                 now=self._wall(),

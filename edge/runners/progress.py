@@ -11,7 +11,8 @@ from typing import Any
 from edge.errors import StorageError
 from edge.gait.records import AlertRecord
 from edge.recording.export import metric_summary
-from edge.recording.store import SessionInfo, SessionStore
+from edge.recording.rows import SessionInfo
+from edge.recording.store import SessionStore
 from edge.runners.ranges import range_for
 from edge.runners.store import get_runner, runner_sessions, session_runner
 

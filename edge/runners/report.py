@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from edge.landmarks import SKELETON_EDGES, Channel
-from edge.recording.store import ClipInfo, SessionInfo, SessionStore
+from edge.recording.rows import ClipInfo, SessionInfo
+from edge.recording.store import SessionStore
 from edge.runners.progress import (
     focus_cue,
     metric_table,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from edge.errors import StorageError
-from edge.recording.store import SessionInfo, SessionStore
+from edge.recording.rows import SessionInfo
+from edge.recording.store import SessionStore
 
 NAME_MAX = 80
 NOTES_MAX = 2000

@@ -34,6 +34,7 @@ from edge.fleet import messages
 from edge.fleet.config import DEVICE_ID_RE, BrokerSpec
 from edge.fleet.mqtt import make_client, stop_client
 from edge.gait.records import AlertRecord, AlertState
+from edge.recording.retention import apply_retention
 from edge.recording.store import SessionStore
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,8 @@ class HubIngest:
                     (time.time() - 86400.0,),
                 )
             ]
-            deleted = store.apply_retention(
+            deleted = apply_retention(
+                store,
                 max_age_days=days,
                 max_bytes=max_bytes if max_bytes is not None else 2**62,
                 keep=keep,

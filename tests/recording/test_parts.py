@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from edge.recording import writer
 from edge.recording.clips import JpegRing
 from edge.recording.recorder import Recorder
+from edge.recording.retention import used_bytes
 from edge.recording.store import SessionStore
 from edge.recording.writer import Writer
 from edge.recording.writer_messages import Frame
@@ -45,7 +47,7 @@ def test_clip_files_are_deleted_with_their_session(tmp_path: Path) -> None:
                 path=f"{sid}/001_overstride.webm", mime="video/webm", fps=30.0,
                 width=64, height=48, nbytes=5000, frame_times=[0.0, 1.0],
             )  # fmt: skip
-        assert store.used_bytes() > 5000
+        assert used_bytes(store) > 5000
         (info,) = store.clips(sid)
         assert info.frame_times == (0.0, 1.0)
         store.delete_session(sid)
@@ -88,10 +90,10 @@ def test_a_stalled_writer_never_blocks_the_pipeline(
 def test_startup_housekeeping_failure_does_not_stop_recording(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full(self: SessionStore, reason: str = "recovered") -> list[int]:
+    def full(store: SessionStore, reason: str = "recovered") -> list[int]:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(SessionStore, "close_open_sessions", full)
+    monkeypatch.setattr(writer, "close_open_sessions", full)
     rec = Recorder(recording_config(tmp_path))
     assert rec.stats().write_errors == 1
     synth = SynthSession(duration_s=1.0)

@@ -8,6 +8,7 @@ import numpy as np
 
 from edge.recording.disk import GIB
 from edge.recording.recorder import Recorder
+from edge.recording.retention import apply_retention, used_bytes
 from edge.recording.store import SessionStore
 from tests.recording.synth import recording_config
 
@@ -30,20 +31,20 @@ def make_session(store: SessionStore, uid: str, days_ago: float, seconds: int = 
 def test_sessions_older_than_the_limit_go_oldest_first(tmp_path: Path) -> None:
     with SessionStore(tmp_path / "s.db") as store:
         ids = {u: make_session(store, u, d) for u, d in [("a", 40), ("b", 31), ("c", 29), ("d", 1)]}
-        deleted = store.apply_retention(max_age_days=30, max_bytes=GIB, now=NOW)
+        deleted = apply_retention(store, max_age_days=30, max_bytes=GIB, now=NOW)
         assert deleted == [ids["a"], ids["b"]]
         assert [s.uid for s in store.list_sessions()] == ["d", "c"]
 
 
 def test_size_limit_deletes_the_oldest_until_under_it(tmp_path: Path) -> None:
     with SessionStore(tmp_path / "s.db") as store:
-        schema = store.used_bytes()  # the empty tables and indexes
+        schema = used_bytes(store)  # the empty tables and indexes
         ids = [make_session(store, f"s{i}", days_ago=10 - i, seconds=8) for i in range(6)]
-        per_session = (store.used_bytes() - schema) / 6
+        per_session = (used_bytes(store) - schema) / 6
         limit = int(schema + per_session * 3.5)
-        deleted = store.apply_retention(max_age_days=0, max_bytes=limit, now=NOW)
+        deleted = apply_retention(store, max_age_days=0, max_bytes=limit, now=NOW)
         assert deleted == ids[:3]  # oldest first, and no more than needed
-        assert store.used_bytes() <= limit
+        assert used_bytes(store) <= limit
         assert [s.id for s in store.list_sessions()] == ids[:2:-1]
         # The file itself shrinks too (incremental vacuum).
         pages_in_file = store.conn.execute("PRAGMA page_count").fetchone()[0]
@@ -55,7 +56,7 @@ def test_the_session_being_recorded_is_kept(tmp_path: Path) -> None:
     with SessionStore(tmp_path / "s.db") as store:
         old = make_session(store, "old", days_ago=100)
         current = make_session(store, "current", days_ago=200)
-        deleted = store.apply_retention(max_age_days=30, max_bytes=1, now=NOW, keep=[current])
+        deleted = apply_retention(store, max_age_days=30, max_bytes=1, now=NOW, keep=[current])
         assert deleted == [old]
         assert [s.id for s in store.list_sessions()] == [current]
 
