@@ -23,13 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from edge import __version__
 from edge.config import Config
 from edge.live.frames import FrameSource
-from edge.live.pipeline import (
-    AnalyzerFactory,
-    EstimatorFactory,
-    LivePipeline,
-    default_analyzer_factory,
-)
+from edge.live.pipeline import LivePipeline
 from edge.live.sink import PipelineSink
+from edge.live.stages import AnalyzerFactory, EstimatorFactory, default_analyzer_factory
 from server.auth import PinAuth, require_settings
 from server.errors import validation_error
 from server.guard import RequestGuard

@@ -18,8 +18,9 @@ from edge.datalock import DataDirLock
 from edge.errors import TreadwatchError
 from edge.live.capture import open_source
 from edge.live.frames import FrameSource
-from edge.live.pipeline import Estimator, EstimatorFactory, LivePipeline
+from edge.live.pipeline import LivePipeline
 from edge.live.sink import PipelineSink, close_sinks, load_sinks
+from edge.live.stages import Estimator, EstimatorFactory
 from edge.pose.config import PoseConfig
 from edge.saved_settings import apply_saved, settings_path
 from edge.system import (

@@ -5,7 +5,7 @@ cycles through the phases of ``capture.demo_schedule`` (clean running, overstrid
 crossing, head down, nobody on the belt), ``capture.demo_phase_s`` seconds each, with a
 continuous gait phase across the changes. The frames say SIMULATED and the source reports
 ``simulated = True`` so the page labels everything as such. The pipeline uses the
-generator's landmarks (``Frame.truth``), not the pose model.
+generator's landmarks (``Frame.truth``, through :func:`truth_pose`), not the pose model.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from edge.gait.synthetic import (
     BODY_HEIGHT_M,
     HIP_HEIGHT_M,
@@ -21,6 +23,7 @@ from edge.gait.synthetic import (
     advance_phase,
     pose_at_phase,
 )
+from edge.landmarks import NUM_LANDMARKS, Channel, PoseResult
 from edge.live.config import CaptureConfig, DemoPhase
 from edge.live.frames import Frame
 from edge.live.stickfigure import StickFigureRenderer
@@ -130,3 +133,15 @@ class DemoSource:
 
     def close(self) -> None:
         return None
+
+
+def truth_pose(frame: Frame) -> PoseResult:
+    """The simulated runner's known landmarks as a PoseResult: the demo's stand-in for the
+    pose model (no truth, or NaN rows: nobody on the belt)."""
+    truth = frame.truth
+    if truth is None or not np.isfinite(truth[:, :2]).all():
+        return PoseResult(frame.index, frame.t_s)
+    lm = np.empty((NUM_LANDMARKS, len(Channel)), dtype=np.float32)
+    lm[:, :4] = truth
+    lm[:, Channel.PRESENCE] = 1.0
+    return PoseResult(frame.index, frame.t_s, landmarks=lm, score=1.0)

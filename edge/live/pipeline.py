@@ -3,7 +3,8 @@
 Two threads. The capture thread (:class:`~edge.live.capture.CaptureWorker`) offers every
 frame to a one-frame :class:`~edge.live.slot.LatestSlot`; the analysis thread takes the
 newest, so latency never builds up and skipped frames are counted, not queued. For the
-simulated runner the landmarks come from the generator (``Frame.truth``), not the model.
+simulated runner the landmarks come from the generator (:func:`edge.live.demo.truth_pose`),
+not the model; the choice is made once, when the pipeline is built.
 
 The analysis thread then publishes, in this order: the frame message (landmarks), stride
 and alert messages, the encoded video frame (at the configured video rate), and finally
@@ -24,84 +25,33 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-import cv2
-import numpy as np
+from typing import Any
 
 from edge.config import Config
-from edge.gait.records import AlertRecord, AnalysisUpdate, MetricValue
-from edge.landmarks import NUM_LANDMARKS, Channel, FloatArray, PoseResult
+from edge.gait.records import AlertRecord
+from edge.landmarks import PoseResult
 from edge.live import messages
 from edge.live.capture import CaptureWorker
-from edge.live.frames import Frame, FrameSource, Image
+from edge.live.demo import truth_pose
+from edge.live.fanout import Fanout
+from edge.live.frames import Frame, FrameSource
 from edge.live.governor import FrameRateGovernor
+from edge.live.pipeline_status import AnalysisStats, pipeline_status
 from edge.live.presence import PresenceTracker
 from edge.live.sink import PipelineSink
 from edge.live.slot import LatestSlot
-from edge.live.stats import LatencyRing, MovingAverage, RateMeter
-from edge.pose.config import PoseConfig
+from edge.live.stages import (
+    Analyzer,
+    AnalyzerFactory,
+    Estimator,
+    EstimatorFactory,
+    LiveListener,
+    default_analyzer_factory,
+    default_estimator_factory,
+)
+from edge.live.video import VideoEncoder
 
 log = logging.getLogger(__name__)
-
-
-class Estimator(Protocol):
-    """What the pipeline needs of the pose engine (``edge.pose.engine.PoseEngine``)."""
-
-    def process(self, frame_bgr: Image, timestamp_s: float) -> PoseResult: ...
-
-    def reset(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class Analyzer(Protocol):
-    """What the pipeline needs of gait analysis (``edge.gait.analyzer.GaitAnalyzer``)."""
-
-    def push(self, frame_index: int, t_s: float, xyzv: FloatArray) -> AnalysisUpdate: ...
-
-    def current(self) -> dict[str, MetricValue]: ...
-
-    def reset(self) -> None: ...
-
-
-class LiveListener(Protocol):
-    """Receives what the page shows. Called on the analysis thread; must not block.
-
-    An optional ``wants_video`` attribute (bool) on a listener or sink tells whether it
-    needs encoded video at the moment; without it, video is assumed wanted."""
-
-    def publish(self, message: dict[str, Any]) -> None: ...
-
-    def video(self, frame_index: int, t_s: float, wall: float, jpeg: bytes) -> None: ...
-
-
-EstimatorFactory = Callable[[PoseConfig], Estimator]
-#: ``(config, fps, aspect)`` → analyzer; ``aspect`` is the frame's width / height.
-AnalyzerFactory = Callable[[Config, float, float], Analyzer]
-
-
-def default_estimator_factory(models_dir: Path | None) -> EstimatorFactory:
-    def make(cfg: PoseConfig) -> Estimator:
-        from models.resolve import pose_engine
-
-        engine: Estimator = pose_engine(cfg, models_dir)
-        return engine
-
-    return make
-
-
-def default_analyzer_factory(config: Config, fps: float, aspect: float) -> Analyzer:
-    from edge.gait.analyzer import GaitAnalyzer
-
-    analyzer: Analyzer = GaitAnalyzer(config.gait, config.alerts, fps, aspect=aspect)
-    return analyzer
-
-
-def _wants_video(consumer: object) -> bool:
-    """Listeners and sinks may say they need no video right now (``wants_video``), e.g. no
-    page is watching: then no JPEG is encoded, saving CPU on the Pi."""
-    return bool(getattr(consumer, "wants_video", True))
 
 
 def new_session_id() -> str:
@@ -117,34 +67,6 @@ def settings_snapshot(config: Config, source: FrameSource) -> dict[str, object]:
     data["source"] = source.name
     data["simulated"] = source.simulated
     return data
-
-
-def truth_pose(frame: Frame, truth: FloatArray) -> PoseResult:
-    """A PoseResult carrying the simulated runner's known landmarks (NaN rows = nobody)."""
-    if not np.isfinite(truth[:, :2]).all():
-        return PoseResult(frame.index, frame.t_s)
-    lm = np.empty((NUM_LANDMARKS, len(Channel)), dtype=np.float32)
-    lm[:, :4] = truth
-    lm[:, Channel.PRESENCE] = 1.0
-    return PoseResult(frame.index, frame.t_s, landmarks=lm, score=1.0)
-
-
-class _Stage:
-    """Figures of the analysis stage (written by the analysis thread only)."""
-
-    def __init__(self) -> None:
-        self.rate = RateMeter()
-        self.video_rate = RateMeter()
-        self.inference_ms = MovingAverage()
-        self.analysis_ms = MovingAverage()
-        self.jpeg_ms = MovingAverage()
-        self.latency = LatencyRing()
-        self.errors = 0
-        self.consecutive_errors = 0  # frames failed in a row (0 after any good frame)
-        self.listener_errors = 0
-        self.sink_errors = 0
-        self.last_error: str | None = None
-        self.governed_skips = 0  # frames left out on purpose by the frame-rate governor
 
 
 class LivePipeline:
@@ -184,11 +106,17 @@ class LivePipeline:
         self._analyzer: Analyzer | None = None
         self._aspect = 1.0  # frame width / height, known from the first frame
         self._thread: threading.Thread | None = None
-        self._stage = _Stage()
+        self._stage = AnalysisStats()
+        self._video = VideoEncoder()
+        self._fanout = Fanout(self.listeners, self.sinks, self._stage)
+        # The demo's simulated runner comes with its true landmarks: they stand in for the
+        # pose model (chosen here, once, not per frame).
+        self._pose_of: Callable[[Frame], PoseResult] = (
+            truth_pose if source.simulated else self._model_pose
+        )
+        self._rate_changed = False  # the governor changed the analysis rate (model only)
         self._session_id: str | None = None
         self._started_mono = time.monotonic()
-        self._next_video = 0.0
-        self._video_buf: Image | None = None
         self._done = threading.Event()
         self._last_frame_mono: float | None = None
         self._present = False
@@ -334,26 +262,12 @@ class LivePipeline:
         self._take_pending_config(frame.t_s)
         self._check_aspect(frame)
         stage = self._stage
-        simulated = frame.truth is not None or self.source.simulated
-        if not simulated and not self._governor.take(frame.index):
+        # The demo's governor never sees a pose time, so it never leaves a frame out.
+        if not self._governor.take(frame.index):
             stage.governed_skips += 1
             return
         _, analyzer = self._ensure_stages()
-        governor_changed = False
-        if simulated:
-            pose = (
-                truth_pose(frame, frame.truth)
-                if frame.truth is not None
-                else PoseResult(frame.index, frame.t_s)
-            )
-        else:
-            if self._estimator is None:
-                self._estimator = self._estimator_factory(self._config.pose)
-            ti = time.monotonic()
-            tg = self._governor.clock()
-            pose = self._estimator.process(frame.image, frame.t_s)
-            stage.inference_ms.add((time.monotonic() - ti) * 1000.0)
-            governor_changed = self._governor.observe((self._governor.clock() - tg) * 1000.0)
+        pose = self._pose_of(frame)
 
         self._present = pose.detected
         self._last_t = frame.t_s
@@ -371,7 +285,8 @@ class LivePipeline:
             else:
                 self._active_alerts.pop(alert.rule, None)
         stage.analysis_ms.add((time.monotonic() - t0) * 1000.0)
-        if governor_changed:
+        if self._rate_changed:
+            self._rate_changed = False
             gov = self._governor.state()
             log.warning("frame-rate governor: %s", gov.reason)
             self._analyzer = None  # rebuilt for the new analysis rate on the next frame
@@ -387,56 +302,35 @@ class LivePipeline:
 
         jpeg = self._encode_video(frame)
         if self._session_id is not None:
-            for sink in self.sinks:
-                try:
-                    sink.frame(pose, update, jpeg)
-                except Exception:
-                    stage.sink_errors += 1
-                    log.exception("sink %r failed on frame %d", sink, frame.index)
+            self._fanout.frame(frame.index, pose, update, jpeg)
         if change == "ended":
             # The session ends when the runner was last seen, not when the timeout noticed it.
             self._end_session(self._presence.last_seen or frame.t_s, already_ended=True)
         stage.rate.tick(time.monotonic())
 
+    def _model_pose(self, frame: Frame) -> PoseResult:
+        """The pose model's landmarks for ``frame``; its time goes to the governor."""
+        if self._estimator is None:
+            self._estimator = self._estimator_factory(self._config.pose)
+        ti = time.monotonic()
+        tg = self._governor.clock()
+        pose = self._estimator.process(frame.image, frame.t_s)
+        self._stage.inference_ms.add((time.monotonic() - ti) * 1000.0)
+        if self._governor.observe((self._governor.clock() - tg) * 1000.0):
+            self._rate_changed = True
+        return pose
+
     def _encode_video(self, frame: Frame) -> bytes | None:
-        cfg = self._config.server
         now = time.monotonic()
-        if now < self._next_video or not any(
-            _wants_video(x) for x in (*self.listeners, *self.sinks)
-        ):
+        if not self._video.due(now) or not self._fanout.wants_video():
             return None
-        self._next_video = max(self._next_video + 1.0 / cfg.video_fps, now - 0.5 / cfg.video_fps)
-        t0 = now
-        img = frame.viewing
-        h, w = img.shape[:2]
-        scale = cfg.video_size / max(h, w)
-        if scale < 1.0:
-            size = (max(2, round(w * scale)), max(2, round(h * scale)))
-            if self._video_buf is None or self._video_buf.shape[:2] != (size[1], size[0]):
-                self._video_buf = np.empty((size[1], size[0], 3), dtype=np.uint8)
-            cv2.resize(img, size, dst=self._video_buf, interpolation=cv2.INTER_AREA)
-            img = self._video_buf
-        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality])
-        if not ok:
-            return None
-        jpeg = buf.tobytes()
-        self._stage.jpeg_ms.add((time.monotonic() - t0) * 1000.0)
-        self._stage.video_rate.tick(time.monotonic())
-        for listener in self.listeners:
-            try:
-                listener.video(frame.index, frame.t_s, frame.captured_wall, jpeg)
-            except Exception:
-                self._stage.listener_errors += 1
-                log.exception("video listener %r failed", listener)
+        jpeg = self._video.encode(frame.viewing, self._config.server, now)
+        if jpeg is not None:
+            self._fanout.video(frame, jpeg)
         return jpeg
 
     def _publish(self, message: dict[str, Any]) -> None:
-        for listener in self.listeners:
-            try:
-                listener.publish(message)
-            except Exception:
-                self._stage.listener_errors += 1
-                log.exception("listener %r failed", listener)
+        self._fanout.publish(message)
 
     def _start_session(self, t_s: float) -> None:
         self._active_alerts.clear()
@@ -445,31 +339,16 @@ class LivePipeline:
         settings = settings_snapshot(self._config, self.source)
         log.info("runner on the belt: session started")
         self._publish(messages.session_message("started", t_s))
-        for sink in self.sinks:
-            try:
-                sink.session_started(self._session_id, t_s, settings)
-            except Exception:
-                self._stage.sink_errors += 1
-                log.exception("sink %r failed to start a session", sink)
+        self._fanout.session_started(self._session_id, t_s, settings)
 
     def _tell_sinks_settings_changed(self, t_s: float, old: Config, new: Config) -> None:
-        """Sinks with a ``settings_changed(t_s, changes)`` method (the recorder) are told what
-        changed mid-session: the session records it beside its steps."""
         from edge.config_changes import changed_options
 
         changes = changed_options(old, new)
         if not changes:
             return
         log.info("settings changed mid-session: %s", ", ".join(changes))
-        for sink in self.sinks:
-            tell = getattr(sink, "settings_changed", None)
-            if not callable(tell):
-                continue
-            try:
-                tell(t_s, changes)
-            except Exception:
-                self._stage.sink_errors += 1
-                log.exception("sink %r failed on a settings change", sink)
+        self._fanout.settings_changed(t_s, changes)
 
     def _end_session(self, t_s: float, already_ended: bool = False, stopped: bool = False) -> None:
         if not already_ended:
@@ -481,63 +360,22 @@ class LivePipeline:
         self._publish(messages.session_message("ended", t_s))
         if self._analyzer is not None:
             self._analyzer.reset()
-        for sink in self.sinks:
-            # A sink may tell a stop from a runner leaving (optional ``session_stopped``).
-            stop_fn = getattr(sink, "session_stopped", None) if stopped else None
-            try:
-                if callable(stop_fn):
-                    stop_fn(t_s)
-                else:
-                    sink.session_ended(t_s)
-            except Exception:
-                self._stage.sink_errors += 1
-                log.exception("sink %r failed to end a session", sink)
+        self._fanout.session_ended(t_s, stopped=stopped)
 
     # --- status ----------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
         now = time.monotonic()
-        cap = self.capture.status()
-        st = self._stage
-
-        def ms(x: float | None) -> float | None:
-            return None if x is None else round(x, 2)
-
-        return {
-            "source": {
-                "name": cap.source,
-                "simulated": cap.simulated,
-                "state": cap.state,
-                "message": cap.message,
-                "attempts": cap.attempts,
-            },
-            "capture": {"fps": cap.fps, "frames": cap.frames, "dropped": cap.dropped},
-            "analysis": {
-                "fps": round(st.rate.rate(now), 2),
-                "frames": st.rate.total,
-                "inference_ms": ms(st.inference_ms.value),
-                "analysis_ms": ms(st.analysis_ms.value),
-                "errors": st.errors,
-                "consecutive_errors": st.consecutive_errors,
-                "last_error": st.last_error,
-            },
-            "latency_ms": {
-                "capture_to_publish_p50": ms(st.latency.percentile(50)),
-                "capture_to_publish_p95": ms(st.latency.percentile(95)),
-            },
-            "video": {
-                "fps": round(st.video_rate.rate(now), 2),
-                "frames": st.video_rate.total,
-                "jpeg_ms": ms(st.jpeg_ms.value),
-            },
-            "session": {
-                "active": self._presence.active,
-                "runner_present": self._present
-                and self._last_frame_mono is not None
-                and now - self._last_frame_mono < 1.0,
-            },
-            "errors": {"listeners": st.listener_errors, "sinks": st.sink_errors},
-            "governor": {**self._governor.state().as_dict(), "skipped": st.governed_skips},
-            "uptime_s": round(now - self._started_mono, 1),
-            "view": self._config.gait.view,
-        }
+        return pipeline_status(
+            now=now,
+            capture=self.capture.status(),
+            stats=self._stage,
+            video=self._video,
+            governor=self._governor.state(),
+            session_active=self._presence.active,
+            runner_present=self._present
+            and self._last_frame_mono is not None
+            and now - self._last_frame_mono < 1.0,
+            uptime_s=now - self._started_mono,
+            view=self._config.gait.view,
+        )
