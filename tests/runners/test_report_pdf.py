@@ -15,7 +15,7 @@ from edge.cli import main
 from edge.recording.store import SessionStore
 from edge.runners.progress import digits, label
 from edge.runners.ranges import MetricRange, range_for
-from edge.runners.report import session_report_data
+from edge.runners.report_data import session_report_data
 from tests.conftest import require
 from tests.runners.conftest import Recorded
 from tests.runners.test_runners_live import _medians

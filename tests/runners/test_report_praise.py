@@ -8,7 +8,8 @@ from pathlib import Path
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from edge.runners.progress import focus_cue
-from edge.runners.report import render_session_report, session_report_data
+from edge.runners.report import render_session_report, report_css
+from edge.runners.report_data import session_report_data
 from tests.recording.synth import SynthSession, recording_config
 
 PRAISE = "good: landing under your hips"
@@ -32,6 +33,10 @@ def test_the_session_report_shows_the_praise_of_the_focus_cue(tmp_path: Path) ->
         "praised": 1,
     }
     page = render_session_report(data)
+    # The style sheet (package data) is inlined whole: the page needs no other request.
+    css = report_css()
+    assert "@page { size: A4" in css and "@media print" in css
+    assert f"<style>{css}</style>" in page
     assert "“land under your hips”" in page
     assert f'praised 1×:</span> <span class="praise">“{PRAISE}”</span>' in page
 

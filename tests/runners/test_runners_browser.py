@@ -16,9 +16,10 @@ from edge.live.demo import DemoSource
 from edge.recording.live import make_sinks
 from edge.recording.store import SessionStore
 from edge.runners import store as runners
+from edge.runners.contact_frames import VIS_MIN
 from edge.runners.progress import digits
 from edge.runners.ranges import range_for
-from edge.runners.report import VIS_MIN, session_report_data
+from edge.runners.report_data import session_report_data
 from server.app import create_app
 from tests.conftest import REPO
 from tests.runners.conftest import AUTH, PIN, Recorded, live_config
