@@ -95,19 +95,25 @@ _PRECHECK_TOL = 0.015
 
 
 def _maybe_peak(v: list[float], sign: float, tol: float) -> bool:
-    """Could the middle of five samples be a (median-of-3) maximum of ``sign * v``?
+    """Could the middle of ``v`` (``2 h + 3`` samples) be a maximum of the running median of
+    ``2 h + 1`` samples of ``sign * v`` (the detector's own median)?
 
-    A loose, allocation-free filter so the full detector runs on few frames: on a slope the
-    middle sample is well below one of its neighbours' medians.
+    A loose, allocation-light filter so the full detector runs on few frames: on a slope the
+    middle sample's median is well below one of its neighbours'. It must use the detector's
+    median length: at a high frame rate the foot's top is flat for many frames, and a
+    shorter median here would reject the frame the detector's median peaks on (a contact
+    lost).
     """
-    a, b, c, d, e = (sign * x for x in v)
-    if math.isnan(c):
+    x = [sign * a for a in v]
+    m = len(x) // 2
+    if math.isnan(x[m]):
         return False
-    if math.isnan(a + b + d + e):  # a dropped frame nearby: let the full check decide
+    if any(math.isnan(a) for a in x):  # a dropped frame nearby: let the full check decide
         return True
-    mid = sorted((b, c, d))[1]
-    left = sorted((a, b, c))[1]
-    right = sorted((c, d, e))[1]
+    k = len(x) - 2
+    mid = sorted(x[1 : 1 + k])[k // 2]
+    left = sorted(x[0:k])[k // 2]
+    right = sorted(x[2 : 2 + k])[k // 2]
     return mid + tol >= left and mid + tol >= right
 
 
@@ -361,30 +367,34 @@ class GaitAnalyzer:
         c = k - 1 - det0.delay  # the frame examined now
         sig = w.signals
         hip_jitter: F64 | None = None
-        near = sig[c - 2 : c + 3]
+        h = det0.median_half
+        width = 2 * h + 3
+        near = sig[c - h - 1 : c + h + 2]
         hips = near[:, S_HIP_X].tolist()
-        hip_mean = sum(hips) / 5.0
-        # the hips' own jitter: their departure from a straight line through the five
-        # frames (not from their mean: a panning camera moves the hips steadily, and the
-        # feet must be followed relative to the body, not to the image)
-        slope = (2.0 * (hips[4] - hips[0]) + hips[3] - hips[1]) / 10.0
+        hip_mean = sum(hips) / width
+        # the hips' own jitter: their departure from a straight line through these frames
+        # (not from their mean: a panning camera moves the hips steadily, and the feet must
+        # be followed relative to the body, not to the image)
+        mid = h + 1
+        den = sum((i - mid) ** 2 for i in range(width))
+        slope = sum((i - mid) * x for i, x in enumerate(hips)) / den
         jit = (
-            [h - hip_mean - slope * (i - 2) for i, h in enumerate(hips)]
+            [x - hip_mean - slope * (i - mid) for i, x in enumerate(hips)]
             if side and not math.isnan(hip_mean)
-            else [0.0] * 5
+            else [0.0] * width
         )
         for track in (0, 1):
             heel_col = S_HEEL_X[track] if side else S_HEEL_Y[track]
             sign = s if side else 1.0
-            heel5 = [v + j for v, j in zip(near[:, heel_col].tolist(), jit, strict=True)]
-            if _maybe_peak(heel5, sign, tol):
+            heel_near = [v + j for v, j in zip(near[:, heel_col].tolist(), jit, strict=True)]
+            if _maybe_peak(heel_near, sign, tol):
                 hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
                 heel = self._heel_signal(sig, track, hip_jitter)
                 ext = self._contact_det[track].check(w.t, heel, prom, linear_after=True)
                 if ext is not None:
                     self._take_contact(w, sig, ext, track, upd)
-            toe5 = [v + j for v, j in zip(near[:, S_TOE_X[track]].tolist(), jit, strict=True)]
-            if side and _maybe_peak(toe5, -s, tol):
+            toe_near = [v + j for v, j in zip(near[:, S_TOE_X[track]].tolist(), jit, strict=True)]
+            if side and _maybe_peak(toe_near, -s, tol):
                 hip_jitter = hip_jitter if hip_jitter is not None else self._hip_jitter(sig)
                 toe, lift = self._toe_signals(sig, track, hip_jitter)
                 ext = self._toe_det[track].check(w.t, toe, prom, linear_after=False, lift=lift)

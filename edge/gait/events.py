@@ -32,6 +32,11 @@ import numpy.typing as npt
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 
+#: The break (contact) is searched within this many seconds of the sampled extremum. The
+#: foot's most forward point comes before it lands (the swing leg is pulled back first):
+#: the break that marks the landing lies up to ~0.1 s away at any frame rate.
+SEARCH_S = 0.1
+
 
 def refine_break(
     t: F64, y: F64, t0: float, dt: float, *, linear_after: bool, search: tuple[float, float]
@@ -108,6 +113,9 @@ class ExtremumDetector:
         self.median_half = max(1, round(0.015 * rate))  # a ~30 ms running median
         self.fit_before = max(4, round(0.1 * rate))
         self.fit_after = max(3, min(self.delay, round(0.08 * rate)))
+        #: the break is searched this many frames either side of the sampled extremum: a
+        #: fixed span of time (SEARCH_S), so the event's time does not depend on the rate
+        self.search_frames = max(3.0, SEARCH_S * rate)
 
     def reset(self) -> None:
         self.last_t = -math.inf
@@ -186,9 +194,10 @@ class ExtremumDetector:
             return None
         dt = 1.0 / self.rate
         if lift is None:
-            search = (-3.0, 3.0)
-            lo = max(0, c - self.fit_before - 3)
-            hi = min(n, c + self.fit_after + 3)
+            reach = self.search_frames
+            search = (-reach, reach)
+            lo = max(0, c - self.fit_before - math.ceil(reach))
+            hi = min(n, c + self.fit_after + math.ceil(reach))
             tau = refine_break(
                 t[lo:hi], sig[lo:hi], float(t[c]), dt, linear_after=linear_after, search=search
             )

@@ -19,6 +19,10 @@ Construction, so the parameters *are* the ground truth:
 - Swing: the foot eases from its toe-off pose to the next contact pose (zero velocity at
   both ends), so initial contact is the heel's most forward point relative to the hips and
   toe-off the toes' most backward point (Zeni et al. 2008's coordinate method is exact here).
+  With ``swing_retraction_s`` set, as real runners do, the heel reaches its most forward
+  point that long *before* contact and is then pulled back, speeding up until it moves at
+  the belt's speed as it lands (no kink: the contact shows only in the heel's height, which
+  reaches the belt at the contact time).
 - Trunk (hip → shoulder midpoints) leans forward by ``trunk_lean_deg``; the ears sit
   ``head_forward * torso_length`` ahead of the shoulders; the ear → nose line is
   ``NEUTRAL_EAR_NOSE_DEG`` below horizontal when ``head_pitch_deg`` is 0.
@@ -119,6 +123,9 @@ class RunnerParams:
     #: peak to peak) with period ``pan_period_s``
     pan: float = 0.0
     pan_period_s: float = 4.0
+    #: the heel's most forward point comes this long before contact (swing-leg retraction;
+    #: ~0.03-0.06 s in recreational runners); 0 = at contact
+    swing_retraction_s: float = 0.0
 
     @property
     def aspect(self) -> float:
@@ -239,6 +246,17 @@ def _foot(pf: F64, p: RunnerParams) -> tuple[F64, F64, F64]:
     s = np.clip((pf - d) / (1.0 - d), 0.0, 1.0)
     e = _ease(s)
     hx_sw = hx0 + (hx1 - hx0) * e
+    swing_s = (1.0 - d) * p.stride_s
+    if p.swing_retraction_s > 0.0:
+        # forward to ``reach`` ahead of the contact point, then pulled back at constant
+        # acceleration from rest to the belt's speed, landing at the contact point
+        _, _, _, belt = _stance_foot(np.zeros(1), p)
+        r = min(p.swing_retraction_s, 0.5 * swing_s)
+        reach = 0.5 * float(belt[0]) * r
+        s_r = 1.0 - r / swing_s
+        fwd = hx0 + (hx1 + reach - hx0) * _ease(np.clip(s / s_r, 0.0, 1.0))
+        back = hx1 + reach - reach * np.clip((s - s_r) / (1.0 - s_r), 0.0, 1.0) ** 2
+        hx_sw = np.where(s < s_r, fwd, back)
     hu_sw = hu0 + (hu1 - hu0) * e + _SWING_LIFT_M * np.sin(np.pi * s) ** 2
     th_sw = th0 + (th1 - th0) * e
     return (
