@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from edge.errors import FrameError
 from edge.gait.alerts import AlertEngine
+from edge.gait.cadence_choice import CadenceChoice, choose_cadence
 from edge.gait.config import AlertsConfig, GaitConfig
 from edge.gait.events import Extremum, ExtremumDetector
 from edge.gait.metrics import (
@@ -735,30 +736,26 @@ class GaitAnalyzer:
             t_end = self.ring.latest_t
             recent = [s for s in self.strides if s.t_s >= t_end - self.gait.window_s]
             out = {name: summarize(recent, name) for name in METRICS if name != "cadence_spm"}
-            out["cadence_spm"] = self._cadence_summary(recent)
+            out["cadence_spm"] = self._cadence_summary()
             return out
 
-    def _cadence_summary(self, recent: list[StrideRecord]) -> MetricValue:
-        contact = self._rolling_cadence() if self._contacts else None
-        per = self.periodicity_cadence()
-        few = len(recent) + 1 < self.gait.min_contacts or (
-            self.view is not None and self.view.view in FRONTAL
+    def _cadence_summary(self) -> MetricValue:
+        """Cadence over the ring window, from contacts or the hips' bounce: the same choice
+        as a clip's report (:func:`edge.gait.cadence_choice.choose_cadence`)."""
+        t_min = (self._contacts[-1].t if self._contacts else 0.0) - self.gait.window_s
+        recent = [c for c in self._contacts if c.t >= t_min]
+        choice = self.cadence_choice(recent)
+        return MetricValue(choice.spm, "steps/min", choice.confidence, choice.reason)
+
+    def cadence_choice(self, contacts: list[Contact]) -> CadenceChoice:
+        """The cadence rule applied to ``contacts`` and the ring window's hip bounce."""
+        return choose_cadence(
+            [c.t for c in contacts],
+            [c.track for c in contacts],
+            [c.confidence for c in contacts],
+            self.periodicity_cadence(),
+            frontal=self.view is not None and self.view.view in FRONTAL,
+            feet_cut=self.feet_edge_frac > FEET_CUT,
+            min_contacts=self.gait.min_contacts,
+            agreement_spm=self.gait.cadence_agreement_spm,
         )
-        disagree = (
-            per is not None
-            and contact is not None
-            and contact.value is not None
-            and abs(per - contact.value) > self.gait.cadence_agreement_spm
-        )
-        if contact is not None and contact.value is not None and not (few and disagree):
-            conf = contact.confidence
-            reason = None
-            if per is not None and abs(per - contact.value) > self.gait.cadence_agreement_spm:
-                conf *= 0.4
-                reason = f"contacts and hip bounce disagree ({contact.value:.0f} vs {per:.0f})"
-            elif per is None:
-                conf *= 0.8
-            return MetricValue(contact.value, "steps/min", conf, reason)
-        if per is not None:
-            return MetricValue(per, "steps/min", 0.4, "from the hips' bounce (no foot contacts)")
-        return MetricValue(None, "steps/min", 0.0, "no steps found yet")

@@ -332,7 +332,7 @@ def cadence_from_contacts(
     return None if got is None else (got.spm, got.steps)
 
 
-def contact_gaps(times: Sequence[float], tracks: Sequence[int]) -> float:
+def contact_gaps(times: Sequence[float], tracks: Sequence[object]) -> float:
     """Fraction of consecutive contacts that do not make one step: the same foot twice in
     a row, or more than 1.5 typical steps apart (a contact missed in between)."""
     if len(times) < 3:

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from edge.errors import FrameError
 from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
+from edge.gait.cadence_choice import choose_cadence
+from edge.gait.clip_cues import clip_alerts, judge_clip
 from edge.gait.config import AlertsConfig, GaitConfig, ViewName
 from edge.gait.metrics import (
     FRONTAL,
@@ -30,8 +32,6 @@ from edge.gait.metrics import (
     SIDE_ONLY_REASON,
     StepContext,
     View,
-    cadence_from_contacts,
-    contact_gaps,
     detect_view,
     periodicity_cadence,
     step_metrics,
@@ -41,7 +41,10 @@ from edge.gait.ranges import band, ranges_json
 from edge.gait.records import MetricValue, StrideRecord
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: A recording shorter than this is judged as a clip (every confident stride is evidence);
+#: the live policy's evidence window and dwell (20 s) are made for runs of minutes.
+CLIP_POLICY_S = 60.0
 #: A frontal view turned further than this from square-on (yaw from the side below it)
 #: sees part of the arms' forward swing as crossover.
 FRONT_SQUARE_YAW_DEG = 60.0
@@ -128,6 +131,19 @@ class Alert(_Model):
     )
 
 
+class CueVerdict(_Model):
+    """What a clip's strides say about one cue's rule (see ``edge.gait.clip_cues``)."""
+
+    rule: str
+    cue: str
+    raised: bool
+    strides_past: int = Field(description="Confident strides past the cue's threshold.")
+    strides_confident: int = Field(description="Strides at the rule's confidence floor or above.")
+    strides_measured: int
+    median: float | None
+    reason: str = Field(description="Why the cue was raised, or why not.")
+
+
 class Symmetry(_Model):
     left: float | None
     right: float | None
@@ -196,6 +212,10 @@ class Report(_Model):
     aspect: float = Field(description="Frame width / height used to square the coordinates.")
     event_delay_s: float = Field(description="Live delay of contacts/toe-offs (capture time).")
     cadence_spm: float | None
+    cadence_source: Literal["contacts", "bounce"] | None = Field(
+        description="Which signal cadence_spm comes from (see cadence_reason)."
+    )
+    cadence_reason: str = Field(description="Why that signal: the rule that chose it.")
     cadence_periodicity_spm: float | None = Field(
         description="Cadence from the hips' once-per-step bounce (a cross-check)."
     )
@@ -205,6 +225,15 @@ class Report(_Model):
     summary: Summary
     symmetry: dict[str, Symmetry]
     alerts: list[Alert]
+    cue_policy: Literal["clip", "live"] = Field(
+        description=(
+            "clip: a recording shorter than CLIP_POLICY_S, judged on all its confident strides "
+            "(alerts are its focus cues); live: alerts as the live monitor raised them."
+        )
+    )
+    cues: list[CueVerdict] = Field(
+        description="Every rule's verdict over the clip's strides, the focus cue(s) first."
+    )
     checks: list[Check]
     ranges: dict[str, NormalRange] = Field(
         description="Normal range of each banded metric: green / amber (else red), with source."
@@ -395,6 +424,23 @@ def analyze_landmarks(
             for a in upd.alerts
         )
     strides = list(analyzer.strides)
+    verdicts = judge_clip(strides, alerts)
+    policy: Literal["clip", "live"] = (
+        "clip" if lm.shape[0] / analyzer.rate < CLIP_POLICY_S else "live"
+    )
+    if policy == "clip":
+        alerts_out = [
+            Alert(
+                state=a.state,
+                rule=a.rule,
+                cue=a.cue,
+                value=a.value,
+                stride_index=a.stride_index,
+                t=a.t_s,
+                priority=a.priority,
+            )
+            for a in clip_alerts(verdicts, strides, alerts)
+        ]
     # foot labels by the final majority vote over the whole clip
     contacts_raw = analyzer.contacts
     foot = {k: ("left" if analyzer.track_is_left(k) else "right") for k in (0, 1)}
@@ -406,10 +452,6 @@ def analyze_landmarks(
         Event(frame=round(c.frame), t=c.t, foot=foot[c.track], confidence=round(c.confidence, 3))
         for c in analyzer.toe_offs
     ]
-    got = cadence_from_contacts([c.t for c in contacts_raw], [c.track for c in contacts_raw])
-    gaps = contact_gaps([c.t for c in contacts_raw], [c.track for c in contacts_raw])
-    if gaps >= 0.5:
-        got = None  # most "steps" are not steps (slow motion at the wrong rate, occlusion)
     rate = analyzer.rate
     t_all = np.arange(lm.shape[0], dtype=np.float64) / rate
     hip_y = 0.5 * (sq[:, Landmark.LEFT_HIP, 1] + sq[:, Landmark.RIGHT_HIP, 1]).astype(np.float64)
@@ -417,51 +459,31 @@ def analyze_landmarks(
     if per is None:
         sh_y = 0.5 * (sq[:, Landmark.LEFT_SHOULDER, 1] + sq[:, Landmark.RIGHT_SHOULDER, 1])
         per = periodicity_cadence(t_all, sh_y.astype(np.float64))
-    checks: list[Check] = []
-    cad_conf = 0.0
-    cad_reason: str | None = None
-    cadence: float | None = None
-    # when the two disagree, the hips' bounce wins over contacts that are few, frontal, or
-    # broken (one foot twice in a row, a step bridged): those miss steps, the bounce does not
-    few_disagree = (
-        got is not None
-        and per is not None
-        and (
-            len(contacts) < gait.min_contacts
-            or fixed in FRONTAL
-            or gaps > 0.1
-            or analyzer.feet_edge_frac > FEET_CUT
-        )
-        and abs(per - got[0]) > gait.cadence_agreement_spm
+    choice = choose_cadence(
+        [c.t for c in contacts_raw],
+        [c.track for c in contacts_raw],
+        [c.confidence for c in contacts_raw],
+        per,
+        frontal=fixed in FRONTAL,
+        feet_cut=analyzer.feet_edge_frac > FEET_CUT,
+        min_contacts=gait.min_contacts,
+        agreement_spm=gait.cadence_agreement_spm,
     )
-    if got is not None and not few_disagree:
-        cadence, steps = got
-        confs = [c.confidence for c in contacts_raw]
-        cad_conf = min(1.0, steps / (2 * gait.min_contacts)) * float(np.mean(confs))
-        if per is not None:
-            agree = abs(per - cadence) <= gait.cadence_agreement_spm
-            checks.append(
-                Check(
-                    name="cadence_agreement",
-                    ok=agree,
-                    detail=f"contacts {cadence:.1f} vs hip bounce {per:.1f} steps/min",
-                )
+    checks: list[Check] = []
+    cadence = choice.spm
+    if choice.contacts_spm is not None and per is not None:
+        checks.append(
+            Check(
+                name="cadence_agreement",
+                ok=abs(per - choice.contacts_spm) <= gait.cadence_agreement_spm,
+                detail=f"contacts {choice.contacts_spm:.1f} vs hip bounce {per:.1f} steps/min",
             )
-            if not agree:
-                cad_conf *= 0.4
-                cad_reason = "contacts and hip bounce disagree"
-    elif per is not None:
-        cadence, cad_conf = per, 0.4
-        cad_reason = (
-            "from the hips' bounce (foot contacts too few or frontal, and they disagree)"
-            if got is not None
-            else "from the hips' bounce (no foot contacts found)"
         )
     cad_metric = Metric(
         value=cadence,
         unit="steps/min",
-        confidence=round(min(1.0, cad_conf), 3),
-        reason=cad_reason if cadence is not None else "no steps found",
+        confidence=round(choice.confidence, 3),
+        reason=choice.reason,
         band=band("cadence_spm", cadence),
     )
 
@@ -626,6 +648,8 @@ def analyze_landmarks(
         aspect=aspect,
         event_delay_s=analyzer.delay_s,
         cadence_spm=cadence,
+        cadence_source=choice.source,
+        cadence_reason=choice.reason,
         cadence_periodicity_spm=per,
         contacts=contacts,
         toe_offs=toe_offs,
@@ -645,6 +669,20 @@ def analyze_landmarks(
             for name in ("contact_time_ms", "overstride", "step_time_ms")
         },
         alerts=alerts_out,
+        cue_policy=policy,
+        cues=[
+            CueVerdict(
+                rule=v.rule,
+                cue=v.cue,
+                raised=v.raised,
+                strides_past=v.past,
+                strides_confident=v.confident,
+                strides_measured=v.measured,
+                median=v.median,
+                reason=v.reason,
+            )
+            for v in verdicts
+        ],
         checks=checks,
         ranges={name: NormalRange.model_validate(r) for name, r in ranges_json().items()},
     )
