@@ -22,7 +22,7 @@ from edge.video import VideoFile, VideoInfo
 
 #: A declared capture rate counts as slow motion when it is this much above the stored rate.
 SLOW_MOTION_FACTOR = 1.2
-#: Below this a runner's cadence is implausible (see edge.gait.report).
+#: Below this a runner's cadence is implausible (see edge.gait.footage).
 MIN_RUNNING_CADENCE = 100.0
 
 
@@ -210,6 +210,13 @@ def _analyze(args: argparse.Namespace) -> int:
             view = f"view {report.view or '–'} ({report.view_source})"
             print(f"  {view}")
             print("\n".join(summary_lines(report)))
+    crossing = (
+        next((c for c in report.checks if c.name == "runner_in_place" and not c.ok), None)
+        if report is not None
+        else None
+    )
+    if crossing is not None:
+        print(f"note: {crossing.detail}", file=sys.stderr)
     if report is not None and args.capture_fps is None:
         cad = report.cadence_spm
         if cad is not None and cad < MIN_RUNNING_CADENCE:

@@ -46,7 +46,7 @@ def _past(rule: AlertRule, v: float) -> bool:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.2f}" if abs(v) < 10 else f"{v:.0f}"
+    return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
 
 
 def _judge(name: str, rule: AlertRule, strides: Sequence[StrideRecord]) -> CueVerdict:
@@ -95,7 +95,14 @@ def _judge(name: str, rule: AlertRule, strides: Sequence[StrideRecord]) -> CueVe
     limit = f"{side} {_fmt(rule.threshold)}{unit}"
     if past > 0 and past >= share * len(confident) and _past(rule, median):
         return verdict(True, f"past the cue's threshold ({limit}) {seen}")
-    return verdict(False, f"not past the cue's threshold ({limit}) {seen}")
+    if _past(rule, median):
+        return verdict(
+            False,
+            f"past the cue's threshold ({limit}) on too few strides: {past} of "
+            f"{len(confident)} confident (a cue needs {rule.n_of} in {rule.last_m}), "
+            f"median {_fmt(median)}{unit}",
+        )
+    return verdict(False, f"below the cue's threshold ({limit}): past it {seen}")
 
 
 def _unraised(v: CueVerdict, reason: str) -> CueVerdict:

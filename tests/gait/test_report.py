@@ -58,6 +58,7 @@ def test_report_on_a_synthetic_runner() -> None:
         "cadence_plausible": True,
         "feet_in_frame": True,
         "person_found": True,
+        "runner_in_place": True,
         "runner_size": True,
         "contacts": True,
         "fps_for_contact_time": True,
