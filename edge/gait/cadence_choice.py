@@ -68,11 +68,12 @@ def choose_cadence(
     n = len(times)
     why_not: str | None = None
     if contacts_spm is None:
-        why_not = (
-            "the foot contacts are not steps"
-            if got is not None
-            else f"no regular foot contacts ({n} found)"
-        )
+        if got is None:
+            why_not = f"no regular foot contacts ({n} found)"
+        elif len(set(tracks)) == 1:
+            why_not = "only one foot's contacts are seen"
+        else:
+            why_not = f"the foot contacts are not steps ({100 * broken:.0f} % of gaps are not)"
     elif frontal:
         why_not = "a front or rear view shows foot contacts only approximately"
     elif feet_cut:

@@ -1,12 +1,14 @@
 """Every contact from the first frame of a file, and none lost mid-clip to a discarded one.
 
-The hand labels below were made by looking at the frames of ``treadmill_side_male_gt``
-(extracted with OpenCV, feet region enlarged): the first frame where the landing shoe meets
-the belt (its shadow joins the sole, and the next frame the foot travels back with the belt).
+The hand labels of ``treadmill_side_male_gt`` (``data/contact_labels.json``) were made by
+looking at its frames (extracted with OpenCV, feet region enlarged): the first frame where the
+landing shoe meets the belt (its shadow joins the sole, and the next frame the foot travels
+back with the belt).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -22,7 +24,13 @@ from edge.gait.synthetic import RunnerParams, SyntheticClip, generate
 from edge.landmarks import Landmark
 
 #: Initial contacts of treadmill_side_male_gt, frames 0-50, labelled by eye (30 fps).
-MALE_GT_CONTACTS = (6, 16, 27, 38, 48)
+MALE_GT_CONTACTS = tuple(
+    f
+    for f in json.loads((Path(__file__).parent / "data" / "contact_labels.json").read_text())[
+        "clips"
+    ]["treadmill_side_male_gt"]["contacts"]
+    if f <= 50
+)
 
 
 @pytest.mark.data

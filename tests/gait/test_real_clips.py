@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from edge.gait.cadence import running_cadence
 from edge.gait.commands import load_landmark_file
 from edge.gait.report import Report, analyze_landmarks
 
@@ -142,3 +144,84 @@ def test_male_gt_cadence_within_one_step_per_minute(shared_data: Path) -> None:
     assert report(shared_data, "treadmill_side_male_gt").cadence_spm == pytest.approx(
         168.9, abs=1.0
     )
+
+
+# --- hand-labelled contacts -------------------------------------------------------------
+
+LABELS_PATH = Path(__file__).parent / "data" / "contact_labels.json"
+LABELS: dict[str, list[int]] = {
+    name: clip["contacts"] for name, clip in json.loads(LABELS_PATH.read_text())["clips"].items()
+}
+#: Contacts (and their cadence) must match the labels within these.
+FRAME_TOLERANCE = 2.0
+CADENCE_TOLERANCE_SPM = 2.0
+
+
+def _labelled_span(name: str, rep: Report) -> tuple[np.ndarray, np.ndarray]:
+    """The labels, and the report's contacts (frames) within the labelled stretch."""
+    labels = np.array(LABELS[name], dtype=np.float64)
+    found = np.array([c.t * rep.fps for c in rep.contacts])
+    lo, hi = labels[0] - FRAME_TOLERANCE, labels[-1] + FRAME_TOLERANCE
+    return labels, found[(found >= lo) & (found <= hi)]
+
+
+def test_three_clips_or_more_are_labelled() -> None:
+    assert len(LABELS) >= 3 and all(len(v) >= 10 for v in LABELS.values())
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_every_labelled_contact_is_found_within_two_frames(shared_data: Path, name: str) -> None:
+    labels, found = _labelled_span(name, report(shared_data, name))
+    assert found.size
+    worst = max(float(np.min(np.abs(found - lab))) for lab in labels)
+    assert worst <= FRAME_TOLERANCE, (name, labels, np.round(found, 1))
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_no_contact_away_from_a_label(shared_data: Path, name: str) -> None:
+    labels, found = _labelled_span(name, report(shared_data, name))
+    extra = [f for f in found if np.min(np.abs(labels - f)) > FRAME_TOLERANCE]
+    assert extra == [], (name, extra)
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_cadence_from_contacts_matches_the_labels(shared_data: Path, name: str) -> None:
+    """Every labelled clip is a side view with its feet in frame: cadence comes from the
+    contacts, within 2 steps/min of the labels' own cadence."""
+    rep = report(shared_data, name)
+    labels = LABELS[name]
+    truth = running_cadence([f / rep.fps for f in labels], [i % 2 for i in range(len(labels))])
+    assert truth is not None
+    assert rep.cadence_source == "contacts", rep.cadence_reason
+    assert rep.cadence_spm == pytest.approx(truth.spm, abs=CADENCE_TOLERANCE_SPM)
+
+
+def test_male_gt_labels_agree_with_its_ground_truth() -> None:
+    """The hand labels' cadence is within 1 step/min of the pixel-measured 168.9 ± 0.5."""
+    labels = LABELS["treadmill_side_male_gt"]
+    got = running_cadence([f / 30.0 for f in labels], [i % 2 for i in range(len(labels))])
+    assert got is not None and got.spm == pytest.approx(168.9, abs=1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [("treadmill_side_overstride_A", True), ("treadmill_side_good_A", False)],
+)
+def test_overstride_cue_from_the_clip_policy(shared_data: Path, name: str, named: bool) -> None:
+    rep = report(shared_data, name)
+    assert rep.cue_policy == "clip"
+    verdict = next(v for v in rep.cues if v.rule == "overstride")
+    assert verdict.raised is named, verdict.reason
+    raised = [a.rule for a in rep.alerts if a.state == "raised"]
+    assert ("overstride" in raised) is named
+    if named:
+        assert verdict.strides_past * 2 > verdict.strides_confident
+        assert f"on {verdict.strides_past} of {verdict.strides_confident}" in verdict.reason
+    else:
+        assert verdict.reason.startswith("below the cue's threshold")
+
+
+def test_feet_cut_off_take_cadence_from_the_bounce(shared_data: Path) -> None:
+    rep = report(shared_data, "treadmill_front_oblique")
+    assert rep.cadence_source == "bounce"
+    assert "bottom edge" in rep.cadence_reason
