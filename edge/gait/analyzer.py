@@ -14,7 +14,7 @@ records carry.
 
 Threading: one thread (the one consuming pose results) calls :meth:`push`, :meth:`reset`
 and reads :attr:`ring` views. Other threads may call :meth:`current` (it returns a fresh
-dict built under a lock) or :meth:`RingBuffer.snapshot`.
+dict built under a lock).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ from edge.gait.metrics import (
     S_TOE_Y,
     SIDE,
     StepContext,
-    View,
     ViewGuess,
     cadence_from_contacts,
     detect_view,
@@ -57,7 +56,7 @@ from edge.gait.metrics import (
     step_metrics,
     summarize,
 )
-from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
+from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord, View
 from edge.gait.ring import RingBuffer, Window
 from edge.gait.tracking import ARM_KEYS, ARM_PAIRS, LEG_KEYS, LEG_PAIRS, PairTracker
 from edge.landmarks import NUM_LANDMARKS, Landmark

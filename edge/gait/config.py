@@ -23,8 +23,10 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from edge.configbase import Section
+from edge.gait.records import View
 
-ViewName = Literal["auto", "side-left", "side-right", "front", "rear"]
+#: A configured view: one of :data:`edge.gait.records.View`, or detected from the landmarks.
+ViewName = Literal["auto", View]
 Direction = Literal["above", "below"]
 
 

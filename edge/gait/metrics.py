@@ -18,12 +18,11 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.gait.config import GaitConfig
-from edge.gait.records import MetricValue, StrideRecord
+from edge.gait.records import MetricValue, StrideRecord, View
 from edge.landmarks import Landmark
 
 F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
-View = Literal["side-left", "side-right", "front", "rear"]
 SIDE: tuple[View, ...] = ("side-left", "side-right")
 FRONTAL: tuple[View, ...] = ("front", "rear")
 ALL_VIEWS: tuple[View, ...] = SIDE + FRONTAL

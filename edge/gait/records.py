@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Foot = Literal["left", "right"]
+#: Where the camera is: beside the runner (on their left / right), in front, or behind.
+View = Literal["side-left", "side-right", "front", "rear"]
 EventKind = Literal["contact", "toe_off"]
 AlertState = Literal["raised", "cleared"]
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.gait.ranges import band
-from edge.gait.records import MetricValue
+from edge.gait.records import MetricValue, View
 
 SCHEMA_VERSION = 3
 
@@ -161,7 +161,7 @@ class Report(_Model):
     capture_fps_source: Literal["option", "metadata"] | None = Field(
         description="Where capture_fps came from: given (--capture-fps) or the file's metadata."
     )
-    view: Literal["side-left", "side-right", "front", "rear"] | None
+    view: View | None
     view_source: Literal["config", "detected"]
     view_class: Literal["side", "oblique-side", "front", "rear"] | None = Field(
         description=(

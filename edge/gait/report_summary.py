@@ -18,12 +18,11 @@ from edge.gait.metrics import (
     SIDE,
     SIDE_ONLY_REASON,
     StepContext,
-    View,
     ViewGuess,
     step_metrics,
     summarize,
 )
-from edge.gait.records import MetricValue, StrideRecord
+from edge.gait.records import MetricValue, StrideRecord, View
 from edge.gait.report_model import HeadMetric, Metric, Summary, Symmetry
 
 #: A frontal view turned further than this from square-on (yaw from the side below it)

@@ -10,17 +10,14 @@ so a dropped camera frame shortens the window by one sample instead of stretchin
 The capacity is sized from ``window_s`` and the expected frame rate with headroom; if frames
 come faster than that, the oldest are dropped early (counted in ``overflow_drops``).
 
-Threading: one thread — the analysis thread that owns the :class:`GaitAnalyzer` — calls
-:meth:`push` and reads views. Views are only valid until the next push on that thread.
-Other threads (the web server, the recorder) must not read views; they call
-:meth:`snapshot`, which copies the window while holding ``lock``. :meth:`push` holds the same
-lock while it writes, so a snapshot never sees a half-written frame.
+Threading: none. One thread — the analysis thread that owns the :class:`GaitAnalyzer` —
+calls :meth:`push` and reads views; views are only valid until the next push on that thread.
+No other thread reads the ring (the live page gets the analyzer's records, not its frames).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +32,7 @@ I64 = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Window:
-    """Frames in time order: views into the ring (or copies, from :meth:`RingBuffer.snapshot`)."""
+    """Frames in time order: views into the ring, valid until its next push."""
 
     t: F64  # (k,) capture time, seconds
     frame: I64  # (k,) frame index
@@ -65,17 +62,15 @@ class RingBuffer:
         self._size = 0
         self.total = 0  # frames ever pushed
         self.overflow_drops = 0
-        self.lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._size
 
     def clear(self) -> None:
-        with self.lock:
-            self._head = -1
-            self._size = 0
-            self.total = 0
-            self.overflow_drops = 0
+        self._head = -1
+        self._size = 0
+        self.total = 0
+        self.overflow_drops = 0
 
     @property
     def latest_t(self) -> float:
@@ -86,21 +81,20 @@ class RingBuffer:
         if self._size and not t_s > self.latest_t:
             raise ValueError(f"timestamps must increase: {t_s} after {self.latest_t}")
         cap = self.capacity
-        with self.lock:
-            h = (self._head + 1) % cap
-            for s in (h, h + cap):
-                self._t[s] = t_s
-                self._frame[s] = frame_index
-                self._xyzv[s] = xyzv
-                if signals is not None:
-                    self._sig[s] = signals
-            self._head = h
-            if self._size == cap:
-                self.overflow_drops += 1
-            else:
-                self._size += 1
-            self.total += 1
-            self._evict(t_s - self.window_s)
+        h = (self._head + 1) % cap
+        for s in (h, h + cap):
+            self._t[s] = t_s
+            self._frame[s] = frame_index
+            self._xyzv[s] = xyzv
+            if signals is not None:
+                self._sig[s] = signals
+        self._head = h
+        if self._size == cap:
+            self.overflow_drops += 1
+        else:
+            self._size += 1
+        self.total += 1
+        self._evict(t_s - self.window_s)
         return h
 
     def set_signals(self, back: int, values: F32) -> None:
@@ -132,9 +126,3 @@ class RingBuffer:
         all_t = self._t[self._slice(self._size)]
         k = self._size - int(np.searchsorted(all_t, t_min, side="left"))
         return self.last(k)
-
-    def snapshot(self, seconds: float | None = None) -> Window:
-        """A copy of the newest ``seconds`` (or everything), safe to use from another thread."""
-        with self.lock:
-            w = self.last() if seconds is None else self.since(self.latest_t - seconds)
-            return Window(w.t.copy(), w.frame.copy(), w.xyzv.copy(), w.signals.copy())

@@ -46,10 +46,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from edge.gait.records import View
 from edge.landmarks import LEFT_RIGHT_PAIRS, NUM_LANDMARKS, Landmark
 
 FootStrike = Literal["rearfoot", "midfoot", "forefoot"]
-View = Literal["side-left", "side-right", "front", "rear"]
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 

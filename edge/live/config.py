@@ -8,10 +8,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from edge.configbase import Section
+from edge.gait.records import View
 from edge.pinrules import pin_problem
 
 DemoPhase = Literal["clean", "overstride", "arms", "head_down", "absent"]
-DemoView = Literal["side-left", "side-right", "front", "rear"]
+DemoView = View  # the camera views, defined once with the gait records
 
 DEFAULT_DEMO_SCHEDULE: tuple[DemoPhase, ...] = ("clean", "overstride", "arms", "head_down")
 
