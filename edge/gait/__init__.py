@@ -8,8 +8,11 @@ Modules, in pipeline order:
 - :mod:`edge.gait.events` — one extremum detector (contact / toe-off, sub-frame fit).
 - :mod:`edge.gait.contact_detect` — both legs' contacts and toe-offs as they are confirmed.
 - :mod:`edge.gait.step_build` — steps from contacts, their metrics and alerts.
-- :mod:`edge.gait.metrics` — per-step metrics (incl. the Pose method's alignment and pull),
-  valid views, view classes (side / oblique-side / front / rear).
+- :mod:`edge.gait.metrics` — the metric catalogue (units, valid views), per-frame signals,
+  summaries over steps; :mod:`edge.gait.step_metrics` — one step's metrics (incl. the Pose
+  method's alignment and pull); :mod:`edge.gait.views` — view classes (side /
+  oblique-side / front / rear) from the landmarks; :mod:`edge.gait.bounce` — the hips'
+  once-per-step bounce.
 - :mod:`edge.gait.cadence` — cadence from contact times (the one definition);
   :mod:`edge.gait.cadence_choice` — contacts or the hips' bounce (the one rule).
 - :mod:`edge.gait.ranges` — normal ranges (green / amber / red) with their sources.

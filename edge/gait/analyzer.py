@@ -28,16 +28,17 @@ import numpy.typing as npt
 
 from edge.errors import FrameError
 from edge.gait.alerts import AlertEngine
+from edge.gait.bounce import periodicity_cadence as _periodicity_cadence
 from edge.gait.cadence_choice import CadenceChoice, choose_cadence
 from edge.gait.config import AlertsConfig, GaitConfig
 from edge.gait.contact_detect import FootEvent, FootEventDetector
-from edge.gait.metrics import METRICS, N_SIGNALS, S_HIP_Y, ViewGuess, frame_signals, summarize
-from edge.gait.metrics import periodicity_cadence as _periodicity_cadence
+from edge.gait.metrics import METRICS, N_SIGNALS, S_HIP_Y, frame_signals, summarize
 from edge.gait.records import AnalysisUpdate, GaitEvent, MetricValue, StrideRecord, View
 from edge.gait.ring import RingBuffer
 from edge.gait.step_build import Contact, StepBuilder
 from edge.gait.tracking import ARM_KEYS, ARM_PAIRS, LEG_KEYS, LEG_PAIRS, PairTracker
 from edge.gait.view_track import FEET_CUT, ViewTracker
+from edge.gait.views import ViewGuess
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
 __all__ = ["FEET_CUT", "Contact", "GaitAnalyzer"]

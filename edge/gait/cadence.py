@@ -23,6 +23,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 #: An interval longer than this many median steps (per step) is a pause, not running.
 PAUSE_FACTOR = 1.6
 #: No running step lasts longer (60 steps/min).
@@ -76,3 +78,28 @@ def steps_cadence(steps: Sequence[tuple[float, str]]) -> float | None:
     times and feet): what the session list, summary, comparison and exports show."""
     got = running_cadence([t for t, _ in steps], [f for _, f in steps])
     return None if got is None else got.spm
+
+
+def cadence_from_contacts(
+    times: Sequence[float], tracks: Sequence[object]
+) -> tuple[float, int] | None:
+    """Cadence of contacts on leg tracks: :func:`running_cadence` (the one definition: steps
+    per minute of running, pauses excluded).
+
+    Returns (steps/min, steps counted) or None with fewer than three contacts.
+    """
+    got = running_cadence(times, tracks)
+    return None if got is None else (got.spm, got.steps)
+
+
+def contact_gaps(times: Sequence[float], tracks: Sequence[object]) -> float:
+    """Fraction of consecutive contacts that do not make one step: the same foot twice in
+    a row, or more than 1.5 typical steps apart (a contact missed in between)."""
+    if len(times) < 3:
+        return 0.0
+    dts = np.diff(np.asarray(times, dtype=np.float64))
+    step = float(np.median(dts))
+    bad = sum(
+        1 for d, a, b in zip(dts, tracks[:-1], tracks[1:], strict=False) if a == b or d > 1.5 * step
+    )
+    return bad / len(dts)

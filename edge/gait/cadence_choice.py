@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from edge.gait.cadence import running_cadence
-from edge.gait.metrics import contact_gaps
+from edge.gait.cadence import contact_gaps, running_cadence
 
 CadenceSource = Literal["contacts", "bounce"]
 

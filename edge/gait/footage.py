@@ -14,8 +14,9 @@ import numpy.typing as npt
 
 from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
 from edge.gait.config import GaitConfig
-from edge.gait.metrics import SIDE, ViewGuess
+from edge.gait.metrics import SIDE
 from edge.gait.report_model import Check
+from edge.gait.views import ViewGuess
 from edge.landmarks import Landmark
 
 F32 = npt.NDArray[np.float32]

@@ -17,11 +17,12 @@ import numpy.typing as npt
 
 from edge.errors import FrameError
 from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
+from edge.gait.bounce import periodicity_cadence
 from edge.gait.cadence_choice import CadenceChoice, choose_cadence
 from edge.gait.clip_cues import clip_alerts, judge_clip
 from edge.gait.config import AlertsConfig, GaitConfig, ViewName
 from edge.gait.footage import MIN_RUNNING_CADENCE, footage_checks
-from edge.gait.metrics import FRONTAL, METRICS, detect_view, periodicity_cadence
+from edge.gait.metrics import FRONTAL, METRICS
 from edge.gait.ranges import band, ranges_json
 from edge.gait.records import AlertRecord
 from edge.gait.report_model import (
@@ -37,6 +38,7 @@ from edge.gait.report_model import (
     report_schema,
 )
 from edge.gait.report_summary import build_summary, symmetry, window_metrics
+from edge.gait.views import detect_view
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
 __all__ = [

@@ -17,13 +17,12 @@ from edge.gait.metrics import (
     METRICS,
     SIDE,
     SIDE_ONLY_REASON,
-    StepContext,
-    ViewGuess,
-    step_metrics,
     summarize,
 )
 from edge.gait.records import MetricValue, StrideRecord, View
 from edge.gait.report_model import HeadMetric, Metric, Summary, Symmetry
+from edge.gait.step_metrics import StepContext, step_metrics
+from edge.gait.views import ViewGuess
 
 #: A frontal view turned further than this from square-on (yaw from the side below it)
 #: sees part of the arms' forward swing as crossover.

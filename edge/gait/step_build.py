@@ -16,11 +16,13 @@ from itertools import pairwise
 import numpy as np
 
 from edge.gait.alerts import AlertEngine
+from edge.gait.cadence import cadence_from_contacts
 from edge.gait.config import GaitConfig
 from edge.gait.contact_detect import FootEvent
-from edge.gait.metrics import FOOT_METRICS, StepContext, cadence_from_contacts, step_metrics
+from edge.gait.metrics import FOOT_METRICS
 from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
 from edge.gait.ring import RingBuffer
+from edge.gait.step_metrics import StepContext, step_metrics
 from edge.gait.view_track import FEET_CUT, ViewTracker
 
 _STRIDE_CADENCE_CONTACTS = 7

@@ -9,9 +9,10 @@ import math
 
 import numpy as np
 
-from edge.gait.metrics import FRONTAL, S_FOOT_VIS, S_LEG, SIDE, ViewGuess, detect_view
+from edge.gait.metrics import FRONTAL, S_FOOT_VIS, S_LEG, SIDE
 from edge.gait.records import View
 from edge.gait.ring import RingBuffer
+from edge.gait.views import ViewGuess, detect_view
 from edge.landmarks import Landmark
 
 #: Feet drawn at or past the frame's bottom edge in more than this fraction of the frames:

@@ -11,8 +11,8 @@ import pytest
 
 from edge.gait.analyzer import GaitAnalyzer
 from edge.gait.config import AlertsConfig, GaitConfig
-from edge.gait.metrics import BALL_OF_FOOT
 from edge.gait.report import analyze_landmarks
+from edge.gait.step_metrics import BALL_OF_FOOT
 from edge.gait.synthetic import LEG_M, RunnerParams, body_points, generate
 from edge.landmarks import Landmark
 

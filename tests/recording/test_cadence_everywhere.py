@@ -16,8 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.gait.cadence import running_cadence
-from edge.gait.metrics import cadence_from_contacts
+from edge.gait.cadence import cadence_from_contacts, running_cadence
 from edge.gait.records import MetricValue, StrideRecord
 from edge.recording.store import SessionStore
 from tests.conftest import REPO
