@@ -3,7 +3,7 @@
 steps, their metrics and alerts (:mod:`edge.gait.step_build`). Offline analysis
 (:mod:`edge.gait.report`) pushes every frame through the same object.
 
-Delay: a contact or toe-off is reported ``delay_s`` (``GaitConfig.event_delay_s`` rounded
+Delay: a contact or toe-off is reported ``delay_s`` (``tuning.EVENT_DELAY_S`` rounded
 to whole frames of the capture rate) after it happened; a step's metrics (a
 :class:`StrideRecord`) are reported once both the *next* contact and this foot's toe-off
 are reported (at most one more step later when the toe-off is not found), i.e. one step
@@ -37,6 +37,7 @@ from edge.gait.records import AnalysisUpdate, GaitEvent, MetricValue, StrideReco
 from edge.gait.ring import RingBuffer
 from edge.gait.step_build import Contact, StepBuilder
 from edge.gait.tracking import ARM_KEYS, ARM_PAIRS, LEG_KEYS, LEG_PAIRS, PairTracker
+from edge.gait.tuning import CADENCE_AGREEMENT_SPM, EVENT_DELAY_S, MIN_CONTACTS
 from edge.gait.view_track import FEET_CUT, ViewTracker
 from edge.gait.views import ViewGuess
 from edge.landmarks import NUM_LANDMARKS, Landmark
@@ -77,7 +78,7 @@ class GaitAnalyzer:
         self.rate = float(capture_fps) if capture_fps else self.fps  # frames per capture-second
         self.time_scale = self.fps / self.rate  # playback seconds → capture seconds
         self.aspect = float(aspect)
-        self.delay_frames = max(2, round(gait.event_delay_s * self.rate))
+        self.delay_frames = max(2, round(EVENT_DELAY_S * self.rate))
         self.delay_s = self.delay_frames / self.rate
         fixed = view if view is not None else (None if gait.view == "auto" else gait.view)
         self.ring = RingBuffer(gait.window_s, self.rate, N_SIGNALS)
@@ -234,6 +235,6 @@ class GaitAnalyzer:
             self.periodicity_cadence(),
             frontal=self._view.frontal,
             feet_cut=self.feet_edge_frac > FEET_CUT,
-            min_contacts=self.gait.min_contacts,
-            agreement_spm=self.gait.cadence_agreement_spm,
+            min_contacts=MIN_CONTACTS,
+            agreement_spm=CADENCE_AGREEMENT_SPM,
         )

@@ -39,61 +39,6 @@ class GaitConfig(Section):
         ),
     )
     window_s: float = Field(10.0, ge=2.0, le=120.0, description="Ring-buffer length in seconds.")
-    event_delay_s: float = Field(
-        0.15,
-        ge=0.03,
-        le=0.5,
-        description=(
-            "Fixed delay before a foot contact / toe-off is reported live: the detector "
-            "looks this far past a candidate extremum before confirming it."
-        ),
-    )
-    min_step_s: float = Field(
-        0.2,
-        ge=0.1,
-        le=1.0,
-        description="Shortest plausible step (0.2 s = 300 steps/min); closer events are merged.",
-    )
-    contact_prominence: float = Field(
-        0.15,
-        ge=0.02,
-        le=1.0,
-        description=(
-            "How far (in leg lengths) a foot must travel back and forth relative to the "
-            "hips between events for a contact to count."
-        ),
-    )
-    min_visibility: float = Field(
-        0.3, ge=0.0, le=1.0, description="Landmarks below this visibility count as missing."
-    )
-    head_pitch_neutral_deg: float = Field(
-        15.0,
-        ge=0.0,
-        le=40.0,
-        description=(
-            "Angle of the ear → nose line below horizontal with the gaze level (the nose tip "
-            "sits ~3 cm below and ~10 cm ahead of the ear); head pitch is measured from it."
-        ),
-    )
-    head_baseline_s: float = Field(
-        20.0,
-        ge=0.0,
-        le=300.0,
-        description=(
-            "Level-gaze baseline: the ear -> nose angle is taken as the runner's own level "
-            "gaze over their first seconds (median), so head pitch is a real drop of the "
-            "gaze, not the nose sitting below the ear. 0 = use head_pitch_neutral_deg only."
-        ),
-    )
-    head_baseline_tolerance_deg: float = Field(
-        10.0,
-        ge=0.0,
-        le=30.0,
-        description=(
-            "The runner's baseline is kept within head_pitch_neutral_deg +- this (individual "
-            "anatomy and landmark placement); beyond it the gaze was already down."
-        ),
-    )
     overstride_heel_ahead: float = Field(
         0.2,
         ge=0.0,
@@ -142,30 +87,6 @@ class GaitConfig(Section):
         ge=-40.0,
         le=10.0,
         description="Foot angle at contact below which a strike is forefoot (Altman & Davis 2012).",
-    )
-    min_fps_contact_time: float = Field(
-        60.0,
-        ge=10.0,
-        le=1000.0,
-        description="Capture rate below which contact time is reported as approximate.",
-    )
-    min_runner_height: float = Field(
-        0.25,
-        ge=0.05,
-        le=1.0,
-        description="Runner (shoulders to feet) smaller than this fraction of the frame: warn.",
-    )
-    min_contacts: int = Field(
-        6, ge=2, le=100, description="Fewer foot contacts than this: per-stride numbers are unsure."
-    )
-    cadence_agreement_spm: float = Field(
-        6.0,
-        ge=0.5,
-        le=50.0,
-        description=(
-            "Cadence from contacts and from the hips' bounce must agree within this, "
-            "otherwise cadence confidence drops."
-        ),
     )
 
 
@@ -303,7 +224,7 @@ class AlertsConfig(Section):
         ),
         description=(
             "Gaze dropped to the belt: head pitch below the runner's own level-gaze baseline "
-            "(GaitConfig.head_baseline_s). 20 deg is about where the feet enter the field of "
+            "(its first 20 s). 20 deg is about where the feet enter the field of "
             "view of a runner looking ahead ('if your shoes come into view you are looking "
             "down', seed text 001; neutral head, Souza 2016)."
         ),

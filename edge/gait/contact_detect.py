@@ -32,6 +32,7 @@ from edge.gait.metrics import (
     S_TOE_Y,
 )
 from edge.gait.ring import RingBuffer, Window
+from edge.gait.tuning import CONTACT_PROMINENCE, MIN_STEP_S, MIN_VISIBILITY
 from edge.gait.view_track import ViewTracker
 
 F32 = npt.NDArray[np.float32]
@@ -115,7 +116,7 @@ class FootEventDetector:
         back = max(2, round(_BACK_S * rate))
         self._base_back = back
         span = round(_SPAN_S * rate)
-        stride_gap = 2.0 * gait.min_step_s
+        stride_gap = 2.0 * MIN_STEP_S
         self._contact_det = [
             ExtremumDetector(rate, delay_frames, back, span, stride_gap) for _ in range(2)
         ]
@@ -265,7 +266,7 @@ class FootEventDetector:
 
     def _prominence(self) -> float:
         vt = self._vt
-        return self.gait.contact_prominence * vt.leg_length * (1.0 if vt.side else 0.25)
+        return CONTACT_PROMINENCE * vt.leg_length * (1.0 if vt.side else 0.25)
 
     def _heel_signal(self, sig: F32, track: int, hip_jitter: F64) -> F64:
         """Heel forward of the hips (side; the hips' own jitter removed) or nearness (frontal)."""
@@ -292,7 +293,7 @@ class FootEventDetector:
         y = float(row[S_HEEL_Y[track]] + row[S_HIP_Y])
         x = float(row[S_HEEL_X[track]] + row[S_HIP_X])
         vis = float(row[S_FOOT_VIS[track]])
-        return y <= 1.0 and 0.0 <= x <= self.aspect and vis >= self.gait.min_visibility
+        return y <= 1.0 and 0.0 <= x <= self.aspect and vis >= MIN_VISIBILITY
 
     def _event_conf(self, sig: F32, back: int, track: int) -> float:
         v = float(sig[-1 - back, S_FOOT_VIS[track]])

@@ -17,7 +17,7 @@ as it lands: the same extremum logic runs on the foot's height relative to the h
 the events are flagged approximate (lower confidence).
 
 Live: :class:`ExtremumDetector` examines the frame ``delay`` frames before the newest,
-so every event is reported exactly ``delay`` frames (``GaitConfig.event_delay_s``) after it
+so every event is reported exactly ``delay`` frames (``tuning.EVENT_DELAY_S``) after it
 happened.
 """
 

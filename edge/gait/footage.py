@@ -16,6 +16,7 @@ from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
 from edge.gait.config import GaitConfig
 from edge.gait.metrics import SIDE
 from edge.gait.report_model import Check
+from edge.gait.tuning import MIN_CONTACTS, MIN_FPS_CONTACT_TIME, MIN_RUNNER_HEIGHT
 from edge.gait.views import ViewGuess
 from edge.landmarks import Landmark
 
@@ -123,12 +124,12 @@ def footage_checks(
     checks.append(
         Check(
             name="runner_size",
-            ok=height is not None and height >= gait.min_runner_height,
+            ok=height is not None and height >= MIN_RUNNER_HEIGHT,
             detail=(
                 "runner not found"
                 if height is None
                 else f"shoulders to feet = {height:.2f} of the frame height "
-                f"(minimum {gait.min_runner_height:.2f})"
+                f"(minimum {MIN_RUNNER_HEIGHT:.2f})"
             ),
         )
     )
@@ -145,11 +146,11 @@ def footage_checks(
     checks.append(
         Check(
             name="contacts",
-            ok=n_contacts >= gait.min_contacts,
-            detail=f"{n_contacts} foot contacts (minimum {gait.min_contacts})",
+            ok=n_contacts >= MIN_CONTACTS,
+            detail=f"{n_contacts} foot contacts (minimum {MIN_CONTACTS})",
         )
     )
-    fast = rate >= gait.min_fps_contact_time
+    fast = rate >= MIN_FPS_CONTACT_TIME
     checks.append(
         Check(
             name="fps_for_contact_time",

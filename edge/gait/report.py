@@ -38,6 +38,7 @@ from edge.gait.report_model import (
     report_schema,
 )
 from edge.gait.report_summary import build_summary, symmetry, window_metrics
+from edge.gait.tuning import CADENCE_AGREEMENT_SPM, MIN_CONTACTS
 from edge.gait.views import detect_view
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
@@ -89,8 +90,8 @@ def _cadence(analyzer: GaitAnalyzer, sq: F32, gait: GaitConfig) -> CadenceChoice
         _bounce_cadence(sq, analyzer.rate),
         frontal=analyzer.view is not None and analyzer.view.view in FRONTAL,
         feet_cut=analyzer.feet_edge_frac > FEET_CUT,
-        min_contacts=gait.min_contacts,
-        agreement_spm=gait.cadence_agreement_spm,
+        min_contacts=MIN_CONTACTS,
+        agreement_spm=CADENCE_AGREEMENT_SPM,
     )
 
 
@@ -167,7 +168,7 @@ def analyze_landmarks(
         checks.append(
             Check(
                 name="cadence_agreement",
-                ok=abs(per - choice.contacts_spm) <= gait.cadence_agreement_spm,
+                ok=abs(per - choice.contacts_spm) <= CADENCE_AGREEMENT_SPM,
                 detail=f"contacts {choice.contacts_spm:.1f} vs hip bounce {per:.1f} steps/min",
             )
         )

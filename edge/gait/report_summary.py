@@ -22,6 +22,7 @@ from edge.gait.metrics import (
 from edge.gait.records import MetricValue, StrideRecord, View
 from edge.gait.report_model import HeadMetric, Metric, Summary, Symmetry
 from edge.gait.step_metrics import StepContext, step_metrics
+from edge.gait.tuning import MIN_CONTACTS
 from edge.gait.views import ViewGuess
 
 #: A frontal view turned further than this from square-on (yaw from the side below it)
@@ -37,7 +38,7 @@ def _m(strides: list[StrideRecord], name: str, gait: GaitConfig, view: View | No
         return Metric(value=None, unit=spec.unit, confidence=0.0, reason=reason)
     if view is None:
         return Metric(value=None, unit=spec.unit, confidence=0.0, reason="no runner found")
-    return Metric.of(summarize(strides, name, min_strides=gait.min_contacts))
+    return Metric.of(summarize(strides, name, min_strides=MIN_CONTACTS))
 
 
 def _symmetry(strides: list[StrideRecord], name: str) -> Symmetry:
@@ -131,7 +132,7 @@ def window_metrics(
             continue
         vals = [mv.value for mv in mvs if mv.value is not None]
         conf = 0.7 * statistics.median(mv.confidence for mv in mvs)
-        conf *= min(1.0, len(vals) / gait.min_contacts)
+        conf *= min(1.0, len(vals) / MIN_CONTACTS)
         out[n] = Metric(
             value=float(statistics.median(vals)),
             unit=METRICS[n].unit,

@@ -23,6 +23,12 @@ from edge.gait.metrics import FOOT_METRICS
 from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
 from edge.gait.ring import RingBuffer
 from edge.gait.step_metrics import StepContext, step_metrics
+from edge.gait.tuning import (
+    HEAD_BASELINE_S,
+    HEAD_BASELINE_TOLERANCE_DEG,
+    HEAD_PITCH_NEUTRAL_DEG,
+    MIN_STEP_S,
+)
 from edge.gait.view_track import FEET_CUT, ViewTracker
 
 _STRIDE_CADENCE_CONTACTS = 7
@@ -90,7 +96,7 @@ class StepBuilder:
         self.events.append(event)
         upd.events.append(event)
         self.contacts.append(c)
-        if prev is not None and self.gait.min_step_s <= ev.t - prev.t <= _MAX_STEP_S:
+        if prev is not None and MIN_STEP_S <= ev.t - prev.t <= _MAX_STEP_S:
             self._pending.append((prev, c))
         self.flush(upd)
         return True
@@ -114,8 +120,8 @@ class StepBuilder:
         """Two legs' contacts closer than this are one landing drawn twice."""
         step = self.recent_step()
         if step is None:
-            return self.gait.min_step_s
-        return max(0.5 * self.gait.min_step_s, 0.5 * step)
+            return MIN_STEP_S
+        return max(0.5 * MIN_STEP_S, 0.5 * step)
 
     def _find_toe_off(self, a: Contact, b: Contact) -> float | None:
         """Toe-off of ``a``'s foot after ``a`` (before that foot could land again)."""
@@ -233,24 +239,24 @@ class StepBuilder:
         return float(np.median(alt)) if len(alt) >= 3 else None
 
     def _level_gaze(self, metrics: dict[str, MetricValue], t: float) -> dict[str, MetricValue]:
-        """Head pitch against the runner's own level gaze (``GaitConfig.head_baseline_s``).
+        """Head pitch against the runner's own level gaze (``HEAD_BASELINE_S``).
 
         The ear→nose line points below horizontal even with the gaze level (the nose tip
         sits below the ear), by an amount that depends on the person and on where the model
         puts the ear. The median over the runner's first seconds is their level; it is kept
-        within ``head_pitch_neutral_deg ± head_baseline_tolerance_deg`` so a runner who
+        within ``HEAD_PITCH_NEUTRAL_DEG ± HEAD_BASELINE_TOLERANCE_DEG`` so a runner who
         looks down from the start is still seen looking down.
         """
         raw = metrics.get("head_ear_nose_deg")
         pitch = metrics.get("head_pitch_deg")
-        if raw is None or pitch is None or raw.value is None or self.gait.head_baseline_s <= 0:
+        if raw is None or pitch is None or raw.value is None or HEAD_BASELINE_S <= 0:
             return metrics
         if self._gaze_t0 is None:
             self._gaze_t0 = t
-        if t - self._gaze_t0 <= self.gait.head_baseline_s and raw.confidence >= 0.3:
+        if t - self._gaze_t0 <= HEAD_BASELINE_S and raw.confidence >= 0.3:
             self._gaze_raw.append(raw.value)
-        neutral = self.gait.head_pitch_neutral_deg
-        tol = self.gait.head_baseline_tolerance_deg
+        neutral = HEAD_PITCH_NEUTRAL_DEG
+        tol = HEAD_BASELINE_TOLERANCE_DEG
         base = float(np.median(self._gaze_raw)) if self._gaze_raw else neutral
         base = min(neutral + tol, max(neutral - tol, base))
         out = dict(metrics)

@@ -23,6 +23,7 @@ from edge.gait.metrics import (
     L,
 )
 from edge.gait.records import MetricValue, View
+from edge.gait.tuning import HEAD_PITCH_NEUTRAL_DEG, MIN_FPS_CONTACT_TIME
 from edge.landmarks import Landmark
 
 # --- small geometry -----------------------------------------------------------------------
@@ -162,10 +163,9 @@ def step_metrics(
         m["overstride_landing"] = _landing_signs(m, ctx, cfg, vis_leg)
         if toe_off_t is not None and stride_s is not None:
             ct = toe_off_t - t_contact
-            approx = ctx.capture_rate < cfg.min_fps_contact_time
+            approx = ctx.capture_rate < MIN_FPS_CONTACT_TIME
             reason = (
-                f"approximate: {ctx.capture_rate:.0f} fps is below "
-                f"{cfg.min_fps_contact_time:.0f} fps"
+                f"approximate: {ctx.capture_rate:.0f} fps is below {MIN_FPS_CONTACT_TIME:.0f} fps"
                 if approx
                 else None
             )
@@ -200,9 +200,7 @@ def step_metrics(
         nd = seg[:, L.NOSE, :2] - ears
         up = np.degrees(np.arctan2(-nd[:, 1], s * nd[:, 0]))
         raw = _nanmedian(-up)
-        base = (
-            cfg.head_pitch_neutral_deg if ctx.head_baseline_deg is None else ctx.head_baseline_deg
-        )
+        base = HEAD_PITCH_NEUTRAL_DEG if ctx.head_baseline_deg is None else ctx.head_baseline_deg
         m["head_ear_nose_deg"] = _mv("head_ear_nose_deg", raw, vis_head * cov)
         pitch = None if raw is None else raw - base
         m["head_pitch_deg"] = _mv("head_pitch_deg", pitch, vis_head * cov)

@@ -76,7 +76,7 @@ SIDE_CASES = [
     ({"overstride": 0.25}, "overstride", 0.25, 0.03),
     ({"trunk_lean_deg": 12.0}, "trunk_lean_deg", 12.0, 1.0),
     # looking down from the first step: the level-gaze baseline is held within
-    # head_pitch_neutral_deg ± head_baseline_tolerance_deg, so 25° reads as 25 - 10
+    # HEAD_PITCH_NEUTRAL_DEG ± HEAD_BASELINE_TOLERANCE_DEG, so 25° reads as 25 - 10
     ({"head_pitch_deg": 25.0}, "head_pitch_deg", 15.0, 2.0),
     ({"head_forward": 0.3}, "head_forward", 0.3, 0.03),
     ({"elbow_angle_deg": 120.0}, "elbow_angle_deg", 120.0, 3.0),
