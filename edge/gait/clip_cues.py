@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from edge.gait.config import AlertRule, AlertsConfig
+from edge.gait.metrics import measured
 from edge.gait.records import AlertRecord, StrideRecord
 
 #: A clip needs at least this many confident strides of a metric to name its fault.
@@ -50,21 +51,11 @@ def _fmt(v: float) -> str:
 
 
 def _judge(name: str, rule: AlertRule, strides: Sequence[StrideRecord]) -> CueVerdict:
-    metric = rule.metric or name
-    values: list[float] = []
-    confident: list[float] = []
-    reasons: list[str] = []
-    for s in strides:
-        mv = s.metrics.get(metric)
-        if mv is None:
-            continue
-        if mv.value is None:
-            if mv.reason:
-                reasons.append(mv.reason)
-            continue
-        values.append(mv.value)
-        if mv.confidence >= rule.min_confidence:
-            confident.append(mv.value)
+    got, reasons = measured(strides, rule.metric or name)
+    values = [mv.value for mv in got if mv.value is not None]
+    confident = [
+        mv.value for mv in got if mv.value is not None and mv.confidence >= rule.min_confidence
+    ]
     past = sum(_past(rule, v) for v in confident)
     median = statistics.median(confident) if confident else None
     unit = f" {rule.unit}" if rule.unit else ""

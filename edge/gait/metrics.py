@@ -138,27 +138,29 @@ def frame_signals(frame: F32, out: F32) -> None:
 # --- summaries ----------------------------------------------------------------------------
 
 
-def summarize(strides: Sequence[StrideRecord], name: str, min_strides: int = 6) -> MetricValue:
-    """Median over strides of one metric, confidence scaled by how many strides it stands on."""
-    unit = METRICS[name].unit if name in METRICS else ""
-    vals: list[float] = []
-    confs: list[float] = []
-    labels: list[str] = []
+def measured(strides: Sequence[StrideRecord], name: str) -> tuple[list[MetricValue], list[str]]:
+    """The values of metric ``name`` the strides measured, and the reasons given where a
+    stride measured none (or qualified its value)."""
+    values: list[MetricValue] = []
     reasons: list[str] = []
     for st in strides:
         mv = st.metrics.get(name)
         if mv is None:
             continue
-        if mv.value is None:
-            if mv.reason:
-                reasons.append(mv.reason)
-            continue
-        vals.append(mv.value)
-        confs.append(mv.confidence)
-        if mv.label:
-            labels.append(mv.label)
         if mv.reason:
             reasons.append(mv.reason)
+        if mv.value is not None:
+            values.append(mv)
+    return values, reasons
+
+
+def summarize(strides: Sequence[StrideRecord], name: str, min_strides: int = 6) -> MetricValue:
+    """Median over strides of one metric, confidence scaled by how many strides it stands on."""
+    unit = METRICS[name].unit if name in METRICS else ""
+    got, reasons = measured(strides, name)
+    vals = [mv.value for mv in got if mv.value is not None]
+    confs = [mv.confidence for mv in got]
+    labels = [mv.label for mv in got if mv.label]
     if not vals:
         why = statistics.mode(reasons) if reasons else "no strides measured yet"
         return MetricValue(None, unit, 0.0, why)
