@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -215,24 +216,30 @@ class GaitAnalyzer:
             t_end = self.ring.latest_t
             recent = [s for s in self._steps.strides if s.t_s >= t_end - self.gait.window_s]
             out = {name: summarize(recent, name) for name in METRICS if name != "cadence_spm"}
-            out["cadence_spm"] = self._cadence_summary()
+            out["cadence_spm"] = self._cadence_summary(recent)
             return out
 
-    def _cadence_summary(self) -> MetricValue:
-        """Cadence over the ring window, from contacts or the hips' bounce: the same choice
-        as a clip's report (:func:`edge.gait.cadence_choice.choose_cadence`)."""
-        contacts = self._steps.contacts
-        t_min = (contacts[-1].t if contacts else 0.0) - self.gait.window_s
-        choice = self.cadence_choice([c for c in contacts if c.t >= t_min])
+    def _cadence_summary(self, recent: list[StrideRecord]) -> MetricValue:
+        """Cadence over the ring window's steps, from contacts or the hips' bounce: the same
+        choice as a clip's report (:meth:`cadence_choice`)."""
+        choice = self.cadence_choice(recent, self.periodicity_cadence())
         return MetricValue(choice.spm, "steps/min", choice.confidence, choice.reason)
 
-    def cadence_choice(self, contacts: list[Contact]) -> CadenceChoice:
-        """The cadence rule applied to ``contacts`` and the ring window's hip bounce."""
+    def cadence_choice(
+        self, strides: Sequence[StrideRecord], bounce_spm: float | None
+    ) -> CadenceChoice:
+        """The cadence rule (:func:`edge.gait.cadence_choice.choose_cadence`) on the steps'
+        contacts, the very series a stored session's cadence is computed from (its steps'
+        times and feet), and the hips' bounce."""
+        confs = [
+            mv.confidence if (mv := s.metrics.get("step_time_ms")) is not None else 0.0
+            for s in strides
+        ]
         return choose_cadence(
-            [c.t for c in contacts],
-            [c.track for c in contacts],
-            [c.confidence for c in contacts],
-            self.periodicity_cadence(),
+            [s.t_s for s in strides],
+            [s.foot for s in strides],
+            confs,
+            bounce_spm,
             frontal=self._view.frontal,
             feet_cut=self.feet_edge_frac > FEET_CUT,
             min_contacts=MIN_CONTACTS,

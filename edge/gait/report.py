@@ -16,13 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import FrameError
-from edge.gait.analyzer import FEET_CUT, GaitAnalyzer
+from edge.gait.analyzer import GaitAnalyzer
 from edge.gait.bounce import periodicity_cadence
-from edge.gait.cadence_choice import CadenceChoice, choose_cadence
 from edge.gait.clip_cues import clip_alerts, judge_clip
 from edge.gait.config import AlertsConfig, GaitConfig, ViewName
 from edge.gait.footage import MIN_RUNNING_CADENCE, footage_checks
-from edge.gait.metrics import FRONTAL, METRICS
+from edge.gait.metrics import METRICS
 from edge.gait.ranges import band, ranges_json
 from edge.gait.records import AlertRecord
 from edge.gait.report_model import (
@@ -38,7 +37,7 @@ from edge.gait.report_model import (
     report_schema,
 )
 from edge.gait.report_summary import build_summary, symmetry, window_metrics
-from edge.gait.tuning import CADENCE_AGREEMENT_SPM, MIN_CONTACTS
+from edge.gait.tuning import CADENCE_AGREEMENT_SPM
 from edge.gait.views import detect_view
 from edge.landmarks import NUM_LANDMARKS, Landmark
 
@@ -79,20 +78,6 @@ def _bounce_cadence(sq: F32, rate: float) -> float | None:
         sh_y = 0.5 * (sq[:, Landmark.LEFT_SHOULDER, 1] + sq[:, Landmark.RIGHT_SHOULDER, 1])
         per = periodicity_cadence(t_all, sh_y.astype(np.float64))
     return per
-
-
-def _cadence(analyzer: GaitAnalyzer, sq: F32, gait: GaitConfig) -> CadenceChoice:
-    contacts = analyzer.contacts
-    return choose_cadence(
-        [c.t for c in contacts],
-        [c.track for c in contacts],
-        [c.confidence for c in contacts],
-        _bounce_cadence(sq, analyzer.rate),
-        frontal=analyzer.view is not None and analyzer.view.view in FRONTAL,
-        feet_cut=analyzer.feet_edge_frac > FEET_CUT,
-        min_contacts=MIN_CONTACTS,
-        agreement_spm=CADENCE_AGREEMENT_SPM,
-    )
 
 
 def analyze_landmarks(
@@ -161,7 +146,7 @@ def analyze_landmarks(
         ]
         for events in (analyzer.contacts, analyzer.toe_offs)
     )
-    choice = _cadence(analyzer, sq, gait)
+    choice = analyzer.cadence_choice(strides, _bounce_cadence(sq, rate))
     per = choice.bounce_spm
     checks: list[Check] = []
     if choice.contacts_spm is not None and per is not None:

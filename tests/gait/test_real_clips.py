@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.gait.cadence import running_cadence
+from edge.gait.cadence import running_cadence, steps_cadence
 from edge.gait.commands import load_landmark_file
 from edge.gait.report import Report, analyze_landmarks
 
@@ -225,3 +225,13 @@ def test_feet_cut_off_take_cadence_from_the_bounce(shared_data: Path) -> None:
     rep = report(shared_data, "treadmill_front_oblique")
     assert rep.cadence_source == "bounce"
     assert "bottom edge" in rep.cadence_reason
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_analyze_cadence_is_the_stored_sessions(shared_data: Path, name: str) -> None:
+    """Cadence from contacts is computed on the steps a stored session keeps: ``analyze``
+    and the session list / one-page report show the same figure (not 168 beside 169)."""
+    rep = report(shared_data, name)
+    stored = steps_cadence([(s.t, s.foot) for s in rep.strides])
+    assert rep.cadence_source == "contacts"
+    assert stored is not None and rep.cadence_spm == pytest.approx(stored, abs=1e-9)
