@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -490,8 +490,3 @@ def generate_schedule(
 def generate(params: RunnerParams, duration_s: float, phase0: float = 0.0) -> SyntheticClip:
     """``duration_s`` of the runner at ``params.fps`` with noise, dropouts and swaps applied."""
     return generate_schedule([(params, duration_s)], phase0=phase0)
-
-
-def with_fault(base: RunnerParams, **fault: float | str) -> RunnerParams:
-    """``base`` with some fields changed (convenience for scheduled faults)."""
-    return replace(base, **fault)  # type: ignore[arg-type]
