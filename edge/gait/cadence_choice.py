@@ -78,7 +78,7 @@ def choose_cadence(
     elif feet_cut:
         why_not = "the feet are cut off by the frame's bottom edge"
     elif n < min_contacts:
-        why_not = f"only {n} foot contacts (at least {min_contacts} needed)"
+        why_not = f"only {n} steps' foot contacts (at least {min_contacts} needed)"
     elif broken > MAX_BROKEN:
         why_not = (
             f"the contacts miss steps ({100 * broken:.0f} % of gaps repeat a foot or skip one)"
@@ -86,7 +86,7 @@ def choose_cadence(
     if why_not is None and got is not None and contacts_spm is not None:
         mean_conf = sum(confidences) / len(confidences) if confidences else 0.0
         conf = min(1.0, got.steps / (2 * min_contacts)) * mean_conf
-        reason = f"from {n} foot contacts at regular gaps"
+        reason = f"from the foot contacts of {n} steps, at regular gaps"
         if bounce_spm is not None and abs(bounce_spm - contacts_spm) > agreement_spm:
             conf *= DISAGREE_FACTOR
             reason += f"; the hips' bounce gives {bounce_spm:.0f} (not used: contacts are direct)"
