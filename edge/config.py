@@ -21,6 +21,7 @@ from edge.errors import ConfigError
 from edge.fleet.config import FleetConfig
 from edge.gait.config import AlertsConfig, GaitConfig
 from edge.live.config import CaptureConfig, ServerConfig
+from edge.live.replay_config import ReplayConfig
 from edge.pose.config import ModelsConfig, PoseConfig
 from edge.recording.config import RecordingConfig
 
@@ -39,6 +40,9 @@ class Config(Section):
     )
     fleet: FleetConfig = Field(
         default_factory=FleetConfig, description="Reporting to the gym's MQTT broker and hub."
+    )
+    replay: ReplayConfig = Field(
+        default_factory=ReplayConfig, description="Instant slow-motion replay on the tablet."
     )
 
     @model_validator(mode="after")

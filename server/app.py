@@ -24,6 +24,7 @@ from edge import __version__
 from edge.config import Config
 from edge.live.frames import FrameSource
 from edge.live.pipeline import LivePipeline
+from edge.live.replay import ReplayBuffer
 from edge.live.sink import PipelineSink
 from edge.live.stages import AnalyzerFactory, EstimatorFactory, default_analyzer_factory
 from server.auth import PinAuth, require_settings
@@ -32,7 +33,7 @@ from server.guard import RequestGuard
 from server.hub import LiveHub, VideoHub
 from server.review import routes as review_routes
 from server.routes import config as config_routes
-from server.routes import health, live, marks, pages, status
+from server.routes import health, live, marks, pages, replay, status
 from server.runners import routes as runner_routes
 from server.state import LiveState
 
@@ -64,11 +65,13 @@ def create_app(
     in memory only."""
     hub = LiveHub(config.server.client_queue)
     video = VideoHub()
+    # Keeps the page's video frames for instant replay (only while a page watches).
+    replay_buffer = ReplayBuffer(config.replay) if config.replay.enabled else None
     pipeline = LivePipeline(
         config,
         source,
         sinks=sinks,
-        listeners=[hub, video],
+        listeners=[hub, video, *([replay_buffer] if replay_buffer else [])],
         analyzer_factory=analyzer_factory,
         estimator_factory=estimator_factory,
         models_dir=models_dir,
@@ -117,6 +120,7 @@ def create_app(
     app.include_router(config_routes.router)
     app.include_router(live.router)
     app.include_router(marks.router)
+    replay.install(app, replay_buffer, config.replay.max_served)
     _include_review(app)
     app.include_router(pages.router)
     return app

@@ -1,0 +1,105 @@
+"""Instant replay: the last strides (and this session's reference strides) for the tablet.
+
+- ``GET /api/replay?strides=N`` (N = 1…3): the frames around the last N strides' landings,
+  packed as one binary answer (:mod:`edge.live.replay_pack`).
+- ``GET /api/replay/references``: the reference strides held for a side-by-side replay.
+- ``GET /api/replay/reference/{kind}``: one of them, packed the same way.
+- ``GET /api/replay/stats``: what the buffer holds (frames, seconds, MiB).
+
+Viewing a replay needs the same access as the live page (it shows the same video). At most
+``replay.max_served`` replays are being sent at once; one more is answered 503 (try again).
+Nothing to replay is a 409 whose message says why (no landing yet, frames no longer held).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response, status
+
+from edge.live.replay import NoReplayError, ReplayBuffer, ReplayClip
+from edge.live.replay_pack import MEDIA_TYPE, pack_clip
+
+router = APIRouter(prefix="/api/replay", tags=["replay"])
+
+
+class ReplayService:
+    """The buffer and a count of the replays being sent (any thread)."""
+
+    def __init__(self, buffer: ReplayBuffer | None, max_served: int) -> None:
+        self.buffer = buffer
+        self.max_served = max_served
+        self._lock = threading.Lock()
+        self.serving = 0
+        self.refused = 0
+
+    def acquire(self) -> bool:
+        with self._lock:
+            if self.serving >= self.max_served:
+                self.refused += 1
+                return False
+            self.serving += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.serving -= 1
+
+
+def install(app: FastAPI, buffer: ReplayBuffer | None, max_served: int) -> None:
+    """Serve ``buffer`` (None: replay is off in the config) under ``/api/replay``."""
+    app.state.replay = ReplayService(buffer, max_served)
+    app.include_router(router)
+
+
+def _service(request: Request) -> tuple[ReplayService, ReplayBuffer]:
+    service: ReplayService = request.app.state.replay
+    if service.buffer is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, "replay is off on this device ([replay] enabled = false)"
+        )
+    return service, service.buffer
+
+
+def _send(service: ReplayService, make: Any) -> Response:
+    if not service.acquire():
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"{service.max_served} replays are being sent already; try again in a moment",
+            headers={"Retry-After": "1"},
+        )
+    try:
+        try:
+            clip: ReplayClip = make()
+        except NoReplayError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        return Response(
+            pack_clip(clip), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"}
+        )
+    finally:
+        service.release()
+
+
+@router.get("", response_class=Response)
+def last_strides(request: Request, strides: Annotated[int, Query(ge=1, le=3)] = 1) -> Response:
+    service, buffer = _service(request)
+    return _send(service, lambda: buffer.last_strides(strides))
+
+
+@router.get("/references")
+def references(request: Request) -> dict[str, Any]:
+    _, buffer = _service(request)
+    return {"references": buffer.references()}
+
+
+@router.get("/reference/{kind}", response_class=Response)
+def reference(request: Request, kind: str) -> Response:
+    service, buffer = _service(request)
+    return _send(service, lambda: buffer.reference(kind))
+
+
+@router.get("/stats")
+def stats(request: Request) -> dict[str, Any]:
+    service, buffer = _service(request)
+    return {**buffer.stats(), "serving": service.serving, "refused": service.refused}
