@@ -243,6 +243,7 @@
       if (hook.startLatencyMs === null && hook.tapAt !== null) hook.startLatencyMs = now - hook.tapAt;
       p.fi = fi; p.annotated = annotate;
     }
+    hook.current = play.panes.map((p) => p.clip.frames[Math.max(0, p.fi)].id);
     if (!play.scrubbing) $("rp-scrub").value = String(Math.round(((play.r - play.rStart) / (play.rEnd - play.rStart)) * 1000));
   }
 
@@ -410,7 +411,7 @@
     panel.hidden = false;
     document.body.dataset.replay = "on";
     setup([clip]);
-    hook.clip = { frames: clip.frames.map((f) => ({ id: f.id, t: f.t })), contacts: clip.contacts.map((c) => ({ frame: c.frame, t: c.t, foot: c.foot, fi: c.fi })), missing: clip.missing };
+    hook.clip = { frames: clip.frames.map((f) => ({ id: f.id, t: f.t })), contacts: clip.contacts.map((c) => ({ frame: c.frame, t: c.t, foot: c.foot, fi: c.fi, metrics: c.metrics })), missing: clip.missing };
     cancelAnimationFrame(play.raf);
     play.raf = requestAnimationFrame(tick);
     showReferences();
