@@ -187,6 +187,8 @@ class ReplayBuffer:
         )
         with self._lock:
             self._contacts.append(contact)
+            # Held no longer than frames are, with or without video coming in.
+            self._evict_steps(contact.t_s - self.config.seconds)
             has_first = "first_minute" in self._refs
         started = self._session_t
         if (
@@ -229,7 +231,10 @@ class ReplayBuffer:
             old = frames.popleft()
             self._bytes -= len(old.jpeg) + FRAME_OVERHEAD
             self.evicted += 1
-        oldest = frames[0].t_s if frames else now_t
+        self._evict_steps(frames[0].t_s if frames else now_t)
+
+    def _evict_steps(self, oldest: float) -> None:
+        """Steps and events before ``oldest`` (with a margin) go too (lock held)."""
         while self._contacts and self._contacts[0].t_s < oldest - 2.0:
             self._contacts.popleft()
         while self._events and self._events[0].t_s < oldest - 2.0:

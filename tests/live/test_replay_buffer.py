@@ -119,6 +119,16 @@ def test_frames_go_by_age_and_by_memory_cap() -> None:
     assert st["seconds"] < 3.0
 
 
+def test_steps_are_not_held_longer_than_frames_without_video() -> None:
+    buf = ReplayBuffer(ReplayConfig(seconds=5.0))
+    run(buf, 900, video_pause=(0, 900))  # 30 s of steps, no page watching the video
+    assert buf.stats()["frames"] == 0
+    with buf._lock:  # the held steps: the last 5 s (plus the 2 s margin) only
+        held = list(buf._contacts)
+    assert 5.0 <= held[-1].t_s - held[0].t_s <= 7.0
+    assert len(held) <= 7.0 / STEP_S + 1
+
+
 def test_a_new_session_starts_empty() -> None:
     buf = ReplayBuffer(ReplayConfig())
     run(buf, 120)
