@@ -10,7 +10,13 @@ Starts ``treadwatch serve --source demo`` on a free loopback port with a tempora
   while a cue is up;
 - ``settings.png`` (1280×800): the settings page after the PIN;
 - ``review-session.png`` (1280 wide): the review page of the session just recorded, at
-  its first cue, down to the first plots.
+  its first cue, down to the first plots;
+- ``replay.png`` (1280×800): "Replay last stride" during the overstride phase, held on a
+  landing with its angles drawn;
+- ``stride-beside-stride.png`` (1280×800): that replay beside the session's reference
+  stride (taken 4 s in, while running well), aligned on the landing.
+
+``--only replay`` makes the two replay pictures alone.
 
 Takes about a minute. Needs the ``chromium`` package (``make test`` installs it).
 """
@@ -27,6 +33,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -41,6 +48,9 @@ db_path = "{db}"
 [capture]
 demo_schedule = ["clean", "overstride", "clean", "head_down", "clean", "arms"]
 demo_phase_s = 6.0
+
+[replay]
+reference_after_s = 4.0
 """
 
 
@@ -96,6 +106,7 @@ def demo_server(tmp: Path) -> Iterator[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    ap.add_argument("--only", choices=["replay"], help="make only these pictures")
     args = ap.parse_args(argv)
     if not CHROMIUM.exists():
         print("chromium not found at /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)
@@ -110,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        replay_shots(browser, url, out)
+        if args.only == "replay":
+            browser.close()
+            return _listed(out, REPLAY_SHOTS)
         land = browser.new_page(viewport={"width": 1280, "height": 800})
         port = browser.new_page(viewport={"width": 800, "height": 1280})
         for page in (land, port):
@@ -149,10 +164,50 @@ def main(argv: list[str] | None = None) -> int:
         )
         ctx.close()
         browser.close()
-    for name in ("live-landscape", "live-portrait", "settings", "review-session"):
+    return _listed(
+        out, ("live-landscape", "live-portrait", "settings", "review-session", *REPLAY_SHOTS)
+    )
+
+
+REPLAY_SHOTS = ("replay", "stride-beside-stride")
+
+
+def _listed(out: Path, names: tuple[str, ...]) -> int:
+    for name in names:
         path = out / f"{name}.png"
         print(f"{path}  {path.stat().st_size // 1024} KiB")
     return 0
+
+
+def _held_landing(page: Any, panes: int) -> None:
+    """Waits until a landing is held with its angles drawn in every pane."""
+    page.wait_for_function(
+        """(n) => { const h = window.twInstant; if (!h.holding) return false;
+             const last = h.contactDrawn[h.contactDrawn.length - 1];
+             return last && h.contactDrawn.filter((c) => c.at === last.at).length === n; }""",
+        arg=panes,
+        timeout=30_000,
+    )
+
+
+def replay_shots(browser: Any, url: str, out: Path) -> None:
+    """The replay of the last stride in the overstride phase, alone and beside the
+    session's reference stride (4 s in, running well)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(url + "/")
+    # Overstriding now (the last step's value), not only the cue (which lags a few steps).
+    page.wait_for_function(
+        "Number(document.getElementById('last-overstride').textContent) > 0.2", timeout=40_000
+    )
+    page.wait_for_timeout(800)  # two landings of it
+    page.click("#replay-last")  # the replay is of the strides before the tap, whatever follows
+    _held_landing(page, 1)
+    page.screenshot(path=str(out / "replay.png"))
+    page.click("#rp-compare button[data-kind='first_minute']")
+    page.wait_for_function("window.twInstant.compared === 'first_minute'")
+    _held_landing(page, 2)
+    page.screenshot(path=str(out / "stride-beside-stride.png"))
+    page.close()
 
 
 if __name__ == "__main__":

@@ -134,7 +134,9 @@
     panel.dataset.panes = String(clips.length);
     const missing = clips.flatMap((c) => c.missing.map(([x, y]) => ({ label: c.label, x, y, t0: c.t_from })));
     $("rp-msg").textContent = missing.length
-      ? missing.map((m) => `${m.label}: no video held for ${(m.y - m.x).toFixed(2)} s of it (from ${(m.x - m.t0).toFixed(2)} s in)`).join(" · ")
+      ? missing.map((m) => m.x - m.t0 < 0.01
+        ? `${m.label}: no video held for its first ${(m.y - m.x).toFixed(2)} s`
+        : `${m.label}: no video held for ${(m.y - m.x).toFixed(2)} s of it, from ${(m.x - m.t0).toFixed(2)} s in`).join(" · ")
       : "";
     $("rp-title").textContent = ref ? `${main.label} beside ${ref.label.toLowerCase()}` : main.label;
   }
@@ -149,22 +151,28 @@
     canvas.width = f0.width; canvas.height = f0.height;
     wrap.appendChild(canvas);
     const nums = el("div", { className: "rp-nums" });
-    if (align) {
-      nums.appendChild(el("span", { className: "rp-foot" }, `${align.foot} foot landing:`));
-      for (const n of NUMBERS) {
-        const v = metric(align, n.key);
-        const s = el("span", { className: "rp-num" }, `${n.label} ${fmt(v, n.digits)}${v === null ? "" : n.suffix}`);
-        s.dataset.key = n.key; s.dataset.value = v === null ? "" : String(v);
-        nums.appendChild(s);
-      }
-    } else nums.textContent = "no landing in this replay";
     root.append(title, wrap, nums);
+    showNumbers(nums, align);
     $("rp-panes").appendChild(root);
     attachScrub(canvas);
     return { root, canvas, ctx: canvas.getContext("2d"), clip, k, align, a, fi: -1, annotated: false };
   }
 
   /* The frame shown at time r: the last decoded one not after r. */
+  /* Under the picture: the numbers of the landing held last (at first, the aligned one). */
+  function showNumbers(nums, c) {
+    nums.innerHTML = "";
+    if (!c) { nums.textContent = "no landing in this replay"; return; }
+    nums.dataset.frame = String(c.frame);
+    nums.appendChild(el("span", { className: "rp-foot" }, `${c.foot} foot landing:`));
+    for (const n of NUMBERS) {
+      const v = metric(c, n.key);
+      const s = el("span", { className: "rp-num" }, `${n.label} ${fmt(v, n.digits)}${v === null ? "" : n.suffix}`);
+      s.dataset.key = n.key; s.dataset.value = v === null ? "" : String(v);
+      nums.appendChild(s);
+    }
+  }
+
   function frameAt(pane, r) {
     const fr = pane.clip.frames;
     let i = 0;
@@ -232,6 +240,8 @@
       if (f.lm) TW.drawSkeleton(p.ctx, f.lm, p.clip.edges);
       if (annotate) {
         const drawn = drawLanding(p.ctx, f.lm, contact);
+        const nums = p.root.querySelector(".rp-nums");
+        if (nums.dataset.frame !== String(contact.frame)) showNumbers(nums, contact);
         hook.contactDrawn.push({ pane: p.k, frame: f.id, t: f.t, contactFrame: contact.frame, foot: contact.foot,
           labels: drawn, at: now, r: play.r });
         if (hook.contactDrawn.length > 200) hook.contactDrawn.shift();

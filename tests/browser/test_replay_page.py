@@ -132,13 +132,12 @@ def test_replay_last_stride(host: str, browser: Any, size: tuple[int, int]) -> N
         assert value == pytest.approx(
             step, abs=0.501 * 10 ** -DIGITS[label["key"]]
         )  # shown rounded
-    # Under the picture: the numbers of the stride's last landing.
+    # Under the picture: the numbers of the landing held.
     nums = page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('#rp-panes .rp-num')]
              .map((e) => [e.dataset.key, Number(e.dataset.value)]))"""
     )
-    last = clip["contacts"][-1]["metrics"]
-    assert nums == {k: pytest.approx(last[k]["value"]) for k in ANGLE_KEYS}
+    assert nums == {k: pytest.approx(contact["metrics"][k]["value"]) for k in ANGLE_KEYS}
 
     # One whole loop, then the frames of the stride in order at 1/4 speed.
     page.wait_for_function("window.twInstant.loops >= 1", timeout=30_000)
