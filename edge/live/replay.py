@@ -289,6 +289,20 @@ class ReplayBuffer:
             session_t_s=self._session_t,
         )
 
+    def frames_between(self, first: int, last: int) -> list[tuple[float, bytes]]:
+        """``(t_s, jpeg)`` of the held frames with index ``first`` … ``last`` (a replay being
+        kept). A range whose start is no longer held, or that holds nothing, is refused."""
+        if last < first:
+            raise NoReplayError("the replay's last frame comes before its first")
+        with self._lock:
+            frames = list(self._frames)
+        if not frames or frames[0].index > first or frames[-1].index < last:
+            raise NoReplayError(
+                "the frames of this replay are no longer held (older than "
+                f"{self.config.seconds:.0f} s, or the runner changed): replay again and keep it"
+            )
+        return [(f.t_s, f.jpeg) for f in frames if first <= f.index <= last]
+
     def reference(self, kind: str) -> ReplayClip:
         with self._lock:
             clip = self._refs.get(kind)

@@ -5,8 +5,12 @@
 - ``GET /api/replay/references``: the reference strides held for a side-by-side replay.
 - ``GET /api/replay/reference/{kind}``: one of them, packed the same way.
 - ``GET /api/replay/stats``: what the buffer holds (frames, seconds, MiB).
+- ``POST /api/replay/keep`` (PIN): keep the frames of a replay (first … last frame id) as a
+  clip of the session being recorded; the recorder applies the runner's consent (a guest's
+  clips follow ``recording.clips``). Only then is anything written to disk.
 
-Viewing a replay needs the same access as the live page (it shows the same video). At most
+Viewing a replay needs the same access as the live page (it shows the same video); keeping
+one needs the settings PIN. At most
 ``replay.max_served`` replays are being sent at once; one more is answered 503 (try again).
 Nothing to replay is a 409 whose message says why (no landing yet, frames no longer held).
 """
@@ -16,10 +20,22 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    FastAPI,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    status,
+)
 
 from edge.live.replay import NoReplayError, ReplayBuffer, ReplayClip
 from edge.live.replay_pack import MEDIA_TYPE, pack_clip
+from server.auth import require_settings
+from server.state import State
 
 router = APIRouter(prefix="/api/replay", tags=["replay"])
 
@@ -103,3 +119,34 @@ def reference(request: Request, kind: str) -> Response:
 def stats(request: Request) -> dict[str, Any]:
     service, buffer = _service(request)
     return {**buffer.stats(), "serving": service.serving, "refused": service.refused}
+
+
+FrameId = Annotated[int, Body(ge=0, le=2**53)]
+
+
+@router.post(
+    "/keep", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(require_settings)]
+)
+def keep(request: Request, state: State, first: FrameId, last: FrameId) -> dict[str, Any]:
+    """Keep a replay as a clip of the session (written by the recorder, encoded on its own
+    thread); the answer says how many frames went, or why nothing was kept."""
+    _, buffer = _service(request)
+    if not state.pipeline.session_active:
+        raise HTTPException(status.HTTP_409_CONFLICT, "no session is being recorded")
+    keepers = [k for s in state.pipeline.sinks if callable(k := getattr(s, "keep_clip", None))]
+    if not keepers:
+        raise HTTPException(status.HTTP_409_CONFLICT, "recording is off: a replay cannot be kept")
+    try:
+        frames = buffer.frames_between(first, last)
+    except NoReplayError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    if len(frames) < 2:
+        raise HTTPException(status.HTTP_409_CONFLICT, "a replay needs at least two frames")
+    refused = keepers[0](frames, "replay")
+    if refused is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"not kept: {refused}")
+    return {
+        "frames": len(frames),
+        "t_from": round(frames[0][0], 3),
+        "t_to": round(frames[-1][0], 3),
+    }

@@ -43,6 +43,8 @@
   panel.innerHTML =
     '<div class="rp-head"><span id="rp-title" class="rp-title"></span>' +
     '<span id="rp-speed-label" class="rp-speed-label"></span><span class="spacer"></span>' +
+    '<span id="rp-kept" class="rp-kept" role="status"></span>' +
+    '<button id="rp-keep" type="button" class="secondary" hidden>Keep this replay</button>' +
     '<button id="rp-live" type="button">Back to live</button></div>' +
     '<div id="rp-panes" class="rp-panes"></div>' +
     '<div id="rp-msg" class="rp-msg" role="status"></div>' +
@@ -425,6 +427,7 @@
     cancelAnimationFrame(play.raf);
     play.raf = requestAnimationFrame(tick);
     showReferences();
+    showKeep();
   }
 
   function backToLive() {
@@ -435,6 +438,30 @@
     for (const p of play.panes) { freeClip(p.clip); p.root.remove(); }
     play.panes = []; play.main = null;
   }
+
+  /* The therapist (settings unlocked on this tablet) keeps a replay into the session. */
+  async function showKeep() {
+    $("rp-kept").textContent = "";
+    let unlocked = false;
+    try {
+      const r = await fetch("/api/auth", { credentials: "same-origin", cache: "no-store" });
+      unlocked = r.ok && Boolean((await r.json()).authenticated);
+    } catch (e) { /* stays hidden */ }
+    $("rp-keep").hidden = !unlocked;
+  }
+
+  $("rp-keep").addEventListener("click", async () => {
+    const clip = play.main;
+    if (!clip) return;
+    const body = { first: clip.frames[0].id, last: clip.frames[clip.frames.length - 1].id };
+    const r = await fetch("/api/replay/keep", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    const answer = await r.json().catch(() => ({}));
+    $("rp-kept").textContent = r.status === 202 ? `Kept in this session (${answer.frames} frames)` : (answer.detail || "Not kept");
+    hook.kept = { status: r.status, answer };
+  });
 
   btnLast.addEventListener("click", (e) => start(1, e.timeStamp));
   btnThree.addEventListener("click", (e) => start(3, e.timeStamp));
