@@ -3,7 +3,9 @@
 - ``GET /api/replay?strides=N`` (N = 1…3): the frames around the last N strides' landings,
   packed as one binary answer (:mod:`edge.live.replay_pack`).
 - ``GET /api/replay/references``: the reference strides held for a side-by-side replay.
-- ``GET /api/replay/reference/{kind}``: one of them, packed the same way.
+- ``GET /api/replay/reference/{kind}``: one of them, packed the same way. ``earlier_visit``
+  (PIN: it is a stored session) is the first kept replay of an earlier visit of the runner
+  of the session being recorded.
 - ``GET /api/replay/stats``: what the buffer holds (frames, seconds, MiB).
 - ``POST /api/replay/keep`` (PIN): keep the frames of a replay (first … last frame id) as a
   clip of the session being recorded; the recorder applies the runner's consent (a guest's
@@ -18,7 +20,8 @@ Nothing to replay is a 409 whose message says why (no landing yet, frames no lon
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import (
     APIRouter,
@@ -34,10 +37,13 @@ from fastapi import (
 
 from edge.live.replay import NoReplayError, ReplayBuffer, ReplayClip
 from edge.live.replay_pack import MEDIA_TYPE, pack_clip
-from server.auth import require_settings
+from edge.live.replay_stored import first_kept_replay, stored_clip, visit_label
+from edge.recording.store import SessionStore
+from server.auth import auth_failure, require_settings
 from server.state import State
 
 router = APIRouter(prefix="/api/replay", tags=["replay"])
+T = TypeVar("T")
 
 
 class ReplayService:
@@ -103,15 +109,69 @@ def last_strides(request: Request, strides: Annotated[int, Query(ge=1, le=3)] = 
     return _send(service, lambda: buffer.last_strides(strides))
 
 
+EARLIER_VISIT = "earlier_visit"
+
+
+def _live_session_id(state: State) -> int | None:
+    """The stored id of the session being recorded (None: recording is off or idle)."""
+    for sink in state.pipeline.sinks:
+        stats = getattr(sink, "stats", None)
+        sid = getattr(stats(), "session_id", None) if callable(stats) else None
+        if isinstance(sid, int):
+            return sid
+    return None
+
+
+def _earlier_visit(state: State, use: Callable[[SessionStore, int, int], T]) -> T:
+    """``use(store, session id, clip id)`` on the first kept replay of an earlier visit of
+    today's runner. Raises NoReplayError saying why there is none."""
+    from edge.runners.store import runner_session_ids, session_runner
+
+    sid = _live_session_id(state)
+    path = state.config.recording.resolved_db_path()
+    if sid is None or not path.is_file():
+        raise NoReplayError("no session is being recorded, so there is no runner to look up")
+    store = SessionStore(path)
+    try:
+        runner = session_runner(store, sid)
+        if runner is None:
+            raise NoReplayError("a guest has no earlier visits: pick who is running first")
+        found = first_kept_replay(store, runner_session_ids(store, runner), sid)
+        if found is None:
+            raise NoReplayError("no earlier visit of this runner kept a replay")
+        return use(store, *found)
+    finally:
+        store.close()
+
+
+def _visit_entry(store: SessionStore, session_id: int, clip_id: int) -> dict[str, Any]:
+    return {"kind": EARLIER_VISIT, "label": visit_label(store, session_id), "t": None}
+
+
+def _visit_clip(store: SessionStore, session_id: int, clip_id: int) -> ReplayClip:
+    return stored_clip(store, clip_id, EARLIER_VISIT, visit_label(store, session_id))
+
+
 @router.get("/references")
-def references(request: Request) -> dict[str, Any]:
+def references(request: Request, state: State) -> dict[str, Any]:
     _, buffer = _service(request)
-    return {"references": buffer.references()}
+    refs = buffer.references()
+    if auth_failure(request) is None:  # a stored visit: only for the therapist
+        try:
+            entry = _earlier_visit(state, _visit_entry)
+        except NoReplayError:
+            pass
+        else:
+            refs.append(entry)
+    return {"references": refs}
 
 
 @router.get("/reference/{kind}", response_class=Response)
-def reference(request: Request, kind: str) -> Response:
+def reference(request: Request, state: State, kind: str) -> Response:
     service, buffer = _service(request)
+    if kind == EARLIER_VISIT:
+        require_settings(request)
+        return _send(service, lambda: _earlier_visit(state, _visit_clip))
     return _send(service, lambda: buffer.reference(kind))
 
 
