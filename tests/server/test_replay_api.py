@@ -6,11 +6,8 @@ The buffer holds only the video the page already receives: without a viewer of
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import cv2
 import httpx
@@ -24,43 +21,12 @@ from edge.live.replay_pack import MEDIA_TYPE, unpack_clip
 from server.app import create_app
 from server.routes.replay import ReplayService
 from tests.support.serving import serve
-
-
-class Viewer:
-    """Reads ``/video.mjpeg`` on a thread until stopped (a page watching the video)."""
-
-    def __init__(self, host: str) -> None:
-        addr, port = host.split(":")
-        self._conn = http.client.HTTPConnection(addr, int(port), timeout=10)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        self._conn.request("GET", "/video.mjpeg")
-        resp = self._conn.getresponse()
-        # Closing the connection from the test ends the read with whatever error the
-        # socket or http.client raises then; the stream itself is not under test here.
-        with contextlib.suppress(Exception):
-            while not self._stop.is_set() and resp.read(4096):
-                pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self._conn.close()
-        self._thread.join(5)
+from tests.support.video_viewer import VideoViewer, wait_for
 
 
 def demo_app(**replay: object) -> FastAPI:
     cfg = Config.model_validate({"recording": {"enabled": False}, "replay": replay})
     return create_app(cfg, DemoSource.from_config(cfg.capture))
-
-
-def wait_for(pred: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +46,7 @@ def test_nothing_held_without_a_page_watching_the_video(host: str) -> None:
 
 
 def test_last_strides_packed_with_landmarks_and_landings(host: str) -> None:
-    viewer = Viewer(host)
+    viewer = VideoViewer(host)
     try:
         with httpx.Client(base_url=f"http://{host}") as c:
             wait_for(lambda: c.get("/api/replay/stats").json()["seconds"] > 4.0)
