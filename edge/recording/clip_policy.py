@@ -93,3 +93,19 @@ class ClipPolicy:
             rel_dir=rel_dir,
         )
         return self.encoder.submit(job)
+
+    def keep(
+        self, clips: SessionClips, session_id: int, frames: list[tuple[float, bytes]], reason: str
+    ) -> bool:
+        """Hand ``frames`` (a replay kept on the live page) to the encoder as a clip; False
+        when the encoder's queue is full."""
+        clips.count += 1
+        rel_dir = str(session_id)
+        job = ClipJob(
+            session_id=session_id,
+            reason=reason,
+            frames=frames,
+            path=self.clips_dir / rel_dir / f"{clips.count:03d}_{reason}",
+            rel_dir=rel_dir,
+        )
+        return self.encoder.submit(job)

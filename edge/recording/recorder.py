@@ -42,6 +42,7 @@ from edge.recording.writer import Writer
 from edge.recording.writer_messages import (
     End,
     Frame,
+    KeepClip,
     MarkAdded,
     RunnerSet,
     SettingsChanged,
@@ -203,6 +204,19 @@ class Recorder:
         consent): no more clips are cut and those already kept for the session are deleted.
         Applies to the session being recorded only; call :meth:`flush` to wait for it."""
         self._queue.put(RunnerSet(runner_id, keep_clips))
+
+    def keep_clip(
+        self, frames: list[tuple[float, bytes]], reason: str, timeout_s: float = 5.0
+    ) -> str | None:
+        """Keep ``frames`` (``(t_s, jpeg)``, e.g. a replay) as a clip of the session being
+        recorded, under the rules of every clip (clips on, the runner's consent, disk space).
+        None once handed to the clip encoder; else why not, as a sentence."""
+        answer: list[str | None] = []
+        done = threading.Event()
+        self._queue.put(KeepClip(list(frames), reason, answer, done))
+        if not done.wait(timeout_s):
+            return "the recorder is not keeping up; try again in a moment"
+        return answer[0] if answer else "not kept"
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until everything queued so far is committed (for tests and shutdown)."""

@@ -32,6 +32,7 @@ from edge.recording.writer_messages import (
     ClipFailed,
     End,
     Frame,
+    KeepClip,
     MarkAdded,
     RunnerSet,
     SettingsChanged,
@@ -168,6 +169,9 @@ class Writer:
                 self._error(error)
                 if is_disk_full(error):
                     self.disk.write_failed(StorageLevel.NO_CLIPS)
+            case KeepClip(frames, reason, answer, done):
+                answer.append(self._keep_clip(frames, reason))
+                done.set()
             case Sync(done):
                 try:
                     self._flush()
@@ -275,6 +279,21 @@ class Writer:
             self.clips_skipped += 1
             return
         self.clips.want(s.clips, t_s, reason)
+
+    def _keep_clip(self, frames: list[tuple[float, bytes]], reason: str) -> str | None:
+        """A replay kept on the live page, under the rules of every clip; why not, if not."""
+        s = self.session
+        if s is None or s.sid is None:
+            return "no session is being recorded"
+        if not s.keep_clips:
+            return "this runner has not given consent to video clips being kept"
+        if self.clips is None:
+            return "video clips are off on this device (recording.clips = false)"
+        if self.disk.effective >= StorageLevel.NO_CLIPS:
+            return "too little free disk space for video clips"
+        if not self.clips.keep(s.clips, s.sid, frames, reason):
+            return "clips are waiting to be encoded; try again in a moment"
+        return None
 
     def _cut_clip(self, s: RecordingSession) -> None:
         if self.clips is not None and not self.clips.cut(s.clips, s.sid):

@@ -91,6 +91,17 @@ class ClipFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class KeepClip:
+    """Keep these frames (``(t_s, jpeg)``, a replay) as a clip of the current session; the
+    writer puts None (handed to the encoder) or why not in ``answer``, then sets ``done``."""
+
+    frames: list[tuple[float, bytes]]
+    reason: str
+    answer: list[str | None]
+    done: threading.Event
+
+
+@dataclass(frozen=True, slots=True)
 class Sync:
     """Commit everything queued before this message, then set ``done``."""
 
@@ -111,6 +122,7 @@ WriterMessage = (
     | RunnerSet
     | ClipDone
     | ClipFailed
+    | KeepClip
     | Sync
     | Stop
 )
