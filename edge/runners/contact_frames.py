@@ -1,6 +1,6 @@
 """Frames at foot contact for the one-page report: the stored landmarks of a few contacts
-spread over the session (over the video frame when a kept clip covers that moment), drawn
-as inline SVG cropped to the body.
+spread over the session (the landings of replays the therapist kept first; over the video
+frame when a kept clip covers that moment), drawn as inline SVG cropped to the body.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from edge.landmarks import SKELETON_EDGES, Channel
+from edge.live.replay_stored import is_kept_replay
 from edge.recording.rows import ClipInfo, SessionInfo
 from edge.recording.store import SessionStore
 
@@ -66,14 +67,25 @@ def contact_frames(
     clips = store.clips(info.id)
     w, h = _frame_size(info, clips)
     picks = [round(i) for i in np.linspace(0, len(contacts) - 1, min(n * 3, len(contacts)))]
-    # A contact inside a kept clip comes first: the video frame under the skeleton.
+    # Replays the therapist kept come first (the landing each was kept for: its last), and
+    # their clips give the video frames.
+    replays = [
+        c for c in clips if is_kept_replay(c.reason) and (store.clips_dir / c.path).is_file()
+    ]
+    kept = [
+        max(inside)
+        for c in replays
+        if (inside := [i for i, e in enumerate(contacts) if c.t_start_s <= e.t_s <= c.t_end_s])
+    ]
+    clips = replays + [c for c in clips if c not in replays]
+    # Then a contact inside a kept clip: the video frame under the skeleton.
     on_video = [
         i
         for i, e in enumerate(contacts)
         if any(c.t_start_s <= e.t_s <= c.t_end_s and (store.clips_dir / c.path).is_file()
                for c in clips)
     ]  # fmt: skip
-    picks = list(dict.fromkeys(on_video[len(on_video) // 2 :][:1] + picks))
+    picks = list(dict.fromkeys(kept[:n] + on_video[len(on_video) // 2 :][:1] + picks))
     out: list[dict[str, Any]] = []
     for i in picks:
         if len(out) >= n:

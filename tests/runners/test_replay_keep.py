@@ -23,6 +23,7 @@ from edge.live.demo import DemoSource
 from edge.live.replay_pack import unpack_clip
 from edge.recording.live import make_sinks
 from edge.recording.store import SessionStore
+from edge.runners.contact_frames import contact_frames
 from server.app import create_app
 from tests.runners.conftest import AUTH, live_config, wait_for_session
 from tests.support.serving import serve
@@ -87,12 +88,21 @@ def test_kept_replay_is_a_clip_and_the_next_visits_reference(tmp_path: Path) -> 
         assert kept.n_frames == len(times)
         assert np.allclose(kept.frame_times, times, atol=1e-3)
         assert (store.clips_dir / kept.path).is_file()
+        # The report's frames at contact start with the kept replay's landing, over its video.
+        info = store.session(first_sid)
+        frames = contact_frames(store, info)
+        landing = header["contacts"][-1]["t"] - info.t_start_s
+        on_replay = [f for f in frames if abs(f["t"] - landing) < 0.05]
+        assert len(on_replay) == 1 and on_replay[0]["jpeg"] is not None
 
     # The second visit: the first visit's kept replay beside today's stride.
     with live(cfg) as (c, _):
         second_sid = wait_for_session(c)
         assert second_sid != first_sid
         assert c.put("/api/live/runner", json={"runner_id": ana}, headers=AUTH).status_code == 200
+        # Review lists the kept replay with the first session's clips.
+        listed = c.get(f"/api/review/sessions/{first_sid}", headers=AUTH).json()["clips"]
+        assert [x["reason"] for x in listed if "replay" in x["reason"]] == ["replay"]
         refs = c.get("/api/replay/references", headers=AUTH).json()["references"]
         visit = [x for x in refs if x["kind"] == "earlier_visit"]
         assert len(visit) == 1 and visit[0]["label"].startswith("Visit of ")
