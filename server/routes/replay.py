@@ -7,6 +7,9 @@
   (PIN: it is a stored session) is the first kept replay of an earlier visit of the runner
   of the session being recorded.
 - ``GET /api/replay/stats``: what the buffer holds (frames, seconds, MiB).
+- ``GET /api/replay/kept?runner=N`` or ``?session=S`` (PIN): the kept replays of a runner's
+  visits (of the runner of session S), oldest first, for "visit 1 vs today".
+- ``GET /api/replay/stored/{clip_id}`` (PIN): a kept replay, packed like the live ones.
 - ``POST /api/replay/keep`` (PIN): keep the frames of a replay (first … last frame id) as a
   clip of the session being recorded; the recorder applies the runner's consent (a guest's
   clips follow ``recording.clips``). Only then is anything written to disk.
@@ -210,3 +213,66 @@ def keep(request: Request, state: State, first: FrameId, last: FrameId) -> dict[
         "t_from": round(frames[0][0], 3),
         "t_to": round(frames[-1][0], 3),
     }
+
+
+def _store(state: State) -> SessionStore:
+    path = state.config.recording.resolved_db_path()
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "nothing has been recorded on this device")
+    return SessionStore(path)
+
+
+DbId = Annotated[int | None, Query(ge=0, le=2**53)]
+
+
+@router.get("/kept", dependencies=[Depends(require_settings)])
+def kept(state: State, runner: DbId = None, session: DbId = None) -> dict[str, Any]:
+    """The kept replays of a runner's visits, oldest visit first."""
+    from edge.live.replay_stored import is_kept_replay
+    from edge.runners.store import runner_session_ids, session_runner
+
+    if (runner is None) == (session is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "give runner or session")
+    store = _store(state)
+    try:
+        if session is not None:
+            runner = session_runner(store, session)
+        sids = [] if runner is None else runner_session_ids(store, runner)
+        out = [
+            {
+                "session_id": sid,
+                "clip_id": c.id,
+                "t": round(c.t_start_s, 3),
+                "label": visit_label(store, sid),
+            }
+            for sid in sids
+            for c in store.clips(sid)
+            if is_kept_replay(c.reason) and (store.clips_dir / c.path).is_file()
+        ]
+    finally:
+        store.close()
+    return {"runner": runner, "kept": out}
+
+
+@router.get("/stored/{clip_id}", response_class=Response, dependencies=[Depends(require_settings)])
+def stored(request: Request, state: State, clip_id: int) -> Response:
+    """A kept replay read back (its frames, landmarks and steps)."""
+    from edge.errors import StorageError
+    from edge.live.replay_stored import is_kept_replay
+
+    service: ReplayService = request.app.state.replay
+
+    def read() -> ReplayClip:
+        store = _store(state)
+        try:
+            try:
+                clip = store.clip(clip_id)
+            except StorageError:
+                raise NoReplayError(f"no kept replay {clip_id}") from None
+            if not is_kept_replay(clip.reason):
+                raise NoReplayError(f"clip {clip_id} is not a kept replay")
+            return stored_clip(store, clip_id, "stored", visit_label(store, clip.session_id))
+        finally:
+            store.close()
+
+    return _send(service, read)

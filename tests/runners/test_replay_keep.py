@@ -8,54 +8,17 @@ keep one; with clips off on the device a guest cannot either.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import numpy as np
 import pytest
 
-from edge.config import Config
-from edge.live.demo import DemoSource
 from edge.live.replay_pack import unpack_clip
-from edge.recording.live import make_sinks
 from edge.recording.store import SessionStore
 from edge.runners.contact_frames import contact_frames
-from server.app import create_app
-from tests.runners.conftest import AUTH, live_config, wait_for_session
-from tests.support.serving import serve
-from tests.support.video_viewer import VideoViewer, wait_for
-
-
-@contextlib.contextmanager
-def live(cfg: Config) -> Iterator[tuple[httpx.Client, str]]:
-    """A live server with the recorder; the session ends (and is committed) on exit."""
-    sinks = make_sinks(cfg)
-    app = create_app(cfg, DemoSource.from_config(cfg.capture), sinks=sinks)
-    try:
-        with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=20.0) as c:
-            viewer = VideoViewer(host)
-            try:
-                yield c, host
-            finally:
-                viewer.close()
-    finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
-
-
-def last_stride(c: httpx.Client) -> dict[str, Any]:
-    wait_for(lambda: c.get("/api/replay").status_code == 200)
-    header, _ = unpack_clip(c.get("/api/replay").content)
-    return header
-
-
-def keep(c: httpx.Client, header: dict[str, Any]) -> httpx.Response:
-    body = {"first": header["frames"][0]["id"], "last": header["frames"][-1]["id"]}
-    return c.post("/api/replay/keep", json=body, headers=AUTH)
+from tests.runners.conftest import AUTH, PIN, live_config, wait_for_session
+from tests.support.replay_sessions import keep, last_stride, live
 
 
 def test_kept_replay_is_a_clip_and_the_next_visits_reference(tmp_path: Path) -> None:
@@ -72,7 +35,7 @@ def test_kept_replay_is_a_clip_and_the_next_visits_reference(tmp_path: Path) -> 
         # Without the PIN nothing is kept.
         body = {"first": header["frames"][0]["id"], "last": header["frames"][-1]["id"]}
         assert c.post("/api/replay/keep", json=body).status_code == 401
-        r = keep(c, header)
+        r = keep(c, header, PIN)
         assert r.status_code == 202, r.text
         assert r.json()["frames"] == len(header["frames"])
         time.sleep(1.0)  # the clip is encoded on its own thread, then committed
@@ -125,7 +88,7 @@ def test_kept_replay_is_a_clip_and_the_next_visits_reference(tmp_path: Path) -> 
 
         # Ben did not consent to clips: his replay is not kept, and says why.
         assert c.put("/api/live/runner", json={"runner_id": ben}, headers=AUTH).status_code == 200
-        r = keep(c, last_stride(c))
+        r = keep(c, last_stride(c), PIN)
         assert r.status_code == 409
         assert "consent" in r.json()["detail"]
 
@@ -134,6 +97,6 @@ def test_guest_replays_follow_the_clip_setting(tmp_path: Path) -> None:
     cfg = live_config(tmp_path / "sessions.db", clips=False)
     with live(cfg) as (c, _):
         wait_for_session(c)
-        r = keep(c, last_stride(c))
+        r = keep(c, last_stride(c), PIN)
         assert r.status_code == 409
         assert "recording.clips" in r.json()["detail"]
