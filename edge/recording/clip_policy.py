@@ -81,31 +81,32 @@ class ClipPolicy:
         frames = self.ring.window(p.t_from, p.t_to)
         if session_id is None or len(frames) < 2:
             return False
-        clips.count += 1
         reason = ",".join(dict.fromkeys(p.reasons))
         tag = p.reasons[0].replace("alert:", "").replace("/", "_")[:40]
-        rel_dir = str(session_id)
-        job = ClipJob(
-            session_id=session_id,
-            reason=reason,
-            frames=frames,
-            path=self.clips_dir / rel_dir / f"{clips.count:03d}_{tag}",
-            rel_dir=rel_dir,
-        )
-        return self.encoder.submit(job)
+        return self._submit(clips, session_id, frames, reason, tag)
 
     def keep(
         self, clips: SessionClips, session_id: int, frames: list[tuple[float, bytes]], reason: str
     ) -> bool:
         """Hand ``frames`` (a replay kept on the live page) to the encoder as a clip; False
         when the encoder's queue is full."""
+        return self._submit(clips, session_id, frames, reason, reason)
+
+    def _submit(
+        self,
+        clips: SessionClips,
+        session_id: int,
+        frames: list[tuple[float, bytes]],
+        reason: str,
+        tag: str,
+    ) -> bool:
         clips.count += 1
         rel_dir = str(session_id)
         job = ClipJob(
             session_id=session_id,
             reason=reason,
             frames=frames,
-            path=self.clips_dir / rel_dir / f"{clips.count:03d}_{reason}",
+            path=self.clips_dir / rel_dir / f"{clips.count:03d}_{tag}",
             rel_dir=rel_dir,
         )
         return self.encoder.submit(job)
