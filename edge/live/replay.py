@@ -166,8 +166,12 @@ class ReplayBuffer:
             if events:
                 with self._lock:
                     for e in events:
+                        if e.get("t") is None:
+                            continue  # no time for it (not finite): nothing to place it at
                         self._events.append(
-                            ReplayEvent(str(e["kind"]), str(e["foot"]), int(e["frame"]), e["t"])
+                            ReplayEvent(
+                                str(e["kind"]), str(e["foot"]), int(e["frame"]), float(e["t"])
+                            )
                         )
         elif kind == "stride":
             self._on_stride(message)

@@ -188,3 +188,20 @@ def test_packed_clip_round_trip() -> None:
     assert [c["frame"] for c in header["contacts"]] == [c.frame_index for c in clip.contacts]
     assert header["contacts"][-1]["metrics"]["overstride"]["value"] > 0.1
     assert header["edges"] and header["missing"] == []
+
+
+def test_events_are_kept_with_their_frames_and_an_event_without_time_is_left_out() -> None:
+    buf = ReplayBuffer(ReplayConfig())
+    run(buf, 150)
+    last = buf.last_strides(1)
+    ev = {"kind": "toe_off", "foot": "left", "frame": 140, "t": 140 / FPS, "conf": 0.9}
+    timeless = {"kind": "toe_off", "foot": "right", "frame": 141, "t": None, "conf": None}
+    buf.publish(
+        {"type": "frame", "id": 150, "t": 5.0, "wall": 5.0, "lm": None, "ev": [ev, timeless]}
+    )
+    buf.video(150, 5.0, 5.0, jpeg_of(150))
+    clip = buf.last_strides(1)
+    assert [(e.kind, e.frame_index) for e in clip.events] == [("toe_off", 140)]
+    with buf._lock:  # the newest frame held: nobody seen on it
+        assert buf._frames[-1].index == 150 and buf._frames[-1].landmarks is None
+    assert last.events == ()
