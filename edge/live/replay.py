@@ -8,7 +8,9 @@ every step with its metrics (the stride messages). Frames older than ``seconds``
 ``max_mib`` are evicted, oldest first. Nothing is written to disk.
 
 When a session starts or ends everything is dropped: one runner never sees the previous
-runner's strides.
+runner's strides. While no video comes in (no page watching) nothing at all is held, so the
+buffer then costs the analysis thread a dictionary lookup per message and the garbage
+collector nothing; steps are held as JSON text for the same reason.
 
 Two strides are pinned as references for a side-by-side replay: this session's stride at
 the end of its first minute (``reference_after_s``) and the stride just before a cue
@@ -24,8 +26,10 @@ clip outside it. ``_pending_lm`` and ``_pin_due`` belong to the analysis thread 
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,13 +65,19 @@ class ReplayFrame:
 
 @dataclass(frozen=True, slots=True)
 class ReplayContact:
-    """A landing: the step measured from it (its stride message's metrics, JSON-ready)."""
+    """A landing: the step measured from it (its stride message's metrics, as JSON text: a
+    string, not a tree of dicts for the garbage collector to walk while it is held)."""
 
     frame_index: int
     t_s: float
     foot: str
     step: int
-    metrics: dict[str, Any]
+    metrics_text: str
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        out: dict[str, Any] = json.loads(self.metrics_text)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +121,8 @@ def stride_window(
         raise ValueError("strides must be >= 1")
     if not contacts:
         raise NoReplayError(
-            "no landing held yet: replay needs a runner on the belt for a few steps"
+            "no landing held yet: replay needs the live page showing the video and a runner "
+            "on the belt for a few steps"
         )
     chosen = list(contacts[-2 * strides :])
     half = 0.5 * step_time(contacts[-2 * strides - 1 :])
@@ -154,14 +165,24 @@ class ReplayBuffer:
         self._session_t: float | None = None
         self._pending_lm: tuple[int, list[float] | None] | None = None
         self._pin_due: dict[str, float] = {}
+        self._video_mono = float("-inf")  # when the last video frame came (monotonic)
         self.evicted = 0
 
     # --- writing (analysis thread) ----------------------------------------------------------
 
+    #: Steps and events are held only while video comes in (a page watching): seconds.
+    VIDEO_GAP_S = 2.0
+
     def publish(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
-        if kind == "frame":
+        if kind == "session":
+            self._reset(float(message["t"]) if message.get("state") == "started" else None)
+            return
+        if kind == "frame":  # its landmarks go with its video frame, if one is encoded
             self._pending_lm = (int(message["id"]), message.get("lm"))
+        if time.monotonic() - self._video_mono > self.VIDEO_GAP_S:
+            return  # nobody watching: nothing to replay, so nothing held
+        if kind == "frame":
             events = message.get("ev") or ()
             if events:
                 with self._lock:
@@ -175,11 +196,8 @@ class ReplayBuffer:
                         )
         elif kind == "stride":
             self._on_stride(message)
-        elif kind == "alert":
-            if message.get("state") == "cleared" and message.get("feedback"):
-                self._pin_due["praise"] = float(message["t"]) + self._tail_s()
-        elif kind == "session":
-            self._reset(float(message["t"]) if message.get("state") == "started" else None)
+        elif kind == "alert" and message.get("state") == "cleared" and message.get("feedback"):
+            self._pin_due["praise"] = float(message["t"]) + self._tail_s()
 
     def _on_stride(self, message: dict[str, Any]) -> None:
         contact = ReplayContact(
@@ -187,7 +205,7 @@ class ReplayBuffer:
             t_s=float(message["t"]),
             foot=str(message["foot"]),
             step=int(message["index"]),
-            metrics=message.get("metrics") or {},
+            metrics_text=json.dumps(message.get("metrics") or {}, separators=(",", ":")),
         )
         with self._lock:
             self._contacts.append(contact)
@@ -209,6 +227,7 @@ class ReplayBuffer:
         return 0.5 * step_time(recent) + 0.05
 
     def video(self, frame_index: int, t_s: float, wall: float, jpeg: bytes) -> None:
+        self._video_mono = time.monotonic()
         lm: FloatArray | None = None
         pending = self._pending_lm
         if pending is not None and pending[0] == frame_index and pending[1] is not None:

@@ -9,6 +9,7 @@ only there with their consent, so nothing here needs asking again.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import cv2
@@ -84,7 +85,7 @@ def stored_clip(store: SessionStore, clip_id: int, kind: str, label: str) -> Rep
                 index = int(series.frame_index[j])
         frames.append(ReplayFrame(index, t, jpeg, lm))
     contacts = tuple(
-        ReplayContact(s.frame_index, s.t_s, s.foot, s.index, metrics_json(s.metrics))
+        ReplayContact(s.frame_index, s.t_s, s.foot, s.index, json.dumps(metrics_json(s.metrics)))
         for s in store.strides(clip.session_id)
         if t0 <= s.t_s <= t1
     )

@@ -119,10 +119,19 @@ def test_frames_go_by_age_and_by_memory_cap() -> None:
     assert st["seconds"] < 3.0
 
 
-def test_steps_are_not_held_longer_than_frames_without_video() -> None:
+def test_nothing_is_held_without_video() -> None:
     buf = ReplayBuffer(ReplayConfig(seconds=5.0))
     run(buf, 900, video_pause=(0, 900))  # 30 s of steps, no page watching the video
     assert buf.stats()["frames"] == 0
+    with buf._lock:
+        assert not buf._contacts and not buf._events
+    with pytest.raises(NoReplayError, match="showing the video"):
+        buf.last_strides(1)
+
+
+def test_steps_are_not_held_longer_than_frames() -> None:
+    buf = ReplayBuffer(ReplayConfig(seconds=5.0))
+    run(buf, 900)
     with buf._lock:  # the held steps: the last 5 s (plus the 2 s margin) only
         held = list(buf._contacts)
     assert 5.0 <= held[-1].t_s - held[0].t_s <= 7.0

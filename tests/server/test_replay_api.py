@@ -42,7 +42,7 @@ def test_nothing_held_without_a_page_watching_the_video(host: str) -> None:
         assert c.get("/api/replay/stats").json()["frames"] == 0
         r = c.get("/api/replay")
         assert r.status_code == 409
-        assert "no page was showing the video" in r.json()["detail"]
+        assert "showing the video" in r.json()["detail"]
 
 
 def test_last_strides_packed_with_landmarks_and_landings(host: str) -> None:
