@@ -24,6 +24,9 @@ from edge.gait.config import AlertRule, AlertsConfig
 from edge.gait.metrics import measured
 from edge.gait.records import AlertRecord, StrideRecord
 
+#: A recording shorter than this (a clip, a short session) is judged on all its confident
+#: strides; a longer one by the live cue policy.
+CLIP_POLICY_S = 60.0
 #: A clip needs at least this many confident strides of a metric to name its fault.
 CLIP_MIN_STRIDES = 4
 
@@ -140,6 +143,7 @@ def clip_alerts(
             stride_index=first.index,
             t_s=first.t_s,
             priority=rules[v.rule].priority,
+            evidence=f"on {v.past} of {v.confident} confident strides",
         )
         for v in verdicts
         if v.raised

@@ -61,6 +61,9 @@ class AlertRecord:
     t_s: float
     priority: int
     feedback: str | None = None  # on "cleared" because the fault is gone: the praise shown
+    # On a cue raised by judging a whole short session or clip (edge.gait.clip_cues): how
+    # many of its confident strides showed the fault, e.g. "on 9 of 11 confident strides".
+    evidence: str | None = None
 
 
 @dataclass(slots=True)

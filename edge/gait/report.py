@@ -18,7 +18,7 @@ import numpy.typing as npt
 from edge.errors import FrameError
 from edge.gait.analyzer import GaitAnalyzer
 from edge.gait.bounce import periodicity_cadence
-from edge.gait.clip_cues import clip_alerts, judge_clip
+from edge.gait.clip_cues import CLIP_POLICY_S, clip_alerts, judge_clip
 from edge.gait.config import AlertsConfig, GaitConfig, ViewName
 from edge.gait.footage import MIN_RUNNING_CADENCE, footage_checks
 from edge.gait.metrics import METRICS
@@ -52,7 +52,6 @@ __all__ = [
 
 #: A recording shorter than this is judged as a clip (every confident stride is evidence);
 #: the live policy's evidence window and dwell (20 s) are made for runs of minutes.
-CLIP_POLICY_S = 60.0
 F32 = npt.NDArray[np.float32]
 
 
@@ -66,6 +65,7 @@ def _alert(a: AlertRecord) -> Alert:
         t=a.t_s,
         priority=a.priority,
         feedback=a.feedback,
+        evidence=a.evidence,
     )
 
 

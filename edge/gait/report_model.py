@@ -92,6 +92,11 @@ class Alert(_Model):
     feedback: str | None = Field(
         None, description="On 'cleared' because the fault is gone: the praise shown."
     )
+    evidence: str | None = Field(
+        None,
+        description="On a cue raised by judging all of a clip's confident strides: how many "
+        "of them showed the fault.",
+    )
 
 
 class CueVerdict(_Model):

@@ -163,6 +163,7 @@ def alert_json(a: AlertRecord) -> dict[str, Any]:
         "t_s": a.t_s,
         "priority": a.priority,
         "feedback": a.feedback,  # the praise shown when the cue cleared (else null)
+        "evidence": a.evidence,  # a cue judged on a whole short session: on how many strides
     }
 
 
@@ -325,8 +326,8 @@ def _event(e: dict[str, Any], kind: str) -> GaitEvent:
     )
 
 
-def _praise(value: Any) -> str | None:
-    """An alert's ``feedback`` from a report: the praise text, else ``None``."""
+def _text(value: Any) -> str | None:
+    """An alert's text field from a report (praise, evidence), else ``None``."""
     return value if isinstance(value, str) and value else None
 
 
@@ -369,7 +370,8 @@ def _records_from_report(
             stride_index=int(a.get("stride_index", -1)),
             t_s=float(a.get("t", a.get("t_s", 0.0))),
             priority=int(a.get("priority", 0)),
-            feedback=_praise(a.get("feedback")),
+            feedback=_text(a.get("feedback")),
+            evidence=_text(a.get("evidence")),
         )
         for a in data.get("alerts") or []
     ]

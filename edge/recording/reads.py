@@ -175,13 +175,13 @@ class SessionReader:
 
     def alerts(self, session_id: int) -> list[AlertRecord]:
         rows = self.conn.execute(
-            "SELECT state, rule, cue, value, stride_index, t_s, priority, feedback FROM alerts"
-            " WHERE session_id = ? ORDER BY t_s, rowid",
+            "SELECT state, rule, cue, value, stride_index, t_s, priority, feedback, evidence"
+            " FROM alerts WHERE session_id = ? ORDER BY t_s, rowid",
             (session_id,),
         )
         return [
-            AlertRecord(cast(AlertState, st), r, c, v, si, t, p, fb)
-            for st, r, c, v, si, t, p, fb in rows
+            AlertRecord(cast(AlertState, st), r, c, v, si, t, p, fb, ev)
+            for st, r, c, v, si, t, p, fb, ev in rows
         ]
 
     def settings_changes(self, session_id: int) -> list[SettingsChange]:

@@ -193,7 +193,16 @@ DELETE FROM fleet_received WHERE NOT EXISTS (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6_FLEET_CAP)
+# Version 7 (coaching on whole short sessions): a cue raised by judging all of a session's
+# confident strides keeps how many showed the fault (``AlertRecord.evidence``; NULL for a
+# live cue or a row from before), and a session keeps the cadence chosen for it (value,
+# source, reason as JSON; NULL: computed from its steps).
+_V7_VERDICTS = """
+ALTER TABLE alerts ADD COLUMN evidence TEXT;
+ALTER TABLE sessions ADD COLUMN cadence_json TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6_FLEET_CAP, _V7_VERDICTS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -192,8 +192,8 @@ class SessionStore(SessionReader):
     def insert_alerts(self, session_id: int, alerts: Sequence[AlertRecord]) -> None:
         self.conn.executemany(
             "INSERT INTO alerts"
-            " (session_id, state, rule, cue, value, stride_index, t_s, priority, feedback)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " (session_id, state, rule, cue, value, stride_index, t_s, priority, feedback,"
+            " evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     session_id,
@@ -205,6 +205,7 @@ class SessionStore(SessionReader):
                     a.t_s,
                     a.priority,
                     a.feedback,
+                    a.evidence,
                 )
                 for a in alerts
             ],

@@ -69,9 +69,14 @@ def ordered_metrics(names: Sequence[str]) -> list[str]:
 def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
     """The cue worked on in a session: the one raised most often (ties: the higher
     priority, i.e. the lower number), with the praise shown when it cleared because the
-    fault was gone (``praised``: how often; ``praise``: ``None`` if never). ``None`` when no
-    cue was raised."""
+    fault was gone (``praised``: how often; ``praise``: ``None`` if never). A short session
+    judged on all its strides (cues with ``evidence``) has that verdict as its focus, with
+    the evidence (how many strides showed the fault; else ``None``). ``None`` when no cue
+    was raised."""
     raised = [a for a in alerts if a.state == "raised"]
+    judged = [a for a in raised if a.evidence]
+    if judged:
+        raised = judged
     if not raised:
         return None
     counts = Counter(a.rule for a in raised)
@@ -79,12 +84,14 @@ def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
     cue = {a.rule: a.cue for a in raised}
     rule = min(counts, key=lambda r: (-counts[r], prio[r], r))
     praised = [a.feedback for a in alerts if a.rule == rule and a.state == "cleared" and a.feedback]
+    evidence = [a.evidence for a in raised if a.rule == rule and a.evidence]
     return {
         "rule": rule,
         "cue": cue[rule],
         "times": counts[rule],
         "praise": praised[-1] if praised else None,
         "praised": len(praised),
+        "evidence": evidence[-1] if evidence else None,
     }
 
 

@@ -1,0 +1,63 @@
+"""A session shorter than the live cue window, judged when it ends the way a clip is.
+
+Live, a cue needs a run of strides, a look before choosing and a dwell
+(:mod:`edge.gait.alerts`); a session of a few dozen steps can end before any of that has
+happened although the fault was on most of them. When such a session ends, all its confident
+strides are judged by the clip cue policy (:func:`edge.gait.clip_cues.judge_clip`) and each
+cue it names that live coaching did not raise is stored as a raised alert with its evidence
+(how many strides showed it), so the session's focus is the fault that was there. A cue the
+runner was given live (and perhaps praised for fixing) stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from edge.gait.clip_cues import CLIP_POLICY_S, judge_clip
+from edge.gait.config import AlertsConfig
+from edge.gait.records import AlertRecord, StrideRecord
+
+log = logging.getLogger(__name__)
+
+
+def session_alerts_config(settings: dict[str, Any]) -> AlertsConfig:
+    """The cue settings a session was recorded with; the defaults if they no longer fit."""
+    try:
+        return AlertsConfig.model_validate(settings.get("alerts") or {})
+    except ValidationError:
+        log.warning("session settings [alerts] do not fit this version: using defaults")
+        return AlertsConfig()
+
+
+def short_session_cues(
+    strides: Sequence[StrideRecord],
+    live: Sequence[AlertRecord],
+    config: AlertsConfig,
+    duration_s: float,
+) -> list[AlertRecord]:
+    """The cues a session of ``duration_s`` earns on all its confident ``strides`` beyond
+    those raised ``live``, at its last step with their evidence; none for a session as long
+    as the live window."""
+    if not strides or duration_s >= CLIP_POLICY_S:
+        return []
+    last = strides[-1]
+    cued = {a.rule for a in live if a.state == "raised"}
+    rules = config.rules()
+    return [
+        AlertRecord(
+            state="raised",
+            rule=v.rule,
+            cue=v.cue,
+            value=v.median,
+            stride_index=last.index,
+            t_s=last.t_s,
+            priority=rules[v.rule].priority,
+            evidence=f"on {v.past} of {v.confident} confident strides",
+        )
+        for v in judge_clip(strides, config)
+        if v.raised and v.rule not in cued
+    ]
