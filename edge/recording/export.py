@@ -204,6 +204,20 @@ def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]
     return out
 
 
+def session_summary(info: SessionInfo, strides: Sequence[StrideRecord]) -> dict[str, Any]:
+    """:func:`metric_summary` of a session's steps, with the cadence the session carries when
+    one was chosen for it (from the contacts or the hips' bounce, ``source`` and ``reason``
+    added): the one figure of the session list, its summary and its report."""
+    out = metric_summary(strides)
+    cad = out.get("cadence_spm")
+    if cad is not None and info.cadence_source is not None:
+        for key in ("mean", "median", "value"):
+            if key in cad:
+                cad[key] = info.cadence_spm
+        cad["source"], cad["reason"] = info.cadence_source, info.cadence_reason
+    return out
+
+
 def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
     """The whole session as JSON (landmarks excluded: export those with the API)."""
     strides = store.strides(info.id)
@@ -211,7 +225,7 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
         "schema": JSON_SCHEMA,
         "session": info.as_json(),
         "settings": info.settings,
-        "summary": metric_summary(strides),
+        "summary": session_summary(info, strides),
         "ranges": ranges_json(),
         "strides": [stride_json(s) for s in strides],
         "events": [event_json(e) for e in store.events(info.id)],
@@ -294,9 +308,16 @@ def export_session_json(store: SessionStore, info: SessionInfo) -> str:
     return json.dumps(session_json(store, info), indent=2, allow_nan=False)
 
 
-def compare(a: Sequence[StrideRecord], b: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]:
-    """Per-metric summaries of two sessions and the difference of their means (b − a)."""
-    sa, sb = metric_summary(a), metric_summary(b)
+def compare(
+    a: Sequence[StrideRecord],
+    b: Sequence[StrideRecord],
+    info_a: SessionInfo | None = None,
+    info_b: SessionInfo | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per-metric summaries of two sessions and the difference of their means (b − a); given
+    the sessions, each one's cadence is the one it carries (:func:`session_summary`)."""
+    sa = metric_summary(a) if info_a is None else session_summary(info_a, a)
+    sb = metric_summary(b) if info_b is None else session_summary(info_b, b)
     out: dict[str, dict[str, Any]] = {}
     for name in list(dict.fromkeys([*sa, *sb])):
         ma, mb = sa.get(name), sb.get(name)
@@ -438,6 +459,9 @@ def store_report_as_session(
             store.insert_alerts(sid, alerts)
             store.set_counts(sid, n, 0)
             store.set_report(sid, report_text)
+            cad, source = data.get("cadence_spm"), data.get("cadence_source")
+            if isinstance(cad, int | float) and isinstance(source, str):
+                store.set_cadence(sid, float(cad), source, str(data.get("cadence_reason") or ""))
             store.end_session(sid, float(t[-1]) if n else 0.0, reason="ended")
         return sid
     finally:

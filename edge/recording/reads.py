@@ -33,6 +33,22 @@ SANE_T = "t_s > -1e12 AND t_s < 1e12"
 MAX_ID = 2**63 - 1
 
 
+def _chosen_cadence(text: str | None) -> tuple[float | None, str | None, str | None]:
+    """(steps/min, source, reason) of the cadence stored with a session; all None when it
+    has none (its cadence is then computed from its steps)."""
+    if not text:
+        return None, None, None
+    data = json.loads(text)
+    spm, source, reason = data.get("spm"), data.get("source"), data.get("reason")
+    if not isinstance(source, str):
+        return None, None, None
+    return (
+        float(spm) if isinstance(spm, int | float) else None,
+        source,
+        reason if isinstance(reason, str) else None,
+    )
+
+
 class SessionReader:
     """Typed reads over an open session database connection."""
 
@@ -62,14 +78,15 @@ class SessionReader:
         " (SELECT COUNT(*) FROM strides WHERE session_id = s.id),"
         " (SELECT MIN(t_s) FROM strides WHERE session_id = s.id),"
         " (SELECT MAX(t_s) FROM strides WHERE session_id = s.id),"
-        " (SELECT COUNT(*) FROM alerts WHERE session_id = s.id AND state = 'raised')"
+        " (SELECT COUNT(*) FROM alerts WHERE session_id = s.id AND state = 'raised'),"
+        " s.cadence_json"
     )
 
     def _session_from_row(self, row: Sequence[Any]) -> SessionInfo:
         (sid, uid, dev, src, src_name, started, ended, t0, t1, reason, frames, unstored) = row[:12]
-        settings_json, n_strides, _t_first, _t_last, n_alerts = row[12:]
-        cadence = None
-        if n_strides >= 3:
+        settings_json, n_strides, _t_first, _t_last, n_alerts, cadence_json = row[12:]
+        cadence, source, reason = _chosen_cadence(cadence_json)
+        if source is None and n_strides >= 3:
             steps = self.conn.execute(
                 "SELECT t_s, foot FROM strides WHERE session_id = ? ORDER BY t_s", (sid,)
             ).fetchall()
@@ -95,6 +112,8 @@ class SessionReader:
             n_strides=n_strides,
             n_alerts=n_alerts,
             cadence_spm=cadence,
+            cadence_source=source,
+            cadence_reason=reason,
             duration_s=max(0.0, duration),
             settings=cast(dict[str, Any], json.loads(settings_json)),
         )

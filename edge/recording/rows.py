@@ -30,6 +30,10 @@ class SessionInfo:
     cadence_spm: float | None
     duration_s: float
     settings: dict[str, Any] = field(default_factory=dict)
+    # The cadence chosen when the session was analysed (contacts or the hips' bounce) and
+    # why; None: ``cadence_spm`` is computed from the stored steps' contacts.
+    cadence_source: str | None = None
+    cadence_reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +52,8 @@ class SessionInfo:
             "n_strides": self.n_strides,
             "n_alerts": self.n_alerts,
             "cadence_spm": self.cadence_spm,
+            "cadence_source": self.cadence_source,
+            "cadence_reason": self.cadence_reason,
             "duration_s": self.duration_s,
         }
 

@@ -196,10 +196,17 @@ DELETE FROM fleet_received WHERE NOT EXISTS (
 # Version 7 (coaching on whole short sessions): a cue raised by judging all of a session's
 # confident strides keeps how many showed the fault (``AlertRecord.evidence``; NULL for a
 # live cue or a row from before), and a session keeps the cadence chosen for it (value,
-# source, reason as JSON; NULL: computed from its steps).
+# source, reason as JSON; NULL: computed from its steps). A video analysed and stored before
+# gets the cadence its stored report chose.
 _V7_VERDICTS = """
 ALTER TABLE alerts ADD COLUMN evidence TEXT;
 ALTER TABLE sessions ADD COLUMN cadence_json TEXT;
+UPDATE sessions SET cadence_json = json_object(
+        'spm', json_extract(report_json, '$.cadence_spm'),
+        'source', json_extract(report_json, '$.cadence_source'),
+        'reason', json_extract(report_json, '$.cadence_reason'))
+    WHERE report_json IS NOT NULL AND json_valid(report_json)
+    AND json_extract(report_json, '$.cadence_source') IS NOT NULL;
 """
 
 MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6_FLEET_CAP, _V7_VERDICTS)

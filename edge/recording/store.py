@@ -147,6 +147,14 @@ class SessionStore(SessionReader):
             (frames, frames_unstored, session_id),
         )
 
+    def set_cadence(self, session_id: int, spm: float, source: str, reason: str) -> None:
+        """The cadence chosen for the session (by ``edge.gait.cadence_choice``: from the foot
+        contacts or the hips' bounce, and why): the figure every screen shows for it."""
+        cadence = {"spm": spm, "source": source, "reason": reason}
+        self.conn.execute(
+            "UPDATE sessions SET cadence_json = ? WHERE id = ?", (json.dumps(cadence), session_id)
+        )
+
     def set_report(self, session_id: int, report_json: str) -> None:
         self.conn.execute(
             "UPDATE sessions SET report_json = ? WHERE id = ?", (report_json, session_id)

@@ -10,7 +10,7 @@ from typing import Any
 
 from edge.errors import StorageError
 from edge.gait.records import AlertRecord
-from edge.recording.export import metric_summary
+from edge.recording.export import session_summary
 from edge.recording.rows import SessionInfo
 from edge.recording.store import SessionStore
 from edge.runners.ranges import range_for
@@ -97,7 +97,7 @@ def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
 
 def session_point(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
     """One visit: the session, the cue worked on and each metric's median (with n)."""
-    summary = metric_summary(store.strides(info.id))
+    summary = session_summary(info, store.strides(info.id))
     metrics = {}
     for name, s in summary.items():
         rng = range_for(name)
