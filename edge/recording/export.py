@@ -34,6 +34,7 @@ from edge.gait.records import (
 )
 from edge.recording.config import RecordingConfig
 from edge.recording.rows import ClipInfo, SessionInfo
+from edge.recording.short_session import session_cues
 from edge.recording.store import SessionStore
 from edge.units import CONFIDENCE_DIGITS, fmt
 
@@ -218,6 +219,16 @@ def session_summary(info: SessionInfo, strides: Sequence[StrideRecord]) -> dict[
     return out
 
 
+def stored_session_cues(
+    store: SessionStore, info: SessionInfo, strides: Sequence[StrideRecord]
+) -> list[dict[str, Any]]:
+    """Every cue rule's verdict on the session and why it raised no cue
+    (:func:`edge.recording.short_session.session_cues`)."""
+    text = store.report_json(info.id)
+    report = json.loads(text) if text else None
+    return session_cues(strides, info.settings, report if isinstance(report, dict) else None)
+
+
 def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
     """The whole session as JSON (landmarks excluded: export those with the API)."""
     strides = store.strides(info.id)
@@ -226,6 +237,7 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
         "session": info.as_json(),
         "settings": info.settings,
         "summary": session_summary(info, strides),
+        "cues": stored_session_cues(store, info, strides),
         "ranges": ranges_json(),
         "strides": [stride_json(s) for s in strides],
         "events": [event_json(e) for e in store.events(info.id)],

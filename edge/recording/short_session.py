@@ -61,3 +61,34 @@ def short_session_cues(
         for v in judge_clip(strides, config)
         if v.raised and v.rule not in cued
     ]
+
+
+def session_cues(
+    strides: Sequence[StrideRecord], settings: dict[str, Any], report: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Every cue rule's verdict on a stored session, with why it raised no cue (below the
+    cue's threshold, low confidence, too few strides, ...): the stored report's ``cues`` for
+    an analysed video, else the clip policy on all the session's strides. Each has the
+    ``metric`` its rule watches, so a screen can put the reason beside that number."""
+    config = session_alerts_config(settings)
+    rules = config.rules()
+    if report is not None and isinstance(report.get("cues"), list):
+        cues = [dict(c) for c in report["cues"] if isinstance(c, dict) and "rule" in c]
+    else:
+        cues = [
+            {
+                "rule": v.rule,
+                "cue": v.cue,
+                "raised": v.raised,
+                "strides_past": v.past,
+                "strides_confident": v.confident,
+                "strides_measured": v.measured,
+                "median": v.median,
+                "reason": v.reason,
+            }
+            for v in judge_clip(strides, config)
+        ]
+    for c in cues:
+        rule = rules.get(c["rule"])
+        c["metric"] = (rule.metric or c["rule"]) if rule is not None else c["rule"]
+    return cues

@@ -119,6 +119,28 @@ def _praise_html(focus: dict[str, Any]) -> str:
     )
 
 
+def _how_often(focus: dict[str, Any]) -> str:
+    """ "cued 3×" live; for a short session judged whole, how many strides showed it."""
+    return str(focus["evidence"]) if focus.get("evidence") else f"cued {focus['times']}×"
+
+
+def _no_cue_html(data: dict[str, Any], focus: dict[str, Any] | None) -> str:
+    """Why each number outside its normal range (other than the focus's) raised no cue: the
+    cue rule's verdict on the session's strides, never "no cue was needed"."""
+    point = data["point"]
+    lines = []
+    for m in data["metrics"]:
+        if point["metrics"][m["name"]]["verdict"] not in ("near", "out"):
+            continue
+        verdicts = [c for c in data["cues"] if m["name"] in (c["rule"], c["metric"])]
+        if not verdicts or (focus is not None and verdicts[0]["rule"] == focus["rule"]):
+            continue
+        v = verdicts[0]
+        why = f"not cued live: {v['reason']}" if v["raised"] else f"no cue: {v['reason']}"
+        lines.append(f"<li>{_esc(m['label'])} outside its range, {_esc(why)}</li>")
+    return f'<ul class="no-cue meta">{"".join(lines)}</ul>' if lines else ""
+
+
 def render_session_report(data: dict[str, Any]) -> str:
     info: SessionInfo = data["session"]
     runner = data["runner"]
@@ -140,11 +162,11 @@ def render_session_report(data: dict[str, Any]) -> str:
         )
     focus_html = (
         f'<div class="focus">Focus: <span class="cue">“{_esc(focus["cue"])}”</span>'
-        f' <span class="meta">({_esc(focus["rule"].replace("_", " "))}, cued '
-        f"{focus['times']}×)</span>{_praise_html(focus)}</div>"
+        f' <span class="meta">({_esc(focus["rule"].replace("_", " "))}, '
+        f"{_esc(_how_often(focus))})</span>{_praise_html(focus)}</div>"
         if focus
-        else '<div class="focus">Focus: <span class="cue">no cue was needed</span></div>'
-    )
+        else '<div class="focus">Focus: <span class="cue">no cue was raised</span></div>'
+    ) + _no_cue_html(data, focus)
     prev = data["previous"]
     if prev is None:
         since = "<p>First recorded visit: nothing to compare with yet.</p>"

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from edge.recording.export import stored_session_cues
 from edge.recording.rows import SessionInfo
 from edge.recording.store import SessionStore
 from edge.runners.contact_frames import contact_frames
@@ -98,6 +99,7 @@ def session_report_data(store: SessionStore, session_id: int) -> dict[str, Any]:
         "point": point,
         "metrics": table,
         "focus": focus_cue(store.alerts(info.id)),
+        "cues": stored_session_cues(store, info, store.strides(info.id)),
         "frames": contact_frames(store, info),
         "previous": prev,
         "compared": (compared := _changes(table, point, prev_point)),

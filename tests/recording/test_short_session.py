@@ -20,14 +20,18 @@ from edge.recording.export import session_json
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from edge.runners.progress import focus_cue
+from edge.runners.report import render_session_report
+from edge.runners.report_data import session_report_data
 from tests.recording.synth import recording_config
 
 T0 = 100.0  # capture time of the session's first frame
 
 
-def _record(tmp: Path, overstride: float, duration_s: float) -> tuple[int, list[AlertRecord]]:
+def _record(
+    tmp: Path, overstride: float, duration_s: float, cadence: float = 160.0
+) -> tuple[int, list[AlertRecord]]:
     """The runner through analyzer and recorder; the stored session's id and the live cues."""
-    p = RunnerParams(fps=30.0, noise=0.002, seed=3, cadence_spm=160.0, overstride=overstride)
+    p = RunnerParams(fps=30.0, noise=0.002, seed=3, cadence_spm=cadence, overstride=overstride)
     clip = generate(p, duration_s)
     gait, alerts = GaitConfig(), AlertsConfig()
     analyzer = GaitAnalyzer(gait, alerts, p.fps, aspect=p.aspect)
@@ -78,3 +82,20 @@ def test_a_short_session_without_the_fault_gets_no_cue(tmp_path: Path) -> None:
         assert focus_cue(store.alerts(sid)) is None
     finally:
         store.close()
+
+
+def test_the_report_says_why_a_number_outside_its_range_raised_no_cue(tmp_path: Path) -> None:
+    """Heel 0.17 leg lengths ahead at 178 steps/min: outside the normal range, but without
+    the landing signs the overstride cue asks for; the report's focus line says so."""
+    sid, _ = _record(tmp_path, overstride=0.17, duration_s=8.0, cadence=178.0)
+    store = SessionStore(tmp_path / "sessions.db")
+    try:
+        data = session_report_data(store, sid)
+        html = render_session_report(data)
+    finally:
+        store.close()
+    assert data["focus"] is None
+    assert data["point"]["metrics"]["overstride"]["verdict"] in ("near", "out")
+    assert "no cue was needed" not in html
+    (line,) = re.findall(r"<li>Overstride outside its range, ([^<]*)</li>", html)
+    assert line.startswith("no cue: below the cue&#x27;s threshold (above 1.5 signs)"), line

@@ -31,6 +31,7 @@ def test_the_session_report_shows_the_praise_of_the_focus_cue(tmp_path: Path) ->
         "times": 1,
         "praise": PRAISE,
         "praised": 1,
+        "evidence": None,  # cued live, not judged on a whole short session
     }
     page = render_session_report(data)
     # The style sheet (package data) is inlined whole: the page needs no other request.
@@ -52,4 +53,5 @@ def test_a_cue_never_cleared_with_praise_has_none() -> None:
         "times": 3,
         "praise": None,
         "praised": 0,
+        "evidence": None,
     }
