@@ -8,8 +8,10 @@ from __future__ import annotations
 #: Fixed delay before a foot contact / toe-off is reported live, seconds: the detector looks
 #: this far past a candidate extremum before confirming it.
 EVENT_DELAY_S = 0.15
-#: Shortest plausible step, seconds (0.2 s = 300 steps/min); closer events are merged.
-MIN_STEP_S = 0.2
+#: Shortest plausible step, seconds (0.15 s = 400 steps/min); closer events are merged. A
+#: sprinter's steps come 0.2 s apart and less (the shared curved-treadmill sprint: 0.21 s,
+#: some shorter), so 300 steps/min merged or dropped every few of them.
+MIN_STEP_S = 0.15
 #: How far (in leg lengths) a foot must travel back and forth relative to the hips between
 #: events for a contact to count.
 CONTACT_PROMINENCE = 0.15

