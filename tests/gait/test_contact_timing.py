@@ -56,7 +56,10 @@ def test_contact_time_does_not_depend_on_the_frame_rate() -> None:
     high = [medians[f] for f in (60.0, 120.0, 240.0)]
     assert max(high) - min(high) <= 5e-3, medians
     assert abs(medians[30.0] - medians[240.0]) <= 1.0 / 30.0, medians
-    # how early the forward extremum is: less than the retraction itself
+    # how early: less than the retraction itself. This runner's landing leaves no mark (the
+    # heel reaches the belt at the belt's speed and with no downward speed, both continuous),
+    # so the break fitted near the forward extremum comes ~29 ms early; the real clips'
+    # hand labels show no such bias (tests/gait/test_real_clips.py), so it is not tuned away
     assert all(-0.05 < m < 0.0 for m in medians.values()), medians
 
 
