@@ -85,7 +85,7 @@ class SessionReader:
     def _session_from_row(self, row: Sequence[Any]) -> SessionInfo:
         (sid, uid, dev, src, src_name, started, ended, t0, t1, reason, frames, unstored) = row[:12]
         settings_json, n_strides, _t_first, _t_last, n_alerts, cadence_json = row[12:]
-        cadence, source, reason = _chosen_cadence(cadence_json)
+        cadence, source, why = _chosen_cadence(cadence_json)
         if source is None and n_strides >= 3:
             steps = self.conn.execute(
                 "SELECT t_s, foot FROM strides WHERE session_id = ? ORDER BY t_s", (sid,)
@@ -113,7 +113,7 @@ class SessionReader:
             n_alerts=n_alerts,
             cadence_spm=cadence,
             cadence_source=source,
-            cadence_reason=reason,
+            cadence_reason=why,
             duration_s=max(0.0, duration),
             settings=cast(dict[str, Any], json.loads(settings_json)),
         )
