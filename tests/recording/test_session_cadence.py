@@ -45,6 +45,7 @@ def test_every_screen_gives_the_chosen_cadence(stored: tuple[Path, int, float]) 
         assert info.cadence_spm == pytest.approx(chosen)
         assert info.cadence_source == "bounce"
         assert info.cadence_reason is not None and "hips' bounce" in info.cadence_reason
+        assert info.end_reason == "ended"  # the session's own reason, not the cadence's
         js = session_json(store, info)
         assert js["session"]["cadence_source"] == "bounce"
         cad = js["summary"]["cadence_spm"]
