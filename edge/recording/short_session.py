@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from edge.gait.clip_cues import CLIP_POLICY_S, judge_clip
+from edge.gait.clip_cues import CLIP_POLICY_S, clip_alerts, judge_clip
 from edge.gait.config import AlertsConfig
 from edge.gait.records import AlertRecord, StrideRecord
 
@@ -40,27 +40,13 @@ def short_session_cues(
     duration_s: float,
 ) -> list[AlertRecord]:
     """The cues a session of ``duration_s`` earns on all its confident ``strides`` beyond
-    those raised ``live``, at its last step with their evidence; none for a session as long
-    as the live window."""
+    those raised ``live``, at its first step (as a clip's) with their evidence; none for a
+    session as long as the live window."""
     if not strides or duration_s >= CLIP_POLICY_S:
         return []
-    last = strides[-1]
     cued = {a.rule for a in live if a.state == "raised"}
-    rules = config.rules()
-    return [
-        AlertRecord(
-            state="raised",
-            rule=v.rule,
-            cue=v.cue,
-            value=v.median,
-            stride_index=last.index,
-            t_s=last.t_s,
-            priority=rules[v.rule].priority,
-            evidence=f"on {v.past} of {v.confident} confident strides",
-        )
-        for v in judge_clip(strides, config)
-        if v.raised and v.rule not in cued
-    ]
+    verdicts = [v for v in judge_clip(strides, config) if v.rule not in cued]
+    return clip_alerts(verdicts, strides, config)
 
 
 def session_cues(
