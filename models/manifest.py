@@ -55,3 +55,47 @@ def load_manifest(path: Path | None = None) -> dict[str, ModelSpec]:
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise ModelError(f"model manifest is malformed: {exc}") from None
     return specs
+
+
+#: Where committed model files live (``models/weights/``).
+WEIGHTS_DIR = MANIFEST_PATH.with_name("weights")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedSpec:
+    """A model trained by this project and committed with it (not fetched)."""
+
+    name: str
+    filename: str
+    sha256: str
+    size_bytes: int
+    derived_from: str
+    license: str
+    notice: str
+    recipe: str
+
+    @property
+    def path(self) -> Path:
+        return WEIGHTS_DIR / self.filename
+
+
+def load_trained(path: Path | None = None) -> dict[str, TrainedSpec]:
+    """Committed, trained models by name (the manifest's ``[[trained]]`` entries)."""
+    text = (path or MANIFEST_PATH).read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text)
+        return {
+            t["name"]: TrainedSpec(
+                name=t["name"],
+                filename=t["filename"],
+                sha256=t["sha256"].lower(),
+                size_bytes=int(t["size_bytes"]),
+                derived_from=t["derived_from"],
+                license=t["license"],
+                notice=t["notice"],
+                recipe=t["recipe"],
+            )
+            for t in raw.get("trained", [])
+        }
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ModelError(f"model manifest is malformed: {exc}") from None

@@ -2,10 +2,9 @@
 
 The engine (:class:`edge.pose.engine.PoseEngine`) is handed paths; this module decides
 which files those are (the fetched detector; for landmarks, the fetched float model trimmed
-to the outputs the engine reads (:mod:`models.trim`), or the int8 model made by
-``treadwatch quantize-models``) and checks each file's SHA-256 once per process before it
-is used: against ``models/manifest.toml`` for fetched models, against the record written
-beside the int8 model for that one. A corrupt or altered file is refused with the command
+to the outputs the engine reads (:mod:`models.trim`), or the int8 model trained for int8
+and committed in ``models/weights/``) and checks each file's SHA-256 once per process
+before it is used, against ``models/manifest.toml``. A corrupt or altered file is refused with the command
 that repairs it, instead of loading and failing on every frame.
 """
 
@@ -24,6 +23,7 @@ from models.trim import TRIMMED_FILENAME, TrimToolingMissingError, trimmed_landm
 log = logging.getLogger(__name__)
 
 LANDMARK_MODEL = "pose_landmark_full"
+INT8_LANDMARK_MODEL = "pose_landmark_full_int8"
 
 #: (path, size, mtime_ns) of files verified in this process: verified once per start.
 _verified: set[tuple[str, int, int]] = set()
@@ -86,12 +86,14 @@ def float_landmark_model(cache_dir: Path | None = None) -> Path:
 
 
 def int8_landmark_model(cache_dir: Path | None = None) -> Path:
-    """The int8 landmark model's path, verified against the record written beside it."""
-    from models.quantize import load_record
+    """The int8 landmark model trained for int8 (committed in ``models/weights/``),
+    verified against its SHA-256 in the manifest. ``cache_dir`` is not used: the file is
+    part of the project, not fetched."""
+    from models.manifest import load_trained
 
-    cache = cache_dir or default_cache_dir()
-    record = load_record(cache)
-    return verify_file(cache / record.filename, record.sha256, "treadwatch quantize-models")
+    spec = load_trained()[INT8_LANDMARK_MODEL]
+    fix = f"git checkout -- models/weights/{spec.filename}"
+    return verify_file(spec.path, spec.sha256, fix)
 
 
 def pose_models(config: PoseConfig, cache_dir: Path | None = None) -> PoseModels:

@@ -34,42 +34,24 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
+from models.train.crops import (
+    FLAG_OUT,
+    HEATMAP_MIN_CONFIDENCE,
+    HEATMAP_OUT,
+    INPUT_SIZE,
+    LANDMARKS_OUT,
+    NUM_USED,
+    Teacher,
+    engine_xy,
+    model_input,
+    torso_error,
+)
 from models.train.data import Jitter, load_data_list, make_crops, photometric
-from models.train.rebuild import TfliteGraph, float32_trimmed
+from models.train.export import float32_trimmed
+from models.train.rebuild import TfliteGraph
 
 SEED = 20261205
-NUM_USED = 35
-NUM_BODY = 33
-INPUT_SIZE = 256
 HEATMAP_HALF = 3
-HEATMAP_MIN_CONFIDENCE = 0.5
-LANDMARKS_OUT, FLAG_OUT, HEATMAP_OUT = "Identity", "Identity_1", "Identity_3"
-
-
-class Teacher:
-    """The float model on LiteRT: its outputs for a batch of crops."""
-
-    def __init__(self, model: bytes) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.interp = Interpreter(model_content=model, num_threads=1)
-        self.interp.allocate_tensors()
-        self.input = self.interp.get_input_details()[0]["index"]
-        self.outputs = {d["name"]: d["index"] for d in self.interp.get_output_details()}
-
-    def __call__(self, x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
-        outs: dict[str, list[np.ndarray[Any, Any]]] = {k: [] for k in self.outputs}
-        for row in x:
-            self.interp.set_tensor(self.input, row[None])
-            self.interp.invoke()
-            for k, i in self.outputs.items():
-                outs[k].append(self.interp.get_tensor(i)[0].copy())
-        return {k: np.stack(v) for k, v in outs.items()}
-
-
-def model_input(crops_bgr: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """(N, 256, 256, 3) BGR uint8 -> (N, 256, 256, 3) RGB float32 in [0, 1] (as the engine)."""
-    return np.ascontiguousarray(crops_bgr[..., ::-1], dtype=np.float32) * np.float32(1 / 255)
 
 
 def window_indices(xy: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -127,31 +109,6 @@ def distillation_loss(
     named = {"xy": xy, "z": z, "refine": refine, "vis": vis, "flag": flag, "heat": heat}
     parts = {k: float(v.detach()) for k, v in named.items()}
     return total, parts
-
-
-def engine_xy(out: dict[str, np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """(N, 33, 2) body landmarks in crop pixels, decoded as the engine decodes them."""
-    from edge.pose.landmarker import HeatmapRefiner
-
-    lm = out[LANDMARKS_OUT].reshape(-1, 39, 5)
-    hm = out[HEATMAP_OUT]
-    refiner = HeatmapRefiner(NUM_USED, hm.shape[1])
-    res = np.empty((len(lm), NUM_BODY, 2), np.float32)
-    for k in range(len(lm)):
-        pts = (lm[k, :NUM_USED, :2] / INPUT_SIZE).astype(np.float32)
-        refiner.refine(pts, hm[k].astype(np.float32), HEATMAP_MIN_CONFIDENCE)
-        res[k] = pts[:NUM_BODY] * INPUT_SIZE
-    return res
-
-
-def torso_error(reference: np.ndarray[Any, Any], test: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Per-landmark distance in the reference's torso lengths (mid-shoulder to mid-hip)."""
-    from edge.landmarks import Landmark
-
-    sh = (reference[:, Landmark.LEFT_SHOULDER] + reference[:, Landmark.RIGHT_SHOULDER]) / 2
-    hip = (reference[:, Landmark.LEFT_HIP] + reference[:, Landmark.RIGHT_HIP]) / 2
-    torso = np.maximum(np.linalg.norm(sh - hip, axis=1), 1e-6)
-    return np.linalg.norm(test - reference, axis=2) / torso[:, None]  # type: ignore[no-any-return]
 
 
 def run_student(net: TfliteGraph, x: np.ndarray[Any, Any], batch: int = 16) -> dict[str, Any]:
@@ -241,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     opt = torch.optim.Adam(
         [
             {"params": list(net.weights.values()) + list(net.biases.values()), "lr": args.lr},
-            {"params": list(net.ranges.parameters()), "lr": args.range_lr},
+            {"params": [q for q in net.ranges.parameters() if q.requires_grad], "lr": args.range_lr},
         ]
     )
     rng = np.random.default_rng(args.seed)

@@ -43,15 +43,6 @@ SAME, VALID = 0, 1
 ACT_NONE, ACT_RELU, ACT_RELU6 = 0, 1, 3
 
 
-def float32_trimmed(fetched_float_model: bytes) -> bytes:
-    """The fetched landmark model with float32 weights, trimmed to the engine's outputs (the
-    same network the engine runs, bit for bit in its outputs)."""
-    from models.quantize import fold_float16_weights
-    from models.trim import engine_outputs, prune_outputs
-
-    return prune_outputs(fold_float16_weights(fetched_float_model), engine_outputs)
-
-
 def _same_pad(size: int, k: int, stride: int) -> tuple[int, int]:
     out = math.ceil(size / stride)
     total = max((out - 1) * stride + k - size, 0)
@@ -68,44 +59,38 @@ def _act(x: torch.Tensor, code: int) -> torch.Tensor:
     raise ValueError(f"fused activation {code} is not supported")
 
 
-class RoundSTE(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
-        return torch.round(x)
-
-    @staticmethod
-    def backward(ctx: Any, g: torch.Tensor) -> torch.Tensor:
-        return g
-
-
 def fake_quant_weight(w: torch.Tensor) -> torch.Tensor:
-    """Per output channel (dim 0), symmetric, int8 in [-127, 127]."""
+    """Per output channel (dim 0), symmetric, int8 in [-127, 127], scale ``max|w| / 127``."""
     bound = w.detach().abs().flatten(1).amax(1).clamp_min(1e-9)
-    scale = (bound / 127.0).view(-1, *([1] * (w.dim() - 1)))
-    return torch.clamp(RoundSTE.apply(w / scale), -127, 127) * scale
+    zero = torch.zeros(w.shape[0], dtype=torch.int32)
+    return torch.fake_quantize_per_channel_affine(w, bound / 127.0, zero, 0, -127, 127)
 
 
 class ActRange(nn.Module):
-    """A per-tensor int8 range [lo, hi] (lo ≤ 0 ≤ hi), as the quantizer derives scale and
-    zero point from it: scale = (hi - lo) / 255, zero point = rint(-128 - lo / scale)."""
+    """A per-tensor int8 grid: ``scale`` (learned, as its logarithm) and a zero point fixed
+    at its initial value, so the range is [(-128 - zp)·scale, (127 - zp)·scale]; made from
+    a range [lo, hi] as the quantizer makes it (widened to include 0, scale = (hi - lo) /
+    255, zero point = rint(-128 - lo / scale)). Rounding passes gradients straight through;
+    the scale learns from the rounding and clipping error (LSQ)."""
 
-    def __init__(self, lo: float, hi: float) -> None:
+    def __init__(self, lo: float, hi: float, learn: bool = True) -> None:
         super().__init__()
-        self.lo = nn.Parameter(torch.tensor(min(lo, 0.0), dtype=torch.float32))
-        self.hi = nn.Parameter(torch.tensor(max(hi, 0.0), dtype=torch.float32))
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        scale = max(hi - lo, 1e-9) / 255.0
+        zp = float(np.clip(np.rint(-128.0 - lo / scale), -128, 127))
+        self.log_scale = nn.Parameter(torch.tensor([math.log(scale)]), requires_grad=learn)
+        self.register_buffer("zero_point", torch.tensor([zp]))
 
-    def grid(self) -> tuple[torch.Tensor, torch.Tensor]:
-        lo = torch.clamp(self.lo, max=0.0)
-        hi = torch.clamp(self.hi, min=0.0)
-        scale = torch.clamp(hi - lo, min=1e-9) / 255.0
-        zp = torch.round(-128.0 - lo.detach() / scale.detach())
-        return scale, zp
+    def bounds(self) -> tuple[float, float]:
+        scale = float(torch.exp(self.log_scale.detach())[0])
+        zp = float(self.zero_point[0])
+        return (-128.0 - zp) * scale, (127.0 - zp) * scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        scale, zp = self.grid()
-        q = torch.clamp(RoundSTE.apply(x / scale) + zp, -128.0, 127.0)
-        # Clipped values pass the gradient to the range (through scale); others to x.
-        return (q - zp) * scale
+        scale = torch.exp(self.log_scale)
+        return torch._fake_quantize_learnable_per_tensor_affine(  # type: ignore[no-any-return]
+            x, scale, self.zero_point, -128, 127, 1.0
+        )
 
 
 class TfliteGraph(nn.Module):
@@ -189,9 +174,7 @@ class TfliteGraph(nn.Module):
             elif kind in SHARED:
                 self.quant_source[out] = self.quant_source[ins[0]]
             elif kind == "LOGISTIC":  # fixed grid: steps of 1/256 from 0
-                fixed = ActRange(0.0, 255.0 * LOGISTIC_SCALE)
-                fixed.requires_grad_(False)
-                self.ranges[str(out)] = fixed
+                self.ranges[str(out)] = ActRange(0.0, 255.0 * LOGISTIC_SCALE, learn=False)
                 self.quant_source[out] = out
         self.fake_quant = True
 
@@ -201,7 +184,7 @@ class TfliteGraph(nn.Module):
         for i, src in self.quant_source.items():
             r = self.ranges[str(src)]
             assert isinstance(r, ActRange)
-            out[self.names[i]] = (min(float(r.lo.detach()), 0.0), max(float(r.hi.detach()), 0.0))
+            out[self.names[i]] = r.bounds()
         return out
 
     def _q(self, i: int, x: torch.Tensor) -> torch.Tensor:
