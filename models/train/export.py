@@ -80,14 +80,15 @@ def quantizer_ranges(
     return out
 
 
-def export_int8(float32_model: bytes, checkpoint: Path) -> bytes:
-    """The all-int8 model from a training checkpoint (``NAME.npz`` + ``NAME.json``)."""
+def export_arrays(
+    float32_model: bytes,
+    weights: dict[int, np.ndarray[Any, Any]],
+    ranges: dict[str, tuple[float, float]],
+) -> bytes:
+    """The all-int8 model with these weights (by tensor index, on their int8 grid) and
+    activation ranges (by tensor name); a :class:`ModelError` if any op is not int8."""
     from models.quantize import quantize_bytes
 
-    with np.load(checkpoint.with_suffix(".npz")) as z:
-        weights = {int(k[1:]): z[k] for k in z.files}
-    meta = json.loads(checkpoint.with_suffix(".json").read_text(encoding="utf-8"))
-    ranges = {k: (float(v[0]), float(v[1])) for k, v in meta["ranges"].items()}
     model = with_weights(float32_model, weights)
     data = quantize_bytes(model, "static", ranges=quantizer_ranges(model, ranges))
     not_int8 = [
@@ -96,6 +97,15 @@ def export_int8(float32_model: bytes, checkpoint: Path) -> bytes:
     if not_int8:
         raise ModelError(f"{len(not_int8)} ops are not int8: {not_int8[:3]}")
     return data
+
+
+def export_int8(float32_model: bytes, checkpoint: Path) -> bytes:
+    """The all-int8 model from a training checkpoint (``NAME.npz`` + ``NAME.json``)."""
+    with np.load(checkpoint.with_suffix(".npz")) as z:
+        weights = {int(k[1:]): z[k] for k in z.files}
+    meta = json.loads(checkpoint.with_suffix(".json").read_text(encoding="utf-8"))
+    ranges = {k: (float(v[0]), float(v[1])) for k, v in meta["ranges"].items()}
+    return export_arrays(float32_model, weights, ranges)
 
 
 def op_kinds(model: bytes) -> list[Any]:

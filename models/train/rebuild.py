@@ -178,6 +178,19 @@ class TfliteGraph(nn.Module):
                 self.quant_source[out] = out
         self.fake_quant = True
 
+    def observe_ranges(self, x: torch.Tensor) -> dict[str, tuple[float, float]]:
+        """Min and max of the input and of every op output over the batch ``x`` (float
+        compute): a calibration from which :meth:`enable_fake_quant` can start."""
+        seen: dict[str, tuple[float, float]] = {}
+        was = self.fake_quant
+        self.fake_quant = False
+        try:
+            with torch.no_grad():
+                self.forward(x, observe=seen)
+        finally:
+            self.fake_quant = was
+        return seen
+
     def activation_ranges(self) -> dict[str, tuple[float, float]]:
         """Each quantized tensor's range by name (shared-grid tensors repeat their source's)."""
         out = {}
@@ -199,8 +212,12 @@ class TfliteGraph(nn.Module):
 
     # ---- forward -----------------------------------------------------------------------------
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, observe: dict[str, tuple[float, float]] | None = None
+    ) -> dict[str, torch.Tensor]:
         env: dict[int, torch.Tensor] = {self.input_index: self._q(self.input_index, x)}
+        if observe is not None:
+            observe[self.names[self.input_index]] = (float(x.min()), float(x.max()))
         for k, (kind, ins, out, opt) in enumerate(self.ops):
             a = env[ins[0]]
             if kind in (CONV, DWCONV):
@@ -243,6 +260,8 @@ class TfliteGraph(nn.Module):
             else:  # pragma: no cover - rejected in __init__
                 raise AssertionError(kind)
             env[out] = y
+            if observe is not None:
+                observe[self.names[out]] = (float(y.min()), float(y.max()))
         outs = {}
         for i in self.output_indices:
             t = env[i]
