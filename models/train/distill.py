@@ -5,8 +5,9 @@ all-int8 form), initialised from the float weights and the calibrated activation
 The teacher is the float model itself (LiteRT, the trimmed float32 flatbuffer) on the same
 crop, so no labels are needed. The loss is on what the engine reads:
 
-- the 35 landmarks it uses (33 body + 2 alignment points): x, y (squared error, in crop
-  widths), z (Huber, a fifth of the weight), visibility and presence (as probabilities);
+- the 35 landmarks it uses (33 body + 2 alignment points): x, y (Huber, in crop widths;
+  the legs count twice), z (a fifth of the weight), visibility and presence (as
+  probabilities);
 - the heatmap refinement: the confidence-weighted mean position in the 7×7 window around
   the teacher's landmark, computed from the student's heatmap, against the teacher's;
 - the pose-presence flag.
@@ -41,6 +42,7 @@ from models.train.crops import (
     HEATMAP_OUT,
     INPUT_SIZE,
     LANDMARKS_OUT,
+    NUM_BODY,
     NUM_USED,
     Teacher,
     engine_xy,
@@ -53,6 +55,10 @@ from models.train.rebuild import TfliteGraph
 
 SEED = 20261205
 HEATMAP_HALF = 3
+#: Loss weight of each of the 35 landmarks: the legs (hips to feet) twice the rest.
+LANDMARK_WEIGHTS = torch.tensor(
+    [2.0 if Landmark.LEFT_HIP <= i < NUM_BODY else 1.0 for i in range(NUM_USED)]
+)
 
 
 def window_indices(xy: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,9 +96,13 @@ def distillation_loss(
 ) -> tuple[torch.Tensor, dict[str, float]]:
     s = student[LANDMARKS_OUT].reshape(-1, 39, 5)[:, :NUM_USED]
     t = teacher[LANDMARKS_OUT].reshape(-1, 39, 5)[:, :NUM_USED]
-    # Squared error, not a robust loss: the int8 model's worst errors (a foot or a knee
-    # placed on the other leg) are what a gait report suffers from.
-    xy = F.mse_loss(s[..., :2] / INPUT_SIZE, t[..., :2] / INPUT_SIZE) / 2
+    # Huber (squared up to 5 px, then linear): a squared error let the few crops where a
+    # foot jumps to the other leg dominate every batch and made validation worse. The legs
+    # (hips to feet), which the gait report reads, count twice.
+    per_point = F.huber_loss(
+        s[..., :2] / INPUT_SIZE, t[..., :2] / INPUT_SIZE, delta=0.02, reduction="none"
+    ).sum(-1)
+    xy = (per_point * LANDMARK_WEIGHTS).mean() / 2
     z = F.huber_loss(s[..., 2] / INPUT_SIZE, t[..., 2] / INPUT_SIZE, delta=0.01)
     vis = F.l1_loss(torch.sigmoid(s[..., 3:5]), torch.sigmoid(t[..., 3:5]))
     flag = F.l1_loss(student[FLAG_OUT], teacher[FLAG_OUT])
@@ -104,7 +114,7 @@ def distillation_loss(
     with torch.no_grad():
         ref_t, peak_t = refined_xy(hm_t, rows, cols)
         used = (peak_t >= HEATMAP_MIN_CONFIDENCE).float()
-    refine = (F.mse_loss(ref_s, ref_t, reduction="none").sum(-1) / 2 * used).sum() / (
+    refine = (F.huber_loss(ref_s, ref_t, delta=0.02, reduction="none").sum(-1) * used).sum() / (
         used.sum().clamp_min(1.0)
     )
     heat = F.mse_loss(torch.sigmoid(hm_s), torch.sigmoid(hm_t)) * 10.0
