@@ -47,7 +47,9 @@ def figures(video: Path, models: PoseModels, threads: int) -> str:
 
 
 def main() -> int:
-    shared = Path(os.environ.get("TREADWATCH_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+    shared = Path(
+        os.environ.get("TREADWATCH_SHARED", Path(__file__).resolve().parents[2] / "shared")
+    )
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--int8", type=Path, default=None, help="int8 model (default: committed)")
     ap.add_argument("--threads", type=int, default=2)

@@ -1,6 +1,6 @@
 """Multiply-accumulates per invoke of each pose model, from the tensor shapes of every
 convolution (the operation counts docs/pi-projection.md multiplies by published
-throughput), and the share of the mixed int8 model's MACs that still run in float.
+throughput). The int8 landmark model has the pruned model's network, every op int8.
 
 Usage: python benchmarks/model_macs.py
 """
@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from models.fetch import default_cache_dir
-from models.quantize import fold_float16_weights, load_recipe, op_scopes
+from models.quantize import fold_float16_weights, op_scopes
 from models.trim import engine_outputs, prune_outputs
 
 
@@ -41,12 +41,9 @@ def main() -> int:
     lm_full = sum(x for _, x in macs(full))
     lm_pruned = macs(pruned)
     total = sum(x for _, x in lm_pruned)
-    kept = set(load_recipe().float_scopes)
-    float_share = sum(x for s, x in lm_pruned if s in kept) / total
     print(f"landmark model as fetched: {lm_full / 1e6:7.1f} MMAC")
     print(f"landmark model pruned:     {total / 1e6:7.1f} MMAC")
     print(f"detector:                  {sum(x for _, x in macs(det)) / 1e6:7.1f} MMAC")
-    print(f"mixed int8 recipe: {100 * float_share:.0f} % of the landmark MACs run in float")
     return 0
 
 

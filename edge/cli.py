@@ -25,7 +25,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge.live.commands",
     "edge.recording.commands",
     "edge.runners.commands",
-    "models.commands",
     "server.fleet.commands",
 )
 

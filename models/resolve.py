@@ -4,8 +4,8 @@ The engine (:class:`edge.pose.engine.PoseEngine`) is handed paths; this module d
 which files those are (the fetched detector; for landmarks, the fetched float model trimmed
 to the outputs the engine reads (:mod:`models.trim`), or the int8 model trained for int8
 and committed in ``models/weights/``) and checks each file's SHA-256 once per process
-before it is used, against ``models/manifest.toml``. A corrupt or altered file is refused with the command
-that repairs it, instead of loading and failing on every frame.
+before it is used, against ``models/manifest.toml``. A corrupt or altered file is refused
+with the command that repairs it, instead of loading and failing on every frame.
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ class Teacher:
         self.interp.allocate_tensors()
         self.input = self.interp.get_input_details()[0]["index"]
         # By shape, as the engine finds them (names differ between converted models).
-        self.outputs = {_output_name(tuple(d["shape"])): d["index"] for d in self.interp.get_output_details()}
+        self.outputs = {
+            _output_name(tuple(d["shape"])): d["index"] for d in self.interp.get_output_details()
+        }
 
     def __call__(self, x: np.ndarray[Any, Any]) -> dict[str, np.ndarray[Any, Any]]:
         outs: dict[str, list[np.ndarray[Any, Any]]] = {k: [] for k in self.outputs}
@@ -68,7 +70,9 @@ def engine_xy(out: dict[str, np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
     return res
 
 
-def torso_error(reference: np.ndarray[Any, Any], test: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def torso_error(
+    reference: np.ndarray[Any, Any], test: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
     """Per-landmark distance in the reference's torso lengths (mid-shoulder to mid-hip)."""
     from edge.landmarks import Landmark
 
@@ -76,8 +80,6 @@ def torso_error(reference: np.ndarray[Any, Any], test: np.ndarray[Any, Any]) -> 
     hip = (reference[:, Landmark.LEFT_HIP] + reference[:, Landmark.RIGHT_HIP]) / 2
     torso = np.maximum(np.linalg.norm(sh - hip, axis=1), 1e-6)
     return np.linalg.norm(test - reference, axis=2) / torso[:, None]  # type: ignore[no-any-return]
-
-
 
 
 def crop_errors(model: bytes, reference: bytes, x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -106,12 +106,14 @@ def jittered_roi(roi: Roi, rng: np.random.Generator, j: Jitter) -> Roi:
 
 
 def photometric(crop: Uint8Array, rng: np.random.Generator, j: Jitter) -> Uint8Array:
-    out = crop.astype(np.float32) * float(1.0 + rng.uniform(-j.brightness, j.brightness))
-    out += float(rng.uniform(-j.offset, j.offset))
+    gain = float(1.0 + rng.uniform(-j.brightness, j.brightness))
+    out: npt.NDArray[np.float32] = crop.astype(np.float32) * np.float32(gain)
+    out += np.float32(rng.uniform(-j.offset, j.offset))
     if rng.random() < j.blur_probability:
         k = int(rng.choice([3, 5]))
-        out = cv2.GaussianBlur(out, (k, k), 0)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        out = np.asarray(cv2.GaussianBlur(out, (k, k), 0), np.float32)
+    result: Uint8Array = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return result
 
 
 def make_crops(
@@ -141,9 +143,10 @@ def make_crops(
             i += 1
             if not ok:
                 break
-            f = wanted.get(i)
-            if f is None:
+            listed = wanted.get(i)
+            if listed is None:
                 continue
+            f = listed
             h, w = frame.shape[:2]
             roi = Roi(*f.roi)
             rois = [roi]
@@ -151,9 +154,12 @@ def make_crops(
                 rois += [jittered_roi(roi, rng, jitter) for _ in range(variants)]
             for k, r in enumerate(rois):
                 m = crop_matrix(r, w, h, INPUT_SIZE)
-                crop = cv2.warpAffine(
-                    frame, m, (INPUT_SIZE, INPUT_SIZE),
-                    flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
+                crop = np.asarray(
+                    cv2.warpAffine(
+                        frame, m, (INPUT_SIZE, INPUT_SIZE),
+                        flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
+                    ),
+                    np.uint8,
                 )  # fmt: skip
                 if k > 0 and jitter is not None:
                     crop = photometric(crop, rng, jitter)

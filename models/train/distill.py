@@ -16,10 +16,10 @@ Validation: the engine's crops of the held-out frames (no jitter), decoded as th
 decodes them (heatmap refinement included), error in the teacher's torso lengths: median
 and p95 over the 33 body landmarks (docs/int8.md measures crop-level error the same way).
 
-Run (about 40 minutes on 2 cores gives the committed model)::
+Run (the committed model's command line is in docs/int8.md)::
 
-    python -m models.train.distill --data-list models/weights/pose_landmark_full_int8_qat.data.json \\
-        --videos ../shared/data/videos --out /tmp/qat --minutes 40
+    python -m models.train.distill --data-list models/train/data_list.json \\
+        --videos ../shared/data/videos --float-model FETCHED_FLOAT_MODEL --out /tmp/qat
 """
 
 from __future__ import annotations
@@ -135,18 +135,17 @@ def run_student(net: TfliteGraph, x: np.ndarray[Any, Any], batch: int = 16) -> d
     return {k: np.concatenate(v) for k, v in outs.items()}
 
 
-def calibrated_ranges(recipe: Path) -> dict[str, tuple[float, float]]:
-    raw = json.loads(recipe.read_text(encoding="utf-8"))["ranges"]
-    return {
-        name: (float(np.min(v["min"])), float(np.max(v["max"]))) for name, v in raw.items()
-    }
+def initial_ranges(path: Path) -> dict[str, tuple[float, float]]:
+    """Activation ranges to start from (``models/train/initial_ranges.json``)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))["ranges"]
+    return {name: (float(lo), float(hi)) for name, (lo, hi) in raw.items()}
 
 
 def save_checkpoint(net: TfliteGraph, path: Path, info: dict[str, Any]) -> None:
     """Weights (on their int8 grid) by tensor index, activation ranges by tensor name."""
     weights = net.quantized_weights()
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **{f"t{i}": w for i, w in weights.items()})
+    np.savez(tmp, **{f"t{i}": w for i, w in weights.items()})  # type: ignore[arg-type]
     tmp.replace(path.with_suffix(".npz"))
     meta = {"ranges": net.activation_ranges(), **info}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -158,7 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--data-list", type=Path, required=True)
     p.add_argument("--videos", type=Path, required=True)
     p.add_argument("--float-model", type=Path, required=True, help="pose_landmark_full.tflite")
-    p.add_argument("--ranges", type=Path, required=True, help="calibrated ranges (JSON)")
+    p.add_argument(
+        "--ranges", type=Path, default=Path(__file__).with_name("initial_ranges.json"),
+        help="activation ranges to start from (JSON)",
+    )  # fmt: skip
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--minutes", type=float, default=40.0)
     p.add_argument("--variants", type=int, default=2, help="jittered crops per frame")
@@ -190,21 +192,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     train = [f for f in frames if not f.held_out][:: args.every]
     val = [f for f in frames if f.validation][:: args.val_every]
     jitter = Jitter()
-    train_crops = np.stack([c for _, c in make_crops(train, args.videos, args.variants, args.seed, jitter)])
+    train_crops = np.stack(
+        [c for _, c in make_crops(train, args.videos, args.variants, args.seed, jitter)]
+    )
     val_crops = np.stack([c for _, c in make_crops(val, args.videos, 0, args.seed)])
-    log(f"data: {len(train)} training frames -> {len(train_crops)} crops; {len(val_crops)} validation crops ({time.monotonic() - t0:.0f} s)")
+    log(
+        f"data: {len(train)} training frames -> {len(train_crops)} crops; "
+        f"{len(val_crops)} validation crops ({time.monotonic() - t0:.0f} s)"
+    )
     val_x = model_input(val_crops)
     val_ref = engine_xy(teacher(val_x))
 
     net = TfliteGraph(float_model)
-    net.enable_fake_quant(calibrated_ranges(args.ranges))
+    net.enable_fake_quant(initial_ranges(args.ranges))
     net = net.to(memory_format=torch.channels_last)
 
     legs = [int(lm) for lm in Landmark if lm >= Landmark.LEFT_HIP]
 
     def validate() -> tuple[float, float]:
         err = torso_error(val_ref, engine_xy(run_student(net, val_x)))
-        log(f"  legs (hips to feet): median {np.median(err[:, legs]):.4f} p95 {np.percentile(err[:, legs], 95):.4f}")
+        log(
+            f"  legs (hips to feet): median {np.median(err[:, legs]):.4f} "
+            f"p95 {np.percentile(err[:, legs], 95):.4f}"
+        )
         return float(np.median(err)), float(np.percentile(err, 95))
 
     med, p95 = validate()
@@ -214,7 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     opt = torch.optim.Adam(
         [
             {"params": list(net.weights.values()) + list(net.biases.values()), "lr": args.lr},
-            {"params": [q for q in net.ranges.parameters() if q.requires_grad], "lr": args.range_lr},
+            {
+                "params": [q for q in net.ranges.parameters() if q.requires_grad],
+                "lr": args.range_lr,
+            },
         ]
     )
     rng = np.random.default_rng(args.seed)
@@ -228,7 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for group, base in zip(opt.param_groups, (args.lr, args.range_lr), strict=True):
             group["lr"] = base * frac
         idx = rng.choice(len(train_crops), args.batch, replace=False)
-        crops = np.stack([photometric(train_crops[i], rng, jitter) if rng.random() < 0.5 else train_crops[i] for i in idx])
+        crops = np.stack(
+            [
+                photometric(train_crops[i], rng, jitter) if rng.random() < 0.5 else train_crops[i]
+                for i in idx
+            ]
+        )
         x = model_input(crops)
         with torch.no_grad():
             t_out = {k: torch.from_numpy(v) for k, v in teacher(x).items()}
@@ -239,10 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         opt.step()
         step += 1
         if step % 10 == 0:
-            log(f"step {step}: loss {float(loss.detach()):.4f} " + " ".join(f"{k} {v:.5f}" for k, v in parts.items()))
+            log(
+                f"step {step}: loss {float(loss.detach()):.4f} "
+                + " ".join(f"{k} {v:.5f}" for k, v in parts.items())
+            )
         if step % args.eval_every == 0:
             med, p95 = validate()
-            log(f"step {step}: validation median {med:.4f} p95 {p95:.4f} (best p95 {min(best, p95):.4f})")
+            log(
+                f"step {step}: validation median {med:.4f} p95 {p95:.4f} "
+                f"(best p95 {min(best, p95):.4f})"
+            )
             if p95 < best:
                 best = p95
                 save_checkpoint(net, args.out / "best", {"step": step, "median": med, "p95": p95})

@@ -90,7 +90,7 @@ def export_arrays(
     from models.quantize import quantize_bytes
 
     model = with_weights(float32_model, weights)
-    data = quantize_bytes(model, "static", ranges=quantizer_ranges(model, ranges))
+    data = quantize_bytes(model, quantizer_ranges(model, ranges))
     not_int8 = [
         f"{p.kind} {p.scope}" for p in op_kinds(data) if not p.int8 and p.kind not in EDGE_OPS
     ]

@@ -66,7 +66,7 @@ def fake_quant_weight(w: torch.Tensor) -> torch.Tensor:
     return torch.fake_quantize_per_channel_affine(w, bound / 127.0, zero, 0, -127, 127)
 
 
-class ActRange(nn.Module):
+class ActRange(nn.Module):  # type: ignore[misc]
     """A per-tensor int8 grid: ``scale`` (learned, as its logarithm) and a zero point fixed
     at its initial value, so the range is [(-128 - zp)·scale, (127 - zp)·scale]; made from
     a range [lo, hi] as the quantizer makes it (widened to include 0, scale = (hi - lo) /
@@ -88,12 +88,12 @@ class ActRange(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         scale = torch.exp(self.log_scale)
-        return torch._fake_quantize_learnable_per_tensor_affine(  # type: ignore[no-any-return]
+        return torch._fake_quantize_learnable_per_tensor_affine(
             x, scale, self.zero_point, -128, 127, 1.0
         )
 
 
-class TfliteGraph(nn.Module):
+class TfliteGraph(nn.Module):  # type: ignore[misc]
     """The flatbuffer's op list as a PyTorch module (NCHW; input (N, 3, 256, 256) RGB in
     [0, 1]); ``forward`` returns the model's outputs by tensor name, in TFLite layout
     (NHWC for 4-D outputs)."""
@@ -135,7 +135,8 @@ class TfliteGraph(nn.Module):
             if kind in (CONV, DWCONV):
                 w, b = const(ins[1]), const(ins[2])
                 assert w is not None and b is not None
-                # TFLite: CONV [out, kh, kw, in]; DEPTHWISE [1, kh, kw, C]. PyTorch: [out, in, kh, kw].
+                # TFLite: CONV [out, kh, kw, in]; DEPTHWISE [1, kh, kw, C].
+                # PyTorch: [out, in, kh, kw].
                 tw = w.transpose(0, 3, 1, 2) if kind == CONV else w.transpose(3, 0, 1, 2)
                 self.weights[key] = nn.Parameter(torch.from_numpy(tw.copy()))
                 self.biases[key] = nn.Parameter(torch.from_numpy(b.copy()))
@@ -204,7 +205,7 @@ class TfliteGraph(nn.Module):
         if not self.fake_quant:
             return x
         r = self.ranges[str(self.quant_source[i])]
-        return r(x)  # type: ignore[no-any-return]
+        return r(x)
 
     def conv_weight(self, key: str) -> torch.Tensor:
         w: torch.Tensor = self.weights[key]

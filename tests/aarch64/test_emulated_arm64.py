@@ -67,14 +67,10 @@ def test_arm64_analyze_gives_the_x86_report(
         (base / "root/usr/bin/python3.11").is_file() and shutil.which("qemu-aarch64-static"),
         f"no arm64 root in {base} (run `make test-aarch64`)",
     )
-    pytest.importorskip("ai_edge_quantizer")
-    from models.quantize import quantize_landmark_model
-
     cache = tmp_path / "models"
     cache.mkdir()
     for p in model_paths.values():
         shutil.copy2(p, cache / p.name)
-    quantize_landmark_model(models_dir=cache, log=lambda _: None)
     clip = shared_data / "videos" / f"{CLIP}.mp4"
 
     machine = emulated(["-c", "import platform; print(platform.machine())"], cache)

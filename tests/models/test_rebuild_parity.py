@@ -77,15 +77,14 @@ def test_rebuild_matches_the_float_model_on_real_crops(
     assert float(np.ptp(a["landmarks"][:, :33, 1])) > 0.3
 
 
-
 def test_exported_int8_model_computes_what_the_fake_quant_graph_computes(
     model_paths: dict[str, Path], crops: np.ndarray
 ) -> None:
     """The export writes the simulated int8 network: every op int8 in the flatbuffer, and
     on LiteRT its landmark outputs are those of the fake-quant graph to within a step
-    of its output's int8 grid at the median and 8 steps at p90 (measured here: 1 and 4; integer kernels round
-    each requantization; the simulation rounds in float, and a rounding flip early in the
-    network grows on its way out)."""
+    of its output's int8 grid at the median and 8 steps at p90 (measured here: 1 and 4;
+    integer kernels round each requantization, the simulation rounds in float, and a
+    rounding flip early in the network grows on its way out)."""
     pytest.importorskip("ai_edge_quantizer")
     from models.train.export import EDGE_OPS, export_arrays
 

@@ -58,7 +58,7 @@ def test_altered_committed_model_is_refused_with_the_fix(tmp_path: Path) -> None
     with pytest.raises(ModelError, match="git checkout"):
         resolve.verify_file(copy, moved.sha256, f"git checkout -- models/weights/{spec.filename}")
     missing = {"x": replace(spec, filename="not-there.tflite")}
-    with pytest.raises(ModelError, match="missing.*git checkout"):
+    with pytest.raises(ModelError, match=r"missing.*git checkout"):
         verify_trained(missing, log=lambda _: None)
 
 
@@ -80,5 +80,7 @@ def test_models_fetch_verifies_the_committed_model(
 
 @pytest.mark.model
 def test_int8_config_runs_the_committed_model(model_paths: dict[str, Path]) -> None:
-    models = resolve.pose_models(PoseConfig(landmark_model="int8"), model_paths["pose_detection"].parent)
+    models = resolve.pose_models(
+        PoseConfig(landmark_model="int8"), model_paths["pose_detection"].parent
+    )
     assert models.landmarks == load_trained()["pose_landmark_full_int8"].path
