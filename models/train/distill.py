@@ -55,10 +55,13 @@ from models.train.rebuild import TfliteGraph
 
 SEED = 20261205
 HEATMAP_HALF = 3
-#: Loss weight of each of the 35 landmarks: the legs (hips to feet) twice the rest.
-LANDMARK_WEIGHTS = torch.tensor(
-    [2.0 if Landmark.LEFT_HIP <= i < NUM_BODY else 1.0 for i in range(NUM_USED)]
-)
+
+
+def landmark_weights(legs: float) -> torch.Tensor:
+    """Loss weight of each of the 35 landmarks: the legs (hips to feet) ``legs``, others 1."""
+    return torch.tensor(
+        [legs if Landmark.LEFT_HIP <= i < NUM_BODY else 1.0 for i in range(NUM_USED)]
+    )
 
 
 def window_indices(xy: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -92,17 +95,20 @@ def refined_xy(
 
 
 def distillation_loss(
-    student: dict[str, torch.Tensor], teacher: dict[str, torch.Tensor]
+    student: dict[str, torch.Tensor],
+    teacher: dict[str, torch.Tensor],
+    weights: torch.Tensor,
+    delta: float,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     s = student[LANDMARKS_OUT].reshape(-1, 39, 5)[:, :NUM_USED]
     t = teacher[LANDMARKS_OUT].reshape(-1, 39, 5)[:, :NUM_USED]
-    # Huber (squared up to 5 px, then linear): a squared error let the few crops where a
-    # foot jumps to the other leg dominate every batch and made validation worse. The legs
-    # (hips to feet), which the gait report reads, count twice.
+    # Huber (squared up to ``delta`` crop widths, then linear): a squared error let the few
+    # crops where a foot jumps to the other leg dominate every batch and made validation
+    # worse. ``weights``: per landmark (the legs, which the gait report reads, may count more).
     per_point = F.huber_loss(
-        s[..., :2] / INPUT_SIZE, t[..., :2] / INPUT_SIZE, delta=0.02, reduction="none"
+        s[..., :2] / INPUT_SIZE, t[..., :2] / INPUT_SIZE, delta=delta, reduction="none"
     ).sum(-1)
-    xy = (per_point * LANDMARK_WEIGHTS).mean() / 2
+    xy = (per_point * weights).mean() / 2
     z = F.huber_loss(s[..., 2] / INPUT_SIZE, t[..., 2] / INPUT_SIZE, delta=0.01)
     vis = F.l1_loss(torch.sigmoid(s[..., 3:5]), torch.sigmoid(t[..., 3:5]))
     flag = F.l1_loss(student[FLAG_OUT], teacher[FLAG_OUT])
@@ -114,7 +120,7 @@ def distillation_loss(
     with torch.no_grad():
         ref_t, peak_t = refined_xy(hm_t, rows, cols)
         used = (peak_t >= HEATMAP_MIN_CONFIDENCE).float()
-    refine = (F.huber_loss(ref_s, ref_t, delta=0.02, reduction="none").sum(-1) * used).sum() / (
+    refine = (F.huber_loss(ref_s, ref_t, delta=delta, reduction="none").sum(-1) * used).sum() / (
         used.sum().clamp_min(1.0)
     )
     heat = F.mse_loss(torch.sigmoid(hm_s), torch.sigmoid(hm_t)) * 10.0
@@ -169,6 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--lr", type=float, default=2e-5)
     p.add_argument("--range-lr", type=float, default=2e-3)
     p.add_argument("--eval-every", type=int, default=60, help="steps between validations")
+    p.add_argument("--max-steps", type=int, default=10**9, help="stop after this many steps")
+    p.add_argument(
+        "--save-at", type=lambda v: {int(x) for x in v.split(",")}, default=set(),
+        help="also keep the checkpoints of these steps (comma-separated)",
+    )  # fmt: skip
+    p.add_argument("--leg-weight", type=float, default=2.0, help="loss weight of the legs")
+    p.add_argument("--delta", type=float, default=0.02, help="Huber delta, crop widths")
+    p.add_argument(
+        "--constant-lr", action="store_true", help="no decay of the learning rates over time"
+    )
     p.add_argument("--val-every", type=int, default=2, help="use every n-th validation frame")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=SEED)
@@ -234,10 +250,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     deadline = t0 + args.minutes * 60
     step = 0
     last_ckpt = time.monotonic()
-    while time.monotonic() < deadline:
+    weights = landmark_weights(args.leg_weight)
+    while time.monotonic() < deadline and step < args.max_steps:
         net.train()
         # Linear decay to a tenth of the learning rates over the time budget.
-        frac = max(0.1, 1.0 - (time.monotonic() - t0) / (deadline - t0))
+        frac = (
+            1.0 if args.constant_lr else max(0.1, 1.0 - (time.monotonic() - t0) / (deadline - t0))
+        )
         for group, base in zip(opt.param_groups, (args.lr, args.range_lr), strict=True):
             group["lr"] = base * frac
         idx = rng.choice(len(train_crops), args.batch, replace=False)
@@ -251,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with torch.no_grad():
             t_out = {k: torch.from_numpy(v) for k, v in teacher(x).items()}
         s_out = net(torch.from_numpy(x).permute(0, 3, 1, 2))
-        loss, parts = distillation_loss(s_out, t_out)
+        loss, parts = distillation_loss(s_out, t_out, weights, args.delta)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -270,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if p95 < best:
                 best = p95
                 save_checkpoint(net, args.out / "best", {"step": step, "median": med, "p95": p95})
+        if step in args.save_at:
+            save_checkpoint(net, args.out / f"step{step}", {"step": step})
         if time.monotonic() - last_ckpt > 300:
             save_checkpoint(net, args.out / "last", {"step": step})
             last_ckpt = time.monotonic()
