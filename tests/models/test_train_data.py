@@ -56,4 +56,5 @@ def test_crops_are_the_engines_and_jitter_is_seeded(
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(a[0], plain[0])  # the first is always the engine's crop
-    assert all(float(np.abs(x.astype(int) - y).mean()) > 1.0 for x, y in zip(a[1:], c[1:]))
+    pairs = zip(a[1:], c[1:], strict=True)
+    assert all(float(np.abs(x.astype(int) - y).mean()) > 1.0 for x, y in pairs)
