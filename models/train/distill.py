@@ -6,7 +6,7 @@ The teacher is the float model itself (LiteRT, the trimmed float32 flatbuffer) o
 crop, so no labels are needed. The loss is on what the engine reads:
 
 - the 35 landmarks it uses (33 body + 2 alignment points): x, y (Huber, in crop widths;
-  the legs count twice), z (a fifth of the weight), visibility and presence (as
+  ``--leg-weight`` for the legs), z (a fifth of the weight), visibility and presence (as
   probabilities);
 - the heatmap refinement: the confidence-weighted mean position in the 7×7 window around
   the teacher's landmark, computed from the student's heatmap, against the teacher's;
@@ -170,22 +170,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--minutes", type=float, default=40.0)
     p.add_argument("--variants", type=int, default=2, help="jittered crops per frame")
-    p.add_argument("--every", type=int, default=1, help="use every n-th training frame")
+    p.add_argument("--every", type=int, default=2, help="use every n-th training frame")
     p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--lr", type=float, default=2e-5)
-    p.add_argument("--range-lr", type=float, default=2e-3)
-    p.add_argument("--eval-every", type=int, default=60, help="steps between validations")
+    p.add_argument("--lr", type=float, default=1e-5)
+    p.add_argument("--range-lr", type=float, default=1e-3)
+    p.add_argument("--eval-every", type=int, default=40, help="steps between validations")
     p.add_argument("--max-steps", type=int, default=10**9, help="stop after this many steps")
     p.add_argument(
         "--save-at", type=lambda v: {int(x) for x in v.split(",")}, default=set(),
         help="also keep the checkpoints of these steps (comma-separated)",
     )  # fmt: skip
-    p.add_argument("--leg-weight", type=float, default=2.0, help="loss weight of the legs")
-    p.add_argument("--delta", type=float, default=0.02, help="Huber delta, crop widths")
+    p.add_argument("--leg-weight", type=float, default=1.0, help="loss weight of the legs")
+    p.add_argument("--delta", type=float, default=0.01, help="Huber delta, crop widths")
     p.add_argument(
-        "--constant-lr", action="store_true", help="no decay of the learning rates over time"
+        "--decay", action="store_true", help="decay the learning rates linearly over --minutes"
     )
-    p.add_argument("--val-every", type=int, default=2, help="use every n-th validation frame")
+    p.add_argument("--val-every", type=int, default=4, help="use every n-th validation frame")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=SEED)
     args = p.parse_args(argv)
@@ -253,9 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     weights = landmark_weights(args.leg_weight)
     while time.monotonic() < deadline and step < args.max_steps:
         net.train()
-        # Linear decay to a tenth of the learning rates over the time budget.
+        # With --decay: linearly to a tenth of the learning rates over the time budget.
         frac = (
-            1.0 if args.constant_lr else max(0.1, 1.0 - (time.monotonic() - t0) / (deadline - t0))
+            1.0 if not args.decay else (max(0.1, 1.0 - (time.monotonic() - t0) / (deadline - t0)))
         )
         for group, base in zip(opt.param_groups, (args.lr, args.range_lr), strict=True):
             group["lr"] = base * frac
