@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.gait.ranges import band
+from edge.catalogue import step_band
 from edge.gait.records import AlertRecord, GaitEvent, MetricValue, StrideRecord
 from edge.landmarks import Channel, PoseResult
 
@@ -67,15 +67,15 @@ def frame_message(pose: PoseResult, wall: float, events: list[GaitEvent]) -> JSO
 
 
 def metric_json(m: MetricValue, name: str | None = None) -> JSON:
-    """One metric; ``band`` (green/amber/red, :mod:`edge.gait.ranges`) when ``name`` has a
-    normal range and a value."""
+    """One metric; ``band`` (green/amber/red, :mod:`edge.gait.ranges`, of the value as
+    shown) when ``name`` has a normal range and a value measured surely enough to judge."""
     out: JSON = {
         "value": _num(m.value),
         "unit": m.unit,
         "confidence": _num(m.confidence),
         "reason": m.reason,
     }
-    b = None if name is None else band(name, m.value)
+    b = None if name is None else step_band(name, m.value, m.confidence)
     if b is not None:
         out["band"] = b
     return out

@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ValidationError
 
+from edge.catalogue import session_figure, step_band
 from edge.errors import StorageError
-from edge.gait.cadence import steps_cadence
-from edge.gait.ranges import band, ranges_json
+from edge.gait.ranges import ranges_json
 from edge.gait.records import (
     AlertRecord,
     GaitEvent,
@@ -128,9 +128,9 @@ def _metric_json(name: str, m: MetricValue) -> dict[str, Any]:
         "reason": m.reason,
         "label": m.label,
     }
-    b = band(name, m.value)
+    b = step_band(name, m.value, m.confidence)
     if b is not None:
-        out["band"] = b  # green / amber / red: edge.gait.ranges
+        out["band"] = b  # green / amber / red (edge.gait.ranges); none when not sure
     return out
 
 
@@ -169,11 +169,14 @@ def alert_json(a: AlertRecord) -> dict[str, Any]:
 
 
 def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]:
-    """Per metric: unit, count measured, mean, median, standard deviation, min, max.
+    """Per metric: unit, count measured, mean, median, standard deviation, min, max, and
+    the session's figure (``edge.catalogue.session_figure``: ``value``, ``n_sure``,
+    ``low_confidence``, ``band`` of the value as shown).
 
-    For ``cadence_spm`` the ``mean`` is the session's cadence (steps per minute of running,
-    pauses excluded: ``edge.gait.cadence``), the same figure as the session list and
-    summary; the other figures are of the per-step (rolling) values."""
+    ``value`` is what every screen shows for the session: the median of the confidently
+    measured steps; for ``cadence_spm`` the steps per minute of running (pauses excluded:
+    ``edge.gait.cadence``), also its ``mean``, the same figure as the session list. The
+    other figures are of every per-step (rolling) value measured."""
     out: dict[str, dict[str, Any]] = {}
     for name, unit in metric_columns(strides):
         vals = [
@@ -194,14 +197,15 @@ def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]
                 "min": float(a.min()),
                 "max": float(a.max()),
             }
-            b = band(name, float(np.median(a)))
-            if b is not None:
-                out[name]["band"] = b  # of the median
         else:
             out[name] = {"unit": unit, "n": 0, "mean": None, "median": None, "std": None,
                          "min": None, "max": None}  # fmt: skip
+        fig = session_figure(name, strides)
+        out[name].update(value=fig["value"], n_sure=fig["n"], low_confidence=fig["low_confidence"])
+        if fig["band"] is not None:
+            out[name]["band"] = fig["band"]  # of the value as shown
     if "cadence_spm" in out:
-        out["cadence_spm"]["mean"] = steps_cadence([(s.t_s, s.foot) for s in strides])
+        out["cadence_spm"]["mean"] = out["cadence_spm"]["value"]
     return out
 
 
@@ -302,7 +306,28 @@ def session_report(store: SessionStore, info: SessionInfo) -> Any:
     landmarks, fps = uniform_landmarks(series.t_s, series.xyzv)
     gait = _section(info.settings, "gait", GaitConfig)
     alerts = _section(info.settings, "alerts", AlertsConfig)
-    return analyze_landmarks(landmarks, fps, view=gait.view, gait=gait, alerts=alerts)
+    size = frame_size(info.settings)
+    return analyze_landmarks(
+        landmarks,
+        fps,
+        view=gait.view,
+        gait=gait,
+        alerts=alerts,
+        aspect=None if size is None else size[0] / size[1],
+    )
+
+
+def frame_size(settings: dict[str, Any]) -> tuple[int, int] | None:
+    """(width, height) of the session's camera frames, stored with the session (its
+    settings' ``frame``); None for a session recorded before that whose shape could not be
+    recovered."""
+    frame = settings.get("frame")
+    if not isinstance(frame, dict):
+        return None
+    w, h = frame.get("width"), frame.get("height")
+    if isinstance(w, int | float) and isinstance(h, int | float) and w > 0 and h > 0:
+        return int(w), int(h)
+    return None
 
 
 def export_json(store: SessionStore, info: SessionInfo) -> str:

@@ -209,7 +209,31 @@ UPDATE sessions SET cadence_json = json_object(
     AND json_extract(report_json, '$.cadence_source') IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6_FLEET_CAP, _V7_VERDICTS)
+# Version 8 (frame geometry): every session keeps the width and height of its camera frames
+# in its settings (``frame``), so re-analysing it, its replay and the report's pictures keep
+# the frame's shape. Sessions recorded before: recovered from a kept clip (the camera frames
+# at their own shape) or, for the simulated runner, from its configured size; the others
+# stay without it (and say so: "frame size unknown").
+_V8_FRAME = """
+UPDATE sessions SET settings_json = json_set(settings_json, '$.frame', json_object(
+        'width', (SELECT c.width FROM clips c WHERE c.session_id = sessions.id
+                  ORDER BY c.t_start_s LIMIT 1),
+        'height', (SELECT c.height FROM clips c WHERE c.session_id = sessions.id
+                   ORDER BY c.t_start_s LIMIT 1)))
+    WHERE json_valid(settings_json) AND json_extract(settings_json, '$.frame') IS NULL
+    AND EXISTS (SELECT 1 FROM clips c WHERE c.session_id = sessions.id);
+UPDATE sessions SET settings_json = json_set(settings_json, '$.frame', json_object(
+        'width', json_extract(settings_json, '$.capture.demo_width'),
+        'height', json_extract(settings_json, '$.capture.demo_height')))
+    WHERE json_valid(settings_json) AND json_extract(settings_json, '$.frame') IS NULL
+    AND json_extract(settings_json, '$.simulated') = 1
+    AND json_extract(settings_json, '$.capture.demo_width') > 0
+    AND json_extract(settings_json, '$.capture.demo_height') > 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1, _V2, _V3, _V4, _V5, _V6_FLEET_CAP, _V7_VERDICTS, _V8_FRAME
+)  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from edge.catalogue import KEY_METRICS, info
 from edge.errors import StorageError
 from edge.gait.records import AlertRecord
 from edge.recording.export import session_summary
@@ -16,48 +17,13 @@ from edge.recording.store import SessionStore
 from edge.runners.ranges import range_for
 from edge.runners.store import get_runner, runner_sessions, session_runner
 
-#: The metrics shown first (in this order) on the progress page and the report.
-KEY_METRICS: tuple[str, ...] = (
-    "cadence_spm",
-    "overstride",
-    "shank_angle_deg",
-    "knee_flexion_deg",
-    "trunk_lean_deg",
-    "head_pitch_deg",
-    "head_forward",
-    "arm_crossover",
-    "elbow_angle_deg",
-    "vertical_oscillation",
-)
-
-#: name: (label, digits)
-LABELS: dict[str, tuple[str, int]] = {
-    "cadence_spm": ("Cadence", 0),
-    "step_time_ms": ("Step time", 0),
-    "overstride": ("Overstride", 2),
-    "shank_angle_deg": ("Shank angle at contact", 1),
-    "knee_flexion_deg": ("Knee bend at contact", 0),
-    "foot_strike": ("Foot angle at contact", 0),
-    "contact_time_ms": ("Contact time", 0),
-    "duty_factor": ("Duty factor", 2),
-    "trunk_lean_deg": ("Trunk lean", 1),
-    "head_forward": ("Head forward", 2),
-    "head_pitch_deg": ("Head (gaze down)", 0),
-    "head_tilt_deg": ("Head tilt", 1),
-    "head_sway": ("Head sway", 2),
-    "head_bob": ("Head bob", 2),
-    "arm_crossover": ("Arms across midline", 2),
-    "elbow_angle_deg": ("Elbow angle", 0),
-    "vertical_oscillation": ("Vertical oscillation", 2),
-}
-
 
 def label(metric: str) -> str:
-    return LABELS.get(metric, (metric.replace("_", " "), 2))[0]
+    return info(metric).label
 
 
 def digits(metric: str) -> int:
-    return LABELS.get(metric, (metric, 2))[1]
+    return info(metric).digits
 
 
 def ordered_metrics(names: Sequence[str]) -> list[str]:
@@ -96,19 +62,24 @@ def focus_cue(alerts: Sequence[AlertRecord]) -> dict[str, Any] | None:
 
 
 def session_point(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
-    """One visit: the session, the cue worked on and each metric's median (with n)."""
+    """One visit: the session, the cue worked on and each metric's figure for the session
+    (``median``: the figure every screen shows, ``edge.catalogue.session_figure``, with
+    ``n`` the steps it stands on). A metric never measured surely enough has no figure and
+    no verdict (``low_confidence``)."""
     summary = session_summary(info, store.strides(info.id))
     metrics = {}
     for name, s in summary.items():
         rng = range_for(name)
+        value = s["value"]
         metrics[name] = {
             "unit": s["unit"],
-            "n": s["n"],
-            "median": s["median"],
+            "n": s["n_sure"],
+            "median": value,
+            "low_confidence": s["low_confidence"],
             # Judged as shown: a median shown as 170 is in a 170–180 range.
             "verdict": (
-                rng.verdict(round(s["median"], digits(name)))
-                if rng is not None and s["median"] is not None
+                rng.verdict(round(value, digits(name)))
+                if rng is not None and value is not None
                 else None
             ),
         }
@@ -135,6 +106,7 @@ def metric_table(points: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "name": name,
                 "label": label(name),
                 "unit": units[name],
+                "shown_unit": info(name).unit,
                 "digits": digits(name),
                 "range": rng.as_json() if rng is not None else None,
             }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from edge.recording.export import (
     compare,
     export_json,
     export_session_json,
+    session_summary,
     session_json,
     strides_csv,
 )
@@ -155,6 +157,24 @@ def list_sessions(
         device_id=device or None,
     )
     return {"sessions": [s.as_json() for s in sessions], "devices": store.devices()}
+
+
+@router.get("/api/review/sessions/ended")
+def session_just_ended(
+    store: Store, t: Annotated[float, Query(description="its end, capture time (s)")]
+) -> dict[str, Any]:
+    """The live session of this device that ended at capture time ``t`` (the live page's
+    "session ended" message): its id and its figures, as the review page shows them. 404
+    until the recorder has stored its end."""
+    if store is not None:
+        for info in store.list_sessions(date_from=time.time() - 86400.0):
+            ended = info.t_end_s
+            if info.source == "live" and ended is not None and abs(ended - t) < 0.05:
+                return {
+                    "session": info.as_json(),
+                    "summary": session_summary(info, store.strides(info.id)),
+                }
+    raise HTTPException(404, "no session ended at that time (yet)")
 
 
 @router.get("/api/review/sessions/{session_id}")

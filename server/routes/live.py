@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
+from edge.catalogue import MIN_CONFIDENCE, catalogue_json
 from edge.config import Config
 from edge.gait.ranges import ranges_json
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
@@ -35,10 +36,13 @@ BOUNDARY = "frame"
 
 
 def rules_json(config: Config) -> dict[str, Any]:
-    """What the page needs to show the number a cue is about: each rule's step window."""
+    """What the page needs to show the number a cue is about and why a cue is or is not
+    raised: each rule's metric, unit, threshold and step window."""
     return {
         name: {
-            "enabled": rule.enabled,
+            "enabled": rule.enabled and config.alerts.enabled,
+            "metric": rule.metric or name,
+            "unit": rule.unit,
             "last_m": rule.last_m,
             "n_of": rule.n_of,
             "min_confidence": rule.min_confidence,
@@ -65,6 +69,9 @@ def hello_message(state: LiveState) -> dict[str, Any]:
         if cfg.pose.belt_zone is None
         else cfg.pose.belt_zone.model_dump(mode="json"),
         "ranges": ranges_json(),
+        "catalogue": catalogue_json(),
+        "min_confidence": MIN_CONFIDENCE,
+        "max_active": cfg.alerts.max_active,
     }
 
 

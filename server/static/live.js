@@ -2,19 +2,15 @@
 "use strict";
 
 (() => {
-  const TILES = [
-    { key: "cadence_spm", label: "Cadence", digits: 0, unit: "steps/min" },
-    { key: "overstride", label: "Overstride", digits: 2, unit: "× leg length" },
-    { key: "trunk_lean_deg", label: "Trunk lean", digits: 0, unit: "°" },
-    { key: "head_pitch_deg", label: "Gaze down", digits: 0, unit: "°" },
-    { key: "arm_crossover", label: "Arm crossover", digits: 2, unit: "× shoulder width" },
-  ];
-  const CHART = [
-    { key: "overstride", label: "overstride", color: "#ff8c42", digits: 2 },
-    { key: "trunk_lean_deg", label: "trunk lean °", color: "#4aa3ff", digits: 0 },
-    { key: "head_pitch_deg", label: "head °", color: "#c77dff", digits: 0 },
-    { key: "arm_crossover", label: "arms", color: "#39ff88", digits: 2 },
-  ];
+  /* The key numbers, then a small tile for every other metric a cue watches (every cue has
+     its number on the page) and the shank angle. Labels, units, digits and normal ranges
+     come from the server's metric catalogue (the hello message): the same as every other
+     screen and the report. */
+  const MAIN_TILES = ["cadence_spm", "overstride", "trunk_lean_deg", "head_pitch_deg", "arm_crossover"];
+  const SMALL_TILES = ["shank_angle_deg"];
+  const CHART_COLORS = [["overstride", "#ff8c42"], ["trunk_lean_deg", "#4aa3ff"], ["head_pitch_deg", "#c77dff"], ["arm_crossover", "#39ff88"]];
+  let TILES = [];
+  let CHART = [];
   const CHART_SPAN_S = 60;
   /* A pause longer than this between two steps is drawn as a gap, not a line. */
   const CHART_GAP_S = 1.5;
@@ -29,25 +25,38 @@
     edges: [], simulated: false, lmById: new Map(), lastLm: null, lastLmId: -1,
     videoId: -1, lastVideoAt: 0, frozen: false, contacts: [], contact: null,
     strides: [], alerts: new Map(), wsOpen: false, source: null, latestT: 0,
-    rules: {}, ranges: {}, praise: null,
+    rules: {}, ranges: {}, praise: null, catalogue: {}, minConfidence: 0.5, maxActive: 1,
+    ended: null, sessionT0: null,
   };
   /* How long the praise for a fixed fault stays in the cue box before "Running well". */
   const PRAISE_MS = 5000;
   let praiseTimer = 0;
 
   // --- numbers -----------------------------------------------------------------------------
-  const numbers = $("numbers");
-  for (const t of TILES) {
-    const el = document.createElement("div");
-    el.className = "tile"; el.id = "tile-" + t.key; el.dataset.band = "";
-    el.innerHTML = `<div class="label">${t.label}</div>` +
-      `<div class="reading"><span class="value" id="metric-${t.key}">–</span>` +
-      `<span class="unit${t.unit === "°" ? " deg" : ""}">${t.unit}</span></div>` +
-      `<div class="what" id="what-${t.key}"></div>` +
-      `<div class="last">last step <span id="last-${t.key}">–</span></div>` +
-      `<div class="note" id="note-${t.key}"></div>` +
-      `<div class="range" id="range-${t.key}"></div>`;
-    numbers.appendChild(el);
+  const numbers = $("numbers"), moreNumbers = $("numbers-more");
+  const meta = (key) => state.catalogue[key] || { label: key, unit: "", digits: 2, chart: key, range: null };
+
+  function buildTiles() {
+    const keys = [...MAIN_TILES, ...SMALL_TILES];
+    for (const [name, r] of Object.entries(state.rules)) if (r.enabled && !keys.includes(name) && state.catalogue[name]) keys.push(name);
+    TILES = keys.map((key) => ({ key, small: !MAIN_TILES.includes(key), ...meta(key) }));
+    CHART = CHART_COLORS.map(([key, color]) => ({ key, color, label: meta(key).chart, digits: meta(key).digits }));
+    numbers.replaceChildren(); moreNumbers.replaceChildren();
+    for (const t of TILES) {
+      const el = document.createElement("div");
+      el.className = t.small ? "tile small" : "tile"; el.id = "tile-" + t.key; el.dataset.band = "";
+      el.innerHTML = `<div class="label"></div>` +
+        `<div class="reading"><span class="value" id="metric-${t.key}">–</span>` +
+        `<span class="unit${t.unit === "°" ? " deg" : ""}"></span></div>` +
+        `<div class="what" id="what-${t.key}"></div>` +
+        `<div class="last">last step <span id="last-${t.key}">–</span></div>` +
+        `<div class="note" id="note-${t.key}"></div>` +
+        `<div class="range" id="range-${t.key}"></div>`;
+      el.querySelector(".label").textContent = t.label;
+      el.querySelector(".unit").textContent = t.unit;
+      (t.small ? moreNumbers : numbers).appendChild(el);
+    }
+    moreNumbers.hidden = !moreNumbers.children.length;
   }
 
   function fmt(v, digits) {
@@ -61,14 +70,26 @@
     return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
+  /* The band of a number as shown (rounded to its digits), from the catalogue's range: a
+     value shown as "12" is inside "normal −12 to 12". */
+  function bandOf(key, v) {
+    const r = meta(key).range;
+    if (!r || v === null || v === undefined) return null;
+    const x = Number(Number(v).toFixed(meta(key).digits));
+    if (x >= r.green[0] && x <= r.green[1]) return "green";
+    if (x >= r.amber[0] && x <= r.amber[1]) return "amber";
+    return "red";
+  }
+
   /* The number a tile shows: the median of the steps its cue rule judges — the last `last_m`
      steps whose value is at least `min_confidence` sure, exactly the steps the rule counts.
      When none of the last `last_m` steps could be measured, the metric is not measurable
-     now: "–" and the reason (never an older value). Exposed for the browser tests. */
-  function tileReading(key) {
-    const rule = state.rules[key];
+     now: "–" and the reason (never an older value), and it is not judged. Exposed for the
+     browser tests. */
+  function tileReading(key, rule) {
+    if (rule === undefined) rule = state.rules[key];
     const n = rule ? rule.last_m : DEFAULT_WINDOW;
-    const minConf = rule ? rule.min_confidence : 0.5;
+    const minConf = rule ? rule.min_confidence : state.minConfidence;
     const steps = state.strides;
     const used = [];
     let reason = null, recentOk = false;
@@ -86,17 +107,70 @@
     if (!recentOk) {
       return { value: null, reason: reason || `not measured in the last ${n} steps`, n: 0, confidence: null, band: null };
     }
-    const vals = used.map((m) => m.value);
-    const med = median(vals);
-    // The band of the step at the median (bands come from the server, never computed here).
-    const sorted = [...used].sort((a, b) => a.value - b.value);
-    const mid = sorted[Math.floor(sorted.length / 2)];
+    const med = median(used.map((m) => m.value));
     const confs = used.map((m) => (m.confidence === null ? 1 : m.confidence));
-    return { value: med, reason: null, n: used.length, confidence: median(confs), band: mid.band || null };
+    return { value: med, reason: null, n: used.length, confidence: median(confs), band: bandOf(key, med) };
   }
   window.twTileReading = tileReading;
 
+  /* A threshold as a person reads it: in the tile's unit; a count (landing signs) as
+     "2 or more". */
+  function thresholdText(key, rule) {
+    const m = meta(key), thr = rule.threshold;
+    if (m.digits === 0 && !Number.isInteger(thr)) {
+      return rule.direction === "below" ? `${Math.floor(thr)} or fewer` : `${Math.ceil(thr)} or more`;
+    }
+    return (rule.direction === "below" ? "below " : "above ") + fmt(thr, m.digits);
+  }
+  const unitText = (key) => { const u = meta(key).unit; return u === "°" ? "°" : u ? " " + u : ""; };
+
+  /* Where the tile's cue is raised, in the tile's own unit, or in the unit of what the cue
+     watches (overstride: landing signs) beside the tile's. */
+  function cueAt(key) {
+    const rule = state.rules[key];
+    if (!rule) return "";
+    if (!rule.enabled) return "cue off";
+    // The tile's own unit is beside its value; another unit (landing signs) is named.
+    const unit = rule.metric !== key ? unitText(rule.metric) : meta(key).unit === "°" ? "°" : "";
+    return `cue ${thresholdText(rule.metric, rule)}${unit}`;
+  }
+
+  /* Why a number outside its normal range raised no cue ("" when it is in range or did). */
+  function whyNoCue(key, r) {
+    if (state.ended || r.value === null || !r.band || r.band === "green" || state.alerts.has(key)) return "";
+    const rule = state.rules[key];
+    if (!rule) return "no cue watches this number";
+    if (!rule.enabled) return "no cue: this cue is off";
+    const own = rule.metric === key ? r : tileReading(rule.metric, rule);
+    const v = own.value;
+    const past = v !== null && (rule.direction === "below" ? v < rule.threshold : v > rule.threshold);
+    if (!past) {
+      const now = v === null ? "" : ` (now ${fmt(v, meta(rule.metric).digits)}${unitText(rule.metric)})`;
+      return `no cue: outside the normal range, but the cue is set ${thresholdText(rule.metric, rule)}${unitText(rule.metric)}${now}`;
+    }
+    if (state.alerts.size >= state.maxActive) return "no cue: one cue at a time, another is shown";
+    return `no cue yet: needs ${rule.n_of} of the last ${rule.last_m} steps past it (or waits after a recent cue)`;
+  }
+  window.twWhyNoCue = (key) => whyNoCue(key, tileReading(key));
+
+  /* After the session: each tile shows the session's figure, as the review page, the
+     progress page and the report show it. */
+  function showSessionFigures() {
+    const summary = (state.ended && state.ended.summary) || {};
+    for (const t of TILES) {
+      const f = summary[t.key];
+      const v = f && f.value !== null && f.value !== undefined ? f.value : null;
+      $("metric-" + t.key).textContent = v === null ? "–" : fmt(v, t.digits);
+      $("what-" + t.key).textContent = v === null ? "" : t.key === "cadence_spm" ? "the session, while running" : `session median, ${f.n_sure} steps`;
+      $("last-" + t.key).textContent = "–";
+      $("note-" + t.key).textContent = f && f.low_confidence ? "low confidence in this view: not judged" : "";
+      $("tile-" + t.key).dataset.band = v === null || (f && f.low_confidence) ? "" : bandOf(t.key, v) || "";
+      $("tile-" + t.key).dataset.session = "true";
+    }
+  }
+
   function showMetrics() {
+    if (state.ended) { showSessionFigures(); return; }
     const last = state.strides.length ? state.strides[state.strides.length - 1] : null;
     for (const t of TILES) {
       const s = last && last.metrics[t.key];
@@ -104,14 +178,16 @@
       const r = tileReading(t.key);
       const v = $("metric-" + t.key), note = $("note-" + t.key), what = $("what-" + t.key);
       const tile = $("tile-" + t.key);
+      tile.dataset.session = "false";
       if (r.value === null) {
         v.textContent = "–"; what.textContent = ""; note.textContent = r.reason || "";
       } else {
         v.textContent = fmt(r.value, t.digits);
         what.textContent = r.n === 1 ? "the last step" : `median, last ${r.n} steps`;
-        note.textContent = r.confidence !== null && r.confidence < 0.5
-          ? `low confidence (${Math.round(r.confidence * 100)} %)` : "";
+        note.textContent = r.confidence !== null && r.confidence < state.minConfidence
+          ? `low confidence (${Math.round(r.confidence * 100)} %)` : whyNoCue(t.key, r);
       }
+      note.title = note.textContent;
       tile.dataset.band = r.band || "";
     }
   }
@@ -120,19 +196,21 @@
     for (const t of TILES) {
       $("metric-" + t.key).textContent = "–"; $("note-" + t.key).textContent = "";
       $("last-" + t.key).textContent = "–"; $("what-" + t.key).textContent = "";
-      $("tile-" + t.key).dataset.band = "";
+      $("tile-" + t.key).dataset.band = ""; $("tile-" + t.key).dataset.session = "false";
     }
   }
 
   function showRanges() {
     for (const t of TILES) {
-      const r = state.ranges[t.key];
+      const r = t.range;
       const el = $("range-" + t.key);
-      if (r && Array.isArray(r.green)) {
-        // The unit is the tile's own (shown beside the value); the source is in the tooltip.
-        el.textContent = `normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}`;
-        el.title = r.source || "";
-      } else { el.textContent = ""; el.title = ""; }
+      const parts = [];
+      // The unit is the tile's own (shown beside the value); the source is in the tooltip.
+      if (r && Array.isArray(r.green)) parts.push(`normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}`);
+      const cue = cueAt(t.key);
+      if (cue) parts.push(cue);
+      el.textContent = parts.join(" · ");
+      el.title = r ? r.source || "" : "";
     }
   }
 
@@ -164,19 +242,53 @@
     const active = [...state.alerts.values()].sort((a, b) => a.priority - b.priority || a.t - b.t);
     if (active.length) state.praise = null;  // a new fault outranks praise for an old one
     cue.dataset.praise = state.praise ? "true" : "false";
-    if (!active.length) {
+    cue.dataset.ended = state.ended ? "true" : "false";
+    const second = $("cue-second");
+    if (state.ended) {
+      // The source ended or the runner left: never "Running well" over a still picture.
+      cue.dataset.active = "false"; cue.dataset.rule = ""; cue.dataset.second = "";
+      $("cue-main").textContent = "Session ended";
+      const link = document.createElement("a");
+      link.id = "review-link";
+      link.href = state.ended.id ? `/review/session?id=${state.ended.id}` : "/review";
+      link.textContent = state.ended.id ? "Review this session" : "Review sessions";
+      second.replaceChildren(link);
+    } else if (!active.length) {
       cue.dataset.active = "false"; cue.dataset.rule = state.praise ? state.praise.rule : "";
       cue.dataset.second = "";
-      $("cue-main").textContent = state.praise ? capital(state.praise.text) : "Running well";
-      $("cue-second").textContent = "";
+      // "Running well" only when every number judged is in its normal range.
+      const off = TILES.filter((t) => { const b = $("tile-" + t.key).dataset.band; return b === "amber" || b === "red"; });
+      $("cue-main").textContent = state.praise ? capital(state.praise.text) : off.length ? "No cue now" : "Running well";
+      second.textContent = !state.praise && off.length ? `${off.map((t) => t.label).join(", ")} outside the normal range: why no cue is under it` : "";
     } else {
       cue.dataset.active = "true"; cue.dataset.rule = active[0].rule;
       $("cue-main").textContent = capital(active[0].cue);
       cue.dataset.second = active.length > 1 ? active[1].rule : "";
-      $("cue-second").textContent = active.length > 1 ? "also: " + active[1].cue : "";
+      second.textContent = active.length > 1 ? "also: " + active[1].cue : "";
     }
     fitCue();
     for (const t of TILES) $("tile-" + t.key).dataset.alert = state.alerts.has(t.key) ? "true" : "false";
+  }
+
+  /* The session that just ended: its id (for the review link) and figures, once the
+     recorder has stored its end (the review API; behind the PIN). */
+  async function fetchEnded(t) {
+    for (let i = 0; i < 20 && state.ended && state.ended.t === t; i++) {
+      try {
+        const r = await fetch(`/api/review/sessions/ended?t=${t}`, { credentials: "same-origin" });
+        if (r.status === 401 || r.status === 403) return;
+        if (r.ok) {
+          const body = await r.json();
+          if (state.ended && state.ended.t === t) {
+            state.ended.id = body.session.id; state.ended.summary = body.summary;
+            showMetrics(); renderCue();
+            window.twEnded = { id: body.session.id, summary: body.summary };
+          }
+          return;
+        }
+      } catch (e) { /* retry */ }
+      await new Promise((res) => setTimeout(res, 500));
+    }
   }
 
   // --- strip chart -------------------------------------------------------------------------
@@ -468,7 +580,7 @@
         while (state.strides.length > KEEP_STRIDES) state.strides.shift();
         state.latestT = Math.max(state.latestT, m.t);
         contactMeasured(m);
-        showMetrics(); drawChart(); break;
+        showMetrics(); renderCue(); drawChart(); break;
       case "alert":
         if (m.state === "raised") { state.alerts.set(m.rule, m); speak(m.cue); }
         else {
@@ -483,16 +595,19 @@
         }
         renderCue(); break;
       case "session":
-        resetRunner();
-        $("session").textContent = m.state === "started" ? "Runner on the belt" : "Waiting for a runner";
+        if (m.state === "started") { state.ended = null; state.sessionT0 = m.t; resetRunner(); }
+        else { state.ended = { t: m.t, id: null, summary: null }; state.alerts.clear(); state.praise = null; showMetrics(); renderCue(); fetchEnded(m.t); }
+        $("session").textContent = m.state === "started" ? "Runner on the belt" : "Session ended · waiting for a runner";
         break;
       case "status": onStatus(m); break;
-      case "rules": state.rules = m.rules || {}; showMetrics(); break;
+      case "rules": state.rules = m.rules || {}; buildTiles(); showRanges(); showMetrics(); renderCue(); break;
       case "hello":
         state.edges = m.edges; state.simulated = m.simulated;
         state.rules = m.rules || {}; state.ranges = m.ranges || {};
+        state.catalogue = m.catalogue || {}; state.minConfidence = m.min_confidence ?? 0.5;
+        state.maxActive = m.max_active || 1;
         $("simulated").hidden = !m.simulated;
-        showRanges(); resetRunner(); break;
+        buildTiles(); showRanges(); resetRunner(); break;
       default: break;
     }
   }
@@ -521,7 +636,11 @@
       headers: { "Content-Type": "application/json" }, body: JSON.stringify({ note: "" }),
     });
     const body = await r.json().catch(() => ({}));
-    $("mark-msg").textContent = r.status === 201 ? `Marked at ${body.t.toFixed(1)} s` : (body.detail || "Not marked");
+    // The time into the session, as the review page shows the mark.
+    const t0 = state.sessionT0;
+    $("mark-msg").textContent = r.status === 201
+      ? (t0 === null ? `Marked at ${body.t.toFixed(1)} s` : `Marked at ${(body.t - t0).toFixed(1)} s into the session`)
+      : (body.detail || "Not marked");
   });
 
   window.addEventListener("resize", () => { fitCue(); drawChart(); });
