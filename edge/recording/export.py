@@ -67,17 +67,23 @@ def strides_csv(strides: Sequence[StrideRecord], t_start_s: float = 0.0) -> str:
         header += [f"{name} [{unit}]", f"{name} confidence", f"{name} reason", f"{name} label"]
     w.writerow(header)
     for s in strides:
-        t, t_session = fmt(s.t_s, "s"), fmt(s.t_s - t_start_s, "s")
-        row = [str(s.index), s.foot, str(s.frame_index), t, t_session]
-        for name, unit in cols:
-            m = s.metrics.get(name)
-            if m is None:
-                row += ["", "", "absent", ""]
-            else:
-                conf = fmt(float(m.confidence), places=CONFIDENCE_DIGITS)
-                row += [_num(m.value, unit), conf, m.reason or "", m.label or ""]
-        w.writerow(row)
+        w.writerow(stride_row(s, cols, t_start_s))
     return out.getvalue()
+
+
+def stride_row(s: StrideRecord, cols: Sequence[tuple[str, str]], t_start_s: float) -> list[str]:
+    """One step as a CSV row (the columns of :func:`strides_csv`), numbers rounded to what
+    their unit means."""
+    t, t_session = fmt(s.t_s, "s"), fmt(s.t_s - t_start_s, "s")
+    row = [str(s.index), s.foot, str(s.frame_index), t, t_session]
+    for name, unit in cols:
+        m = s.metrics.get(name)
+        if m is None:
+            row += ["", "", "absent", ""]
+        else:
+            conf = fmt(float(m.confidence), places=CONFIDENCE_DIGITS)
+            row += [_num(m.value, unit), conf, m.reason or "", m.label or ""]
+    return row
 
 
 def parse_strides_csv(text: str) -> list[StrideRecord]:

@@ -4,11 +4,12 @@ session, as ``treadwatch export --format session``) or CSV (every step of every 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
 
-from edge.recording.export import metric_columns, session_json
+from edge.recording.export import metric_columns, session_json, stride_row
 from edge.recording.store import SessionStore
 from edge.runners.progress import progress
 from edge.runners.store import get_runner, runner_sessions
@@ -29,9 +30,10 @@ def runner_json(store: SessionStore, runner_id: int) -> str:
 
 
 def runner_csv(store: SessionStore, runner_id: int) -> str:
-    """One row per step of every session: ``session_id, session_started_at, index, foot,
-    frame_index, t_s, session_time_s``, then per metric its value, confidence, reason, label
-    (as :func:`edge.recording.export.strides_csv`)."""
+    """One row per step of every session: ``session_id, session_started_at`` (ISO 8601,
+    local time with its offset), then the columns of the session export
+    (:func:`edge.recording.export.strides_csv`: ``index, foot, frame_index, t_s,
+    session_time_s``, per metric its value, confidence, reason, label), rounded alike."""
     get_runner(store, runner_id)
     sessions = [(info, store.strides(info.id)) for info in runner_sessions(store, runner_id)]
     cols = metric_columns([s for _, strides in sessions for s in strides])
@@ -50,22 +52,7 @@ def runner_csv(store: SessionStore, runner_id: int) -> str:
         header += [f"{name} [{unit}]", f"{name} confidence", f"{name} reason", f"{name} label"]
     w.writerow(header)
     for info, strides in sessions:
+        started = dt.datetime.fromtimestamp(info.started_at).astimezone().isoformat("T", "seconds")
         for s in strides:
-            row = [
-                str(info.id),
-                repr(info.started_at),
-                str(s.index),
-                s.foot,
-                str(s.frame_index),
-                repr(s.t_s),
-                repr(s.t_s - info.t_start_s),
-            ]
-            for name, _ in cols:
-                m = s.metrics.get(name)
-                if m is None:
-                    row += ["", "", "absent", ""]
-                else:
-                    value = "" if m.value is None else repr(float(m.value))
-                    row += [value, repr(float(m.confidence)), m.reason or "", m.label or ""]
-            w.writerow(row)
+            w.writerow([str(info.id), started, *stride_row(s, cols, info.t_start_s)])
     return out.getvalue()

@@ -23,6 +23,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from edge.catalogue import KEY_METRICS, catalogue_json
 from edge.errors import StorageError
 from edge.landmarks import SKELETON_EDGES, Channel
 from edge.recording.export import (
@@ -183,6 +184,8 @@ def get_session(session_id: SessionId, store: Store) -> dict[str, Any]:
     s = _need(store)
     data = session_json(s, info)
     data["skeleton_edges"] = [[int(a), int(b)] for a, b in SKELETON_EDGES]
+    data["catalogue"] = catalogue_json()
+    data["key_metrics"] = list(KEY_METRICS)
     data["clips"] = [
         {**clip_json(c), "width": c.width, "height": c.height, "frame_times": list(c.frame_times)}
         for c in s.clips(info.id)

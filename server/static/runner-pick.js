@@ -5,19 +5,21 @@
 
 (() => {
   const POLL_MS = 3000;
+  const NEW = "new";
   let box = null, select = null, msg = null, sessionId = null, busy = false;
 
   function build(runners) {
     box = document.createElement("span");
     box.id = "runner-pick";
     box.className = "runner-pick";
-    box.style.cssText = "display:inline-flex;gap:6px;align-items:center;font-size:15px";
+    // Readable from the treadmill, about 2 m away.
+    box.style.cssText = "display:inline-flex;gap:8px;align-items:center;font-size:20px;font-weight:600";
     const label = document.createElement("label");
     label.textContent = "Who is running? ";
     label.htmlFor = "runner-select";
     select = document.createElement("select");
     select.id = "runner-select";
-    select.style.cssText = "font-size:15px;padding:3px 6px;border-radius:6px";
+    select.style.cssText = "font-size:20px;padding:6px 10px;border-radius:8px;min-height:44px";
     select.disabled = true;
     msg = document.createElement("span");
     msg.id = "runner-msg";
@@ -47,11 +49,35 @@
       o.textContent = r.name + (r.consent_clips ? "" : " (no clips)");
       select.append(o);
     }
-    select.value = current;
+    const add = document.createElement("option");
+    add.value = NEW; add.textContent = "+ New runner…";
+    select.append(add);
+    select.value = current === NEW ? "" : current;
+  }
+
+  /* "+ New runner…": a name (or pseudonym) typed on the spot; clips stay off until the
+     runner's consent is recorded on their page. Resolves to the new id, or null. */
+  async function addRunner() {
+    const name = (window.prompt("New runner's name (or a pseudonym)") || "").trim();
+    if (!name) return null;
+    const r = await fetch("/api/runners", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }),
+    });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) { msg.textContent = body.detail || "Not added"; return null; }
+    const list = await fetch("/api/runners", { credentials: "same-origin" });
+    if (list.ok) fill((await list.json()).runners);
+    return body.id;
   }
 
   async function choose() {
     busy = true;
+    if (select.value === NEW) {
+      const id = await addRunner().catch(() => null);
+      select.value = id === null ? (box.dataset.runner || "") : String(id);
+      if (id === null) { busy = false; return; }
+    }
     const runnerId = select.value ? Number(select.value) : null;
     msg.textContent = "…";
     try {

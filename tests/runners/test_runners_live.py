@@ -5,6 +5,7 @@ deletion (the sessions or their anonymisation) with the clip files, export, ids 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sqlite3
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from edge.errors import StorageError
+from edge.gait.cadence import running_cadence
 from edge.recording.schema import MIGRATIONS
 from edge.recording.store import SessionStore
 from edge.runners import store as runners
@@ -40,13 +42,20 @@ def _clip_files(d: Path, sid: int) -> list[Path]:
 
 
 def _medians(store: SessionStore, sid: int) -> dict[str, tuple[float, int]]:
-    """Each metric's median over the session's steps, computed here from the stored steps."""
+    """Each metric's session figure, computed here from the stored steps: the median of the
+    steps measured at least 0.5 sure (the live tiles' and the cue rules' floor), and for
+    cadence the steps per minute of running over the contacts (the one definition)."""
     values: dict[str, list[float]] = {}
-    for s in store.strides(sid):
+    steps = store.strides(sid)
+    for s in steps:
         for name, m in s.metrics.items():
-            if m.value is not None:
+            if m.value is not None and m.confidence >= 0.5:
                 values.setdefault(name, []).append(m.value)
-    return {k: (float(np.median(v)), len(v)) for k, v in values.items()}
+    out = {k: (float(np.median(v)), len(v)) for k, v in values.items()}
+    running = running_cadence([s.t_s for s in steps], [s.foot for s in steps])
+    if running is not None and "cadence_spm" in out:
+        out["cadence_spm"] = (running.spm, out["cadence_spm"][1])
+    return out
 
 
 def test_runner_picked_live_and_clips_only_with_consent(recorded: Recorded) -> None:
@@ -321,7 +330,13 @@ def test_export_of_a_runners_whole_history(review_host: str, recorded: Recorded)
             assert int(row["session_id"]) == sid
             assert int(row["index"]) == s.index
             m = s.metrics["overstride"]
-            assert row["overstride [leg lengths]"] == ("" if m.value is None else repr(m.value))
+            # rounded like the session export: a thousandth of a leg length, 1 ms
+            assert row["overstride [leg lengths]"] == ("" if m.value is None else f"{m.value:.3f}")
+            assert row["t_s"] == f"{s.t_s:.3f}"
+            # an ISO 8601 time with its offset, not Unix seconds
+            started = dt.datetime.fromisoformat(row["session_started_at"])
+            assert started.utcoffset() is not None
+            assert started.timestamp() == pytest.approx(store.session(sid).started_at, abs=1.0)
 
 
 def test_an_older_database_gains_the_runner_tables(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@
         el("td", { class: "l" }, where),
         el("td", { class: "l" },
           el("a", { href: `/api/review/sessions/${s.id}/export.csv` }, "CSV"), " · ",
-          el("a", { href: `/api/review/sessions/${s.id}/export.json`, title: "analyze --report schema" }, "Report"), " · ",
+          el("a", { href: `/api/review/sessions/${s.id}/export.json`, title: "the session analysed again (analyze --report schema)" }, "Analysis JSON"), " · ",
           el("a", { href: `/api/review/sessions/${s.id}/export.session.json` }, "Session JSON"))));
     }
     document.getElementById("empty").hidden = data.sessions.length > 0;

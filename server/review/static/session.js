@@ -182,6 +182,11 @@
   }
 
   // --- sections ----------------------------------------------------------------------------
+  /* The metric catalogue (label, unit, digits), the same as every other screen. */
+  function meta(name) {
+    return (S.catalogue || {})[name] || { label: label(name), unit: "", digits: undefined };
+  }
+
   function metricNames() {
     const names = [];
     for (const s of S.strides) for (const k of Object.keys(s.metrics)) if (!names.includes(k)) names.push(k);
@@ -196,12 +201,21 @@
     document.getElementById("csv").href = `/api/review/sessions/${s.id}/export.csv`;
     document.getElementById("json").href = `/api/review/sessions/${s.id}/export.json`;
     document.getElementById("session-json").href = `/api/review/sessions/${s.id}/export.session.json`;
-    const items = [["Duration", duration(s.duration_s)], ["Steps", s.n_strides],
-      ["Cadence (steps/min)", num(s.cadence_spm, 0)], ["Alerts", s.n_alerts]];
+    const items = [["Duration", duration(s.duration_s)], ["Steps", s.n_strides], ["Alerts", s.n_alerts]];
     if (s.frames_unstored) items.push(["Frames not stored (disk)", s.frames_unstored]);
     if (s.end_reason === "recovered") items.push(["Ended", "power cut / crash"]);
+    // The session's figures, as the live page (at the end), progress page and report show
+    // them: the catalogue's label, unit and digits; a low-confidence metric is not judged.
+    const figures = (S.key_metrics || []).filter(k => S.summary[k]).map(k => {
+      const m = meta(k), f = S.summary[k];
+      const unit = m.unit === "°" ? "°" : "";
+      const text = f.value === null || f.value === undefined ? "–" : num(f.value, m.digits) + unit;
+      const lbl = f.low_confidence ? `${m.label} (low confidence: not judged)` : `${m.label}${m.unit && m.unit !== "°" ? " (" + m.unit + ")" : ""}`;
+      return el("div", { "data-metric": k, "data-band": f.low_confidence ? "" : f.band || "" },
+        el("div", { class: "num" }, text), el("div", { class: "lbl" }, lbl));
+    });
     document.getElementById("summary").replaceChildren(...items.map(([l, v]) =>
-      el("div", {}, el("div", { class: "num" }, v), el("div", { class: "lbl" }, l))));
+      el("div", {}, el("div", { class: "num" }, v), el("div", { class: "lbl" }, l))), ...figures);
   }
 
   function renderPlots() {
@@ -211,9 +225,13 @@
       const unit = (S.strides.find(s => s.metrics[name]) || {}).metrics[name].unit;
       const sum = S.summary[name] || {};
       const canvas = el("canvas", { "data-metric": name });
+      const m = meta(name);
+      const shown = sum.value === null || sum.value === undefined ? null : num(sum.value, m.digits);
+      const what = name === "cadence_spm" ? "the session, while running" : `session median of ${sum.n_sure} steps`;
       box.append(el("div", { class: "plot" },
-        el("div", { class: "title" }, el("strong", {}, label(name)),
-          el("span", { class: "muted" }, sum.n ? `mean ${num(sum.mean)} ± ${num(sum.std)} ${unit}` : "not measured")),
+        el("div", { class: "title" }, el("strong", {}, m.label),
+          el("span", { class: "muted" }, shown !== null ? `${shown} ${m.unit} (${what})`
+            : sum.low_confidence ? "low confidence in this view: not judged" : "not measured")),
         canvas));
       const pts = foot => S.strides.filter(s => s.foot === foot && s.metrics[name]).map(s => ({
         x: s.t_s - t0, y: s.metrics[name].value, ref: s }));

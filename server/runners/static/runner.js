@@ -8,6 +8,7 @@
   const selected = [];
   const SVG = "http://www.w3.org/2000/svg";
   const VERDICT = { in: "in range", near: "near range", out: "outside range" };
+  const VISIT_COLUMNS = ["cadence_spm", "overstride", "shank_angle_deg", "trunk_lean_deg"];
 
   function svg(tag, attrs) {
     const e = document.createElementNS(SVG, tag);
@@ -32,6 +33,9 @@
   }
 
   function cell(v, m) {
+    if (v && v.median === null && v.low_confidence) {
+      return el("td", { title: "measured, but never surely enough in this view: not judged", "data-metric": m.name }, "low conf.");
+    }
     if (!v || v.median === null) return el("td", {}, "–");
     return el("td", { class: v.verdict ? "v-" + v.verdict : "", title: v.verdict ? VERDICT[v.verdict] : "no range known", "data-metric": m.name },
       fmt(v.median, m.digits));
@@ -95,7 +99,8 @@
     document.getElementById("consent").checked = r.consent_clips;
     document.getElementById("export-csv").href = `/api/runners/${id}/export.csv`;
     document.getElementById("export-json").href = `/api/runners/${id}/export.json`;
-    const shown = data.metrics.slice(0, 4);
+    // The numbers a therapist follows first, as every other screen shows them.
+    const shown = data.metrics.filter((m) => VISIT_COLUMNS.includes(m.name));
     document.querySelector("#visits thead").replaceChildren(el("tr", {},
       el("th", {}), el("th", { class: "l" }, "Date"), el("th", { class: "l" }, ""), el("th", {}, "Duration"), el("th", {}, "Steps"),
       el("th", { class: "l" }, "Cue worked on"),
