@@ -24,10 +24,17 @@ from typing import Any
 from edge.gait.cadence import steps_cadence
 from edge.gait.ranges import Band, range_for
 from edge.gait.records import StrideRecord
+from edge.units import CONFIDENCE_DIGITS
 
 #: Steps measured less surely than this do not count towards a session's figure (the live
 #: tiles' default too: the cue rules' ``min_confidence``).
 MIN_CONFIDENCE = 0.5
+
+
+def is_sure(confidence: float | None) -> bool:
+    """Whether a step's value is sure enough to count and be judged: its confidence as shown
+    (two decimals, as in the exports and the live messages) is at least the floor."""
+    return confidence is None or round(float(confidence), CONFIDENCE_DIGITS) >= MIN_CONFIDENCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +135,7 @@ def info(name: str) -> MetricInfo:
 def step_band(name: str, value: float | None, confidence: float | None) -> Band | None:
     """The band of one step's value, as shown; None when it was not measured surely enough
     to be judged (confidence below :data:`MIN_CONFIDENCE`)."""
-    if confidence is not None and confidence < MIN_CONFIDENCE:
+    if not is_sure(confidence):
         return None
     return info(name).band(value)
 
@@ -147,7 +154,7 @@ def session_figure(name: str, strides: Sequence[StrideRecord]) -> dict[str, Any]
         m = step.metrics.get(name)
         if m is not None and m.value is not None and math.isfinite(m.value):
             measured.append((m.value, m.confidence))
-    sure = [v for v, c in measured if c >= MIN_CONFIDENCE]
+    sure = [v for v, c in measured if is_sure(c)]
     value: float | None
     if name == "cadence_spm":
         value = steps_cadence([(s.t_s, s.foot) for s in strides]) if measured else None

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from edge.catalogue import step_band
+from edge.units import CONFIDENCE_DIGITS
 from edge.gait.records import AlertRecord, GaitEvent, MetricValue, StrideRecord
 from edge.landmarks import Channel, PoseResult
 
@@ -72,7 +73,7 @@ def metric_json(m: MetricValue, name: str | None = None) -> JSON:
     out: JSON = {
         "value": _num(m.value),
         "unit": m.unit,
-        "confidence": _num(m.confidence),
+        "confidence": _num(m.confidence, CONFIDENCE_DIGITS),  # as the exports show it
         "reason": m.reason,
     }
     b = None if name is None else step_band(name, m.value, m.confidence)

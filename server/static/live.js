@@ -161,7 +161,7 @@
       const f = summary[t.key];
       const v = f && f.value !== null && f.value !== undefined ? f.value : null;
       $("metric-" + t.key).textContent = v === null ? "–" : fmt(v, t.digits);
-      $("what-" + t.key).textContent = v === null ? "" : t.key === "cadence_spm" ? "the session, while running" : `session median, ${f.n_sure} steps`;
+      $("what-" + t.key).textContent = v === null ? "" : t.key === "cadence_spm" ? "the session" : "session median";
       $("last-" + t.key).textContent = "–";
       $("note-" + t.key).textContent = f && f.low_confidence ? "low confidence in this view: not judged" : "";
       $("tile-" + t.key).dataset.band = v === null || (f && f.low_confidence) ? "" : bandOf(t.key, v) || "";

@@ -13,13 +13,13 @@
     box.id = "runner-pick";
     box.className = "runner-pick";
     // Readable from the treadmill, about 2 m away.
-    box.style.cssText = "display:inline-flex;gap:8px;align-items:center;font-size:20px;font-weight:600";
+    box.style.cssText = "display:inline-flex;gap:8px;align-items:center;font-size:19px;font-weight:600";
     const label = document.createElement("label");
     label.textContent = "Who is running? ";
     label.htmlFor = "runner-select";
     select = document.createElement("select");
     select.id = "runner-select";
-    select.style.cssText = "font-size:20px;padding:6px 10px;border-radius:8px;min-height:44px";
+    select.style.cssText = "font-size:19px;padding:4px 8px;border-radius:8px;min-height:40px";
     select.disabled = true;
     msg = document.createElement("span");
     msg.id = "runner-msg";
@@ -89,7 +89,9 @@
       const body = await r.json().catch(() => ({}));
       if (r.ok) {
         sessionId = body.session_id;
-        msg.textContent = body.runner ? `Recording for ${body.runner.name}` : "Recording as a guest";
+        // Short: the picker shows who; the header must stay one line on an upright tablet.
+        msg.textContent = "✓ saved";
+        msg.title = body.runner ? `Recording for ${body.runner.name}` : "Recording as a guest";
         box.dataset.runner = body.runner ? String(body.runner.id) : "";
       } else {
         msg.textContent = body.detail || "Not saved";

@@ -186,16 +186,15 @@ def test_one_session_reads_the_same_on_every_screen(
             url = f"http://{host}"
             pg = _tablet(browser, url)
             pg.goto(url + "/")
-            pg.wait_for_function("document.getElementById('conn').dataset.state === 'live'")
+            pg.wait_for_selector("#metric-cadence_spm")  # connected: the tiles are built
             source.release.set()
 
             # Who is running? A new runner, added on the spot as the session starts.
             pg.wait_for_selector("#runner-select:not([disabled])", timeout=30000)
             pg.once("dialog", lambda d: d.accept("Ana P."))
             pg.select_option("#runner-select", "new")
-            pg.wait_for_function(
-                "document.getElementById('runner-msg').textContent.includes('Ana P.')"
-            )
+            pg.wait_for_function("document.getElementById('runner-pick').dataset.runner")
+            assert "Ana P." in pg.get_attribute("#runner-msg", "title")
             ana = int(pg.get_attribute("#runner-pick", "data-runner"))
             # A threshold changed mid-run (a stricter trunk-lean cue) and a moment marked.
             r = c.put(
@@ -231,6 +230,11 @@ def test_one_session_reads_the_same_on_every_screen(
             ratio = pg.evaluate("getComputedStyle(document.getElementById('stage')).aspectRatio")
             assert ratio.replace(" ", "") == "720/1280", ratio
             s = c.get(f"/api/review/sessions/{sid}", headers=AUTH).json()
+            # Step by step through the session: next, next, previous.
+            steps = [st["index"] for st in s["strides"]]
+            for button, want in (("#next-step", 0), ("#next-step", 1), ("#prev-step", 0)):
+                pg.click(button)
+                assert pg.evaluate("window.twStride") == steps[want], button
             assert len(s["marks"]) == 1
             assert s["marks"][0]["t_s"] - s["session"]["t_start_s"] == pytest.approx(
                 mark_shown, abs=0.051

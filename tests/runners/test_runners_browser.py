@@ -81,11 +81,12 @@ def test_who_is_running_on_the_live_page(browser: Any, tmp_path: Path) -> None:
             assert pg.locator("#runner-select option").all_inner_texts() == [
                 "Guest",
                 "Ana P. (no clips)",
+                "+ New runner…",
             ]
             sid = int(pg.locator("#runner-pick").get_attribute("data-session"))
             pg.select_option("#runner-select", label="Ana P. (no clips)")
             pg.wait_for_function(
-                "document.getElementById('runner-msg').textContent === 'Recording for Ana P.'"
+                "document.getElementById('runner-msg').title === 'Recording for Ana P.'"
             )
             assert pg.locator("#runner-pick").get_attribute("data-runner") == str(ana)
             ARTIFACTS.mkdir(exist_ok=True)
@@ -96,12 +97,12 @@ def test_who_is_running_on_the_live_page(browser: Any, tmp_path: Path) -> None:
             # Back to a guest.
             pg.select_option("#runner-select", label="Guest")
             pg.wait_for_function(
-                "document.getElementById('runner-msg').textContent === 'Recording as a guest'"
+                "document.getElementById('runner-msg').title === 'Recording as a guest'"
             )
             assert c.get("/api/live/runner", headers=AUTH).json()["runner"] is None
             pg.select_option("#runner-select", label="Ana P. (no clips)")
             pg.wait_for_function(
-                "document.getElementById('runner-msg').textContent === 'Recording for Ana P.'"
+                "document.getElementById('runner-msg').title === 'Recording for Ana P.'"
             )
             assert pg.errors == [] and member.errors == []
     finally:

@@ -324,6 +324,22 @@
     renderMarks(); renderTimeline();
   }
 
+  /* Previous / next step: the replay jumps to the foot contact of the step before or after
+     the moment shown (the strides table highlights it). */
+  function strideStep(dir) {
+    setPlaying(false);
+    const now = player.clip ? player.clip.t_start_s + video.currentTime : player.t;
+    const times = S.strides.map(s => s.t_s);
+    let k = -1;
+    if (dir > 0) k = times.findIndex(t => t > now + 1e-3);
+    else for (let i = times.length - 1; i >= 0; i--) if (times[i] < now - 1e-3) { k = i; break; }
+    if (k < 0) return;
+    seek(times[k]);
+    if (!player.clip) player.t = times[k];
+    window.twStride = S.strides[k].index;
+    document.getElementById("clock").textContent = `${(times[k] - t0).toFixed(2)} s · step ${S.strides[k].index}`;
+  }
+
   async function main() {
     if (!id) throw new Error("no session id in the address");
     S = await api(`/api/review/sessions/${id}`);
@@ -337,6 +353,8 @@
     document.getElementById("play").addEventListener("click", () => setPlaying(!player.playing));
     document.getElementById("back").addEventListener("click", () => step(-1));
     document.getElementById("fwd").addEventListener("click", () => step(1));
+    document.getElementById("prev-step").addEventListener("click", () => strideStep(-1));
+    document.getElementById("next-step").addEventListener("click", () => strideStep(1));
     document.getElementById("speed").addEventListener("change", ev => {
       player.speed = parseFloat(ev.target.value);
       video.playbackRate = player.speed;

@@ -1,0 +1,79 @@
+"""The metric catalogue: one label, unit, rounding and range per metric; a session's figure
+defined once; a value measured without confidence is never judged."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge.catalogue import CATALOGUE, MIN_CONFIDENCE, info, session_figure, step_band
+from edge.gait.config import AlertsConfig
+from edge.gait.ranges import RANGES
+from edge.gait.records import MetricValue, StrideRecord
+from edge.recording.export import metric_summary
+from edge.runners.progress import label
+
+
+def _steps(
+    name: str, values: list[tuple[float, float]], step_s: float = 0.35
+) -> list[StrideRecord]:
+    return [
+        StrideRecord(
+            index=i,
+            foot="left" if i % 2 == 0 else "right",
+            frame_index=i * 10,
+            t_s=10.0 + i * step_s,
+            metrics={
+                name: MetricValue(v, "u", c),
+                "cadence_spm": MetricValue(150.0 + i, "steps/min", 0.9),
+            },
+        )
+        for i, (v, c) in enumerate(values)
+    ]
+
+
+def test_every_judged_metric_and_every_cue_has_an_entry() -> None:
+    assert set(RANGES) <= set(CATALOGUE)
+    for name, rule in AlertsConfig().rules().items():
+        assert name in CATALOGUE, f"cue {name} has no tile"
+        assert (rule.metric or name) in CATALOGUE
+    # readable labels: never a raw key
+    for m in CATALOGUE.values():
+        assert "_" not in m.label and m.label[0].isupper()
+    assert info("some_new_metric_deg").label == "Some new metric"
+    assert label("trunk_lean_deg") == "Trunk lean"
+
+
+def test_a_value_is_judged_as_shown() -> None:
+    gaze = info("head_pitch_deg")  # normal −12 to 12, shown without decimals
+    assert gaze.text(12.4) == "12" and gaze.band(12.4) == "green"
+    assert gaze.band(12.6) == "amber"
+    assert info("overstride").text(-0.001) == "0.00"  # never "-0.00"
+    assert info("trunk_lean_deg").digits == 1  # one rounding: live, review, report alike
+
+
+def test_low_confidence_is_shown_as_such_never_judged() -> None:
+    # arm crossover from depth in a side view: values, all of them unsure
+    unsure = _steps("arm_crossover", [(0.4, 0.2)] * 12)
+    fig = session_figure("arm_crossover", unsure)
+    assert fig == {"value": None, "n": 0, "low_confidence": True, "band": None}
+    assert step_band("arm_crossover", 0.4, 0.2) is None
+    assert step_band("arm_crossover", 0.4, MIN_CONFIDENCE) == "red"
+    summary = metric_summary(unsure)["arm_crossover"]
+    assert summary["value"] is None and summary["low_confidence"] is True
+    assert "band" not in summary
+
+
+def test_the_session_figure() -> None:
+    # sure steps 0.10 … 0.20 and three unsure outliers: the median of the sure ones
+    values = [(0.10 + 0.01 * i, 0.9) for i in range(11)] + [(0.9, 0.3)] * 3
+    steps = _steps("overstride", values)
+    fig = session_figure("overstride", steps)
+    assert fig["value"] == pytest.approx(0.15)
+    assert fig["n"] == 11 and fig["band"] == "amber"
+    # cadence: steps per minute of running over the contacts, not a median of rolling values
+    cad = session_figure("cadence_spm", steps)
+    assert cad["value"] == pytest.approx(60.0 / 0.35)
+    summary = metric_summary(steps)
+    assert summary["cadence_spm"]["value"] == summary["cadence_spm"]["mean"] == cad["value"]
+    assert summary["overstride"]["value"] == pytest.approx(0.15)
+    assert summary["overstride"]["median"] == pytest.approx(0.165)  # every value, as before
