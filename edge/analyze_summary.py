@@ -1,29 +1,36 @@
-"""The few lines ``treadwatch analyze`` ends with: what was found in the video."""
+"""The few lines ``treadwatch analyze`` ends with: what was found in the video.
+
+Numbers are named and rounded as every screen shows them (:mod:`edge.catalogue`); one
+outside its normal range is flagged, and a cue that was not raised for it says why.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from edge.units import fmt
+from edge.catalogue import info, is_sure
+from edge.gait.ranges import range_for
 
-#: (label, summary field) of the main metrics, in the order a coach reads them.
-MAIN: tuple[tuple[str, str], ...] = (
-    ("overstride", "overstride"),
-    ("shank angle", "shank_angle_deg"),
-    ("trunk lean", "trunk_lean_deg"),
-    ("head", "head"),
-    ("arm crossover", "arm_crossover"),
-    ("elbow angle", "elbow_angle_deg"),
-    ("foot strike", "foot_strike"),
-    ("vertical oscillation", "vertical_oscillation"),
+#: Summary fields of the main metrics (catalogue names), in the order a coach reads them.
+MAIN: tuple[str, ...] = (
+    "overstride",
+    "shank_angle_deg",
+    "trunk_lean_deg",
+    "head",
+    "arm_crossover",
+    "elbow_angle_deg",
+    "foot_strike",
+    "vertical_oscillation",
 )
 
 
-def _metric(m: Any) -> str:
+def _metric(name: str, m: Any) -> str:
+    """The value as every screen shows it (the catalogue's digits and unit)."""
     if m.value is None:
         return f"– ({m.reason})" if m.reason else "–"
-    text = f"{fmt(m.value, m.unit)} {m.unit}"
+    meta = info(name)
+    text = meta.text(m.value) + (meta.unit if meta.unit == "°" else f" {meta.unit}")
     if getattr(m, "label", None):
         text += f" ({m.label})"
     if m.reason:
@@ -31,21 +38,42 @@ def _metric(m: Any) -> str:
     return text
 
 
+def _outside(name: str, value: float | None, confidence: float | None = None) -> str:
+    """ "← outside the normal a to b" for a value outside its range as shown; a value not
+    measured surely enough is said so, never judged."""
+    if value is None:
+        return ""
+    if not is_sure(confidence):
+        return "  (low confidence: not judged)"
+    r = range_for(name)
+    if r is None or info(name).band(value) in (None, "green"):
+        return ""
+    lo, hi = (info(name).text(x) for x in r.green)
+    return f"  ← outside the normal {lo} to {hi}"
+
+
 def summary_lines(report: Any) -> list[str]:
-    """Cadence (and where it came from), the main metrics, the cues raised and, for a metric
-    outside its normal range that raised none, why; then the checks that failed."""
+    """Cadence (and where it came from), the main metrics (flagged when outside their normal
+    range), the cues raised and, for a metric outside its normal range that raised none,
+    why; then the checks that failed."""
     s = report.summary
-    cad = "–" if report.cadence_spm is None else f"{fmt(report.cadence_spm, 'steps/min')}"
+    cad = "–" if report.cadence_spm is None else info("cadence_spm").text(report.cadence_spm)
     why = getattr(report, "cadence_reason", None)
-    lines = [f"  {'cadence':22s}{cad} steps/min" + (f"  [{why}]" if why else "")]
-    for label, field in MAIN:
+    lines = [
+        f"  {'cadence':22s}{cad} steps/min"
+        + (f"  [{why}]" if why else "")
+        + _outside("cadence_spm", report.cadence_spm)
+    ]
+    for field in MAIN:
         m = getattr(s, field, None)
         if m is None:
             continue
-        name = label
-        if field == "head" and getattr(m, "measure", None):
-            name = f"head ({m.measure.replace('_deg', '').replace('_', ' ')})"
-        lines.append(f"  {name:22s}{_metric(m)}")
+        name = field
+        label = info(name).label.lower()
+        if field == "head":
+            name = f"head_{getattr(m, 'measure', None) or 'pitch_deg'}"
+            label = f"head ({info(name).label.lower()})"
+        lines.append(f"  {label:22s}{_metric(name, m)}{_outside(name, m.value, m.confidence)}")
     verdicts = getattr(report, "cues", None) or []
     raised_v = [v for v in verdicts if v.raised]
     if raised_v:
@@ -59,8 +87,7 @@ def summary_lines(report: Any) -> list[str]:
     for v in verdicts:
         m = getattr(s, v.rule, None)
         if not v.raised and m is not None and getattr(m, "band", None) in ("amber", "red"):
-            name = v.rule.removesuffix("_deg").removesuffix("_spm").replace("_", " ")
-            lines.append(f"  no cue for {name} ({m.band}): {v.reason}")
+            lines.append(f"  no cue for {info(v.rule).label.lower()} ({m.band}): {v.reason}")
     failed = [f"{c.name} ({c.detail})" for c in report.checks if not c.ok]
     lines.append(f"  checks failed: {'; '.join(failed) or 'none'}")
     return lines

@@ -7,6 +7,7 @@ import pytest
 
 from edge.catalogue import CATALOGUE, MIN_CONFIDENCE, info, session_figure, step_band
 from edge.gait.config import AlertsConfig
+from edge.gait.metrics import METRICS
 from edge.gait.ranges import RANGES
 from edge.gait.records import MetricValue, StrideRecord
 from edge.recording.export import metric_summary
@@ -33,6 +34,7 @@ def _steps(
 
 def test_every_judged_metric_and_every_cue_has_an_entry() -> None:
     assert set(RANGES) <= set(CATALOGUE)
+    assert set(METRICS) <= set(CATALOGUE)  # every per-step metric a page may list
     for name, rule in AlertsConfig().rules().items():
         assert name in CATALOGUE, f"cue {name} has no tile"
         assert (rule.metric or name) in CATALOGUE
@@ -77,3 +79,21 @@ def test_the_session_figure() -> None:
     assert summary["cadence_spm"]["value"] == summary["cadence_spm"]["mean"] == cad["value"]
     assert summary["overstride"]["value"] == pytest.approx(0.15)
     assert summary["overstride"]["median"] == pytest.approx(0.165)  # every value, as before
+
+
+def test_analyze_summary_flags_what_is_outside_its_range() -> None:
+    from edge.analyze_summary import summary_lines
+    from edge.gait.report import analyze_landmarks
+    from edge.gait.synthetic import RunnerParams, generate
+
+    p = RunnerParams(trunk_lean_deg=14.0, fps=30.0, view="side-left")  # normal 2–12, cue 15
+    clip = generate(p, 20.0)
+    report = analyze_landmarks(clip.landmarks, clip.fps, view="side-left", aspect=p.aspect)
+    lines = {ln.split("  ")[1].strip(): ln for ln in summary_lines(report) if ln.startswith("  ")}
+    lean = lines["trunk lean"]
+    assert "outside the normal 2.0 to 12.0" in lean, lean
+    assert "no cue" in lean, lean
+    assert not any(a.rule == "trunk_lean_deg" for a in report.alerts if a.state == "raised")
+    cadence = lines["cadence"]
+    assert cadence.split()[1] == info("cadence_spm").text(report.cadence_spm)  # 0 decimals
+    assert "outside" not in lines["overstride"]

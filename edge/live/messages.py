@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from edge.catalogue import step_band
-from edge.units import CONFIDENCE_DIGITS
 from edge.gait.records import AlertRecord, GaitEvent, MetricValue, StrideRecord
 from edge.landmarks import Channel, PoseResult
+from edge.units import CONFIDENCE_DIGITS
 
 JSON = dict[str, Any]
 

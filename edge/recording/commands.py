@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edge.catalogue import info
 from edge.config import load_config
 from edge.errors import StorageError, TreadwatchError
 from edge.recording.export import export_json, export_session_json, strides_csv
@@ -63,7 +64,8 @@ def _sessions_list(args: argparse.Namespace) -> int:
     print(f"{'id':>5}  {'started':19}  {'duration':>8}  {'steps':>5}  {'cadence':>7}  "
           f"{'alerts':>6}  device / source")  # fmt: skip
     for s in sessions:
-        cad = f"{s.cadence_spm:7.1f}" if s.cadence_spm is not None else f"{'-':>7}"
+        # as every screen shows it (the catalogue's rounding)
+        cad = f"{info('cadence_spm').text(s.cadence_spm):>7}"
         where = s.device_id + (f" ({s.source_name})" if s.source_name else "")
         state = "" if s.ended_at is not None else "  [recording]"
         print(
