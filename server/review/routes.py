@@ -37,6 +37,7 @@ from edge.recording.export import (
 )
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
+from edge.runners.store import list_runners, session_runner
 from server.static_files import static_file
 
 router = APIRouter(tags=["review"])
@@ -157,7 +158,12 @@ def list_sessions(
         date_to=t_to + 86400.0 if t_to is not None else None,
         device_id=device or None,
     )
-    return {"sessions": [s.as_json() for s in sessions], "devices": store.devices()}
+    names = {r.id: r.name for r in list_runners(store)}
+    rows = []
+    for s in sessions:
+        rid = session_runner(store, s.id)
+        rows.append({**s.as_json(), "runner": None if rid is None else names.get(rid)})
+    return {"sessions": rows, "devices": store.devices()}
 
 
 @router.get("/api/review/sessions/ended")

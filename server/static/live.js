@@ -256,8 +256,12 @@
     } else if (!active.length) {
       cue.dataset.active = "false"; cue.dataset.rule = state.praise ? state.praise.rule : "";
       cue.dataset.second = "";
-      // "Running well" only when every number judged is in its normal range.
-      const off = TILES.filter((t) => { const b = $("tile-" + t.key).dataset.band; return b === "amber" || b === "red"; });
+      // "Running well" only when every number a cue watches is in its normal range (a
+      // number no cue watches says so under it).
+      const off = TILES.filter((t) => {
+        const b = $("tile-" + t.key).dataset.band, rule = state.rules[t.key];
+        return rule && rule.enabled && (b === "amber" || b === "red");
+      });
       $("cue-main").textContent = state.praise ? capital(state.praise.text) : off.length ? "No cue now" : "Running well";
       second.textContent = !state.praise && off.length ? `${off.map((t) => t.label).join(", ")} outside the normal range: why no cue is under it` : "";
     } else {

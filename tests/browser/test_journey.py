@@ -249,6 +249,13 @@ def test_one_session_reads_the_same_on_every_screen(
                 for k in KEYS
             }
 
+            # The session list: who ran it, and its cadence.
+            pg.goto(f"{url}/review")
+            pg.wait_for_selector("body[data-loaded='true']", timeout=20000)
+            row = pg.locator(f"#sessions tr[data-id='{sid}'] td")
+            assert pg.inner_text(f"#sessions tr[data-id='{sid}'] td[data-col='runner']") == "Ana P."
+            listed_cadence = _number(row.nth(4).inner_text())
+
             # Exports: the session JSON's figures; the CSV's steps; the re-analysis knows
             # the frame's shape.
             full = c.get(f"/api/review/sessions/{sid}/export.session.json", headers=AUTH).json()
@@ -293,6 +300,7 @@ def test_one_session_reads_the_same_on_every_screen(
     }
     for where, shown in screens.items():
         assert shown == live, f"{where} shows {shown}, the live page {live}"
+    assert listed_cadence == live["cadence_spm"]
     # The CSV's per-step values are rounded to what their unit means (0.1°, 0.001 leg
     # lengths, 1 ms): their median is the session's figure to within that rounding.
     from_csv = _csv_figures(csv_text)

@@ -440,8 +440,8 @@ def _stride(index: int, t: float, value: float, band: str | None) -> dict[str, A
 
 
 def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
-    """Normal ranges (issue 10) put ``band`` on a metric; the page shows the band of the step
-    its number stands on as the tile's coloured edge, and none without a band. The steps are
+    """Normal ranges (issue 10) colour a tile's edge: the band of its number as shown,
+    against the range the server sent; none for a number not sure enough to show. The steps are
     published into the real hub as the pipeline would (nobody runs in front of this demo)."""
     cfg = Config.model_validate(
         {"recording": {"enabled": False}, "capture": {"demo_schedule": ["absent"]}}
@@ -462,11 +462,24 @@ def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
             tile = page.locator("#tile-overstride")
             assert tile.get_attribute("data-band") == "red"
             assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgb(231, 76, 60)"
-            # As many calm steps as the rule looks at (last_m), so the number stands on them.
+            # As many calm steps as the rule looks at (last_m), so the number stands on them:
+            # judged as shown against the server's range (the hello's catalogue), green.
             for i, v in enumerate([0.04, 0.05, 0.06, 0.05, 0.04, 0.05, 0.06, 0.05]):
                 hub.publish(_stride(5 + i, 3.0 + 0.35 * i, v, None))
             page.wait_for_function(
                 "document.getElementById('metric-overstride').textContent === '0.05'"
+            )
+            assert tile.get_attribute("data-band") == "green"
+            assert (
+                tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgb(46, 204, 113)"
+            )
+            # Steps not sure enough to count: no number, and nothing judged.
+            for i in range(8):
+                unsure = _stride(13 + i, 6.0 + 0.35 * i, 0.4, None)
+                unsure["metrics"]["overstride"]["confidence"] = 0.2
+                hub.publish(unsure)
+            page.wait_for_function(
+                "document.getElementById('metric-overstride').textContent === '–'"
             )
             assert tile.get_attribute("data-band") == ""
             assert tile.evaluate("(t) => getComputedStyle(t).borderLeftColor") == "rgba(0, 0, 0, 0)"

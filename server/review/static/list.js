@@ -44,6 +44,7 @@
         el("td", {}, s.n_strides),
         el("td", {}, num(s.cadence_spm, 0)),
         el("td", {}, s.n_alerts),
+        el("td", { class: "l", "data-col": "runner" }, s.runner || "guest"),
         el("td", { class: "l" }, where),
         el("td", { class: "l" },
           el("a", { href: `/api/review/sessions/${s.id}/export.csv` }, "CSV"), " · ",

@@ -63,10 +63,19 @@
     if (pts.length > 1) {
       box.append(svg("polyline", { points: pts.map(([i, v]) => `${x(i)},${y(v)}`).join(" "), fill: "none", stroke: "#4aa3ff", "stroke-width": 2 }));
     }
+    // A value axis (the normal range's edges, or the data's) and each visit's value.
+    const ticks = m.range ? m.range.green.filter((b) => b !== null && b >= lo && b <= hi) : [];
+    for (const v of ticks.length ? ticks : [lo + pad, hi - pad]) {
+      box.append(svg("line", { x1: 0, x2: W, y1: y(v), y2: y(v), stroke: "rgba(255,255,255,0.15)", "stroke-dasharray": "3 3" }));
+      const lab = svg("text", { x: 2, y: y(v) - 2, fill: "#93a1b0", "font-size": 10, class: "axis" });
+      lab.textContent = fmt(v, m.digits); box.append(lab);
+    }
     for (const [i, v] of pts) {
       const c = svg("circle", { cx: x(i), cy: y(v), r: 4, fill: "#eef2f6", "data-value": v });
       const t = svg("title", {}); t.textContent = `${date(sessions[i].session.started_at)}: ${fmt(v, m.digits)}`;
       c.append(t); box.append(c);
+      const lab = svg("text", { x: x(i), y: y(v) - 7, fill: "#eef2f6", "font-size": 11, "text-anchor": "middle", class: "value" });
+      lab.textContent = fmt(v, m.digits); box.append(lab);
     }
     return box;
   }
