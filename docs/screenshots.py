@@ -11,6 +11,8 @@ Starts ``treadwatch serve --source demo`` on a free loopback port with a tempora
 - ``settings.png`` (1280×800): the settings page after the PIN;
 - ``review-session.png`` (1280 wide): the review page of the session just recorded, at
   its first cue, down to the first plots;
+- ``live-ended-portrait.png`` (800×1280): the live page once the runner has left, with the
+  session's figures and the link to its review (the PIN unlocked on this tablet);
 - ``replay.png`` (1280×800): "Replay last stride" during the overstride phase, held on a
   landing with its angles drawn;
 - ``stride-beside-stride.png`` (1280×800): that replay beside the session's reference
@@ -46,8 +48,9 @@ settings_pin = "{pin}"
 db_path = "{db}"
 
 [capture]
-demo_schedule = ["clean", "overstride", "clean", "head_down", "clean", "arms"]
+demo_schedule = ["clean", "overstride", "clean", "head_down", "clean", "arms", "absent", "absent"]
 demo_phase_s = 6.0
+absence_timeout_s = 1.0
 
 [replay]
 reference_after_s = 4.0
@@ -162,10 +165,25 @@ def main(argv: list[str] | None = None) -> int:
             full_page=True,
             clip={"x": 0, "y": 0, "width": 1280, "height": 1400},
         )
+        # The runner leaves (the "absent" phase): the session's figures and its review link.
+        ended = ctx.new_page()
+        ended.set_viewport_size({"width": 800, "height": 1280})
+        ended.goto(url + "/")
+        ended.wait_for_function("window.twEnded && window.twEnded.id", timeout=60_000)
+        ended.wait_for_timeout(500)
+        ended.screenshot(path=str(out / "live-ended-portrait.png"))
         ctx.close()
         browser.close()
     return _listed(
-        out, ("live-landscape", "live-portrait", "settings", "review-session", *REPLAY_SHOTS)
+        out,
+        (
+            "live-landscape",
+            "live-portrait",
+            "settings",
+            "review-session",
+            "live-ended-portrait",
+            *REPLAY_SHOTS,
+        ),
     )
 
 

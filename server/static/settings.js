@@ -27,10 +27,12 @@
 
   // --- human labels ----------------------------------------------------------------------
   const RULES = {
-    overstride: ["Overstride", "landing signs, 0–4"], head_pitch_deg: ["Gaze down", "°"],
+    // The cue counts landing signs (heel ahead of the hips, then a forward shank, a nearly
+    // straight knee, a low cadence); the live tile shows the heel's distance in leg lengths.
+    overstride: ["Overstride — cue counted in landing signs (the tile shows × leg length)", "landing signs, 0–4"], head_pitch_deg: ["Gaze down", "°"],
     head_forward: ["Head forward", "× torso length"], arm_crossover: ["Arm crossover", "× shoulder width"],
     trunk_lean_deg: ["Trunk lean", "°"], cadence_spm: ["Cadence", "steps/min"],
-    elbow_angle_deg: ["Elbow angle", "°"], vertical_oscillation: ["Vertical oscillation", "× leg length"],
+    elbow_angle_deg: ["Elbow angle", "°"], vertical_oscillation: ["Bounce", "× leg length"],
   };
   const RULE_FIELDS = {
     enabled: ["Cue on"], cue: ["Cue text"], threshold: ["Raise the cue at", "unit"],
