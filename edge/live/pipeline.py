@@ -105,6 +105,7 @@ class LivePipeline:
         self._estimator: Estimator | None = None
         self._analyzer: Analyzer | None = None
         self._aspect = 1.0  # frame width / height, known from the first frame
+        self._frame_size: tuple[int, int] | None = None  # (width, height) of the frames
         self._thread: threading.Thread | None = None
         self._stage = AnalysisStats()
         self._video = VideoEncoder()
@@ -239,6 +240,7 @@ class LivePipeline:
         """Distances and angles need square units: rebuild the analyzer for the frame's shape
         (the first frame, or a camera that came back with another size)."""
         h, w = frame.image.shape[:2]
+        self._frame_size = (int(w), int(h))
         aspect = w / h
         if abs(aspect - self._aspect) > 1e-3:
             self._aspect = aspect
@@ -337,6 +339,8 @@ class LivePipeline:
         self._clears = []
         self._session_id = new_session_id()
         settings = settings_snapshot(self._config, self.source)
+        if self._frame_size is not None:  # kept with the session: its landmarks' shape
+            settings["frame"] = {"width": self._frame_size[0], "height": self._frame_size[1]}
         log.info("runner on the belt: session started")
         self._publish(messages.session_message("started", t_s))
         self._fanout.session_started(self._session_id, t_s, settings)
