@@ -3,6 +3,9 @@ defined once; a value measured without confidence is never judged."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from edge.catalogue import CATALOGUE, MIN_CONFIDENCE, info, session_figure, step_band
@@ -97,3 +100,24 @@ def test_analyze_summary_flags_what_is_outside_its_range() -> None:
     cadence = lines["cadence"]
     assert cadence.split()[1] == info("cadence_spm").text(report.cadence_spm)  # 0 decimals
     assert "outside" not in lines["overstride"]
+
+
+def test_the_report_shows_low_confidence_and_does_not_judge_it(tmp_path: Path) -> None:
+    """Arm crossover from depth in a side view: every step unsure, some far outside the
+    range. The one-page report lists it as low confidence, with no verdict."""
+    from edge.recording.store import SessionStore
+    from edge.runners.report import session_report_html
+
+    steps = _steps("arm_crossover", [(0.6, 0.2)] * 20)
+    db = tmp_path / "s.db"
+    with SessionStore(db) as store:
+        with store.transaction():
+            sid = store.begin_session("u", "pi", 9.0, {})
+            store.insert_strides(sid, steps)
+            store.end_session(sid, 20.0, reason="ended")
+        html = session_report_html(store, sid)
+    row = re.search(r'<tr data-metric="arm_crossover">(.*?)</tr>', html, re.S)
+    assert row is not None, html
+    assert "low confidence in this view: not judged" in row.group(1)
+    assert "range</span>" not in row.group(1)  # no "in/near/outside range" verdict
+    assert "0.60" not in row.group(1)

@@ -66,7 +66,11 @@ def contact_frames(
         return []
     clips = store.clips(info.id)
     w, h = _frame_size(info, clips)
-    picks = [round(i) for i in np.linspace(0, len(contacts) - 1, min(n * 3, len(contacts)))]
+    # n contacts spread over the whole session; more in between in case some of them have
+    # no landmarks stored (nobody found at that moment).
+    last = len(contacts) - 1
+    spread = [round(i) for i in np.linspace(0, last, min(n, len(contacts)))]
+    spare = [round(i) for i in np.linspace(0, last, min(n * 3, len(contacts)))]
     # Replays the therapist kept come first (the landing each was kept for: its last), and
     # their clips give the video frames.
     replays = [
@@ -85,7 +89,14 @@ def contact_frames(
         if any(c.t_start_s <= e.t_s <= c.t_end_s and (store.clips_dir / c.path).is_file()
                for c in clips)
     ]  # fmt: skip
-    picks = list(dict.fromkeys(kept[:n] + on_video[len(on_video) // 2 :][:1] + picks))
+    # Those first; the spread picks nearest to them give way, so the pictures still cover
+    # the whole session.
+    first = list(dict.fromkeys(kept[:n] + on_video[len(on_video) // 2 :][:1]))[:n]
+    rest = list(spread)
+    for f in first:
+        if rest:
+            rest.remove(min(rest, key=lambda i: abs(i - f)))
+    picks = list(dict.fromkeys(first + rest + spare))
     out: list[dict[str, Any]] = []
     for i in picks:
         if len(out) >= n:

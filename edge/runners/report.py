@@ -152,11 +152,16 @@ def render_session_report(data: dict[str, Any]) -> str:
     for m in data["metrics"]:
         p = point["metrics"][m["name"]]
         c = prev_metrics.get(m["name"])
+        verdict = (
+            '<span class="muted">low confidence in this view: not judged</span>'
+            if p["low_confidence"]
+            else _verdict(p["verdict"])
+        )
         rows.append(
             f'<tr data-metric="{_esc(m["name"])}"><td>{_esc(m["label"])}</td>'
             f'<td class="num">{fmt(p["median"], m["digits"])}</td>'
-            f'<td>{_esc(m["unit"])}</td><td class="num">{_range_text(m)}</td>'
-            f'<td class="verdict">{_verdict(p["verdict"])}</td>'
+            f'<td>{_esc(m["shown_unit"] or m["unit"])}</td><td class="num">{_range_text(m)}</td>'
+            f'<td class="verdict">{verdict}</td>'
             f'<td class="num">{fmt(c["before"], m["digits"]) if c else "–"}</td>'
             f'<td class="num">{p["n"]}</td></tr>'
         )
@@ -191,7 +196,7 @@ def render_session_report(data: dict[str, Any]) -> str:
         f"{info.n_strides} steps · session {info.id} · "
         f"{_esc(info.device_id)}</p>"
         f"{focus_html}"
-        "<section><h2>Key numbers (median per step)</h2>"
+        "<section><h2>Key numbers (median of the sure steps; cadence while running)</h2>"
         '<table id="numbers"><thead><tr><th>Measure</th><th class="num">Today</th><th>Unit</th>'
         '<th class="num">Normal range</th><th></th><th class="num">Last time</th>'
         f'<th class="num">Steps</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'

@@ -90,7 +90,13 @@ def session_report_data(store: SessionStore, session_id: int) -> dict[str, Any]:
     point = session_point(store, info)
     prev = _previous(store, info, runner_id)
     prev_point = session_point(store, prev) if prev is not None else None
-    table = [m for m in metric_table([point]) if point["metrics"][m["name"]]["median"] is not None]
+    # Measured metrics, and those measured without confidence (shown as such, not judged).
+    table = [
+        m
+        for m in metric_table([point])
+        if point["metrics"][m["name"]]["median"] is not None
+        or point["metrics"][m["name"]]["low_confidence"]
+    ]
     table = table[:KEY_ROWS]
     return {
         "kind": "session",

@@ -130,3 +130,31 @@ def test_older_sessions_recover_their_shape(tmp_path: Path) -> None:
         "camera": None,  # a camera's requested size is not what it delivered: not guessed
         "analyzed": {"width": 1080, "height": 1920},
     }
+
+
+def test_report_pictures_span_the_session_in_the_frames_shape(tmp_path: Path) -> None:
+    """The report's contact pictures: drawn in the frame's proportions (720×1280, not a
+    square or 4:3 guess) and taken from the whole session, not its first minutes."""
+    from edge.gait.records import GaitEvent
+    from edge.runners.contact_frames import N_FRAMES, contact_frames
+
+    db = tmp_path / "s.db"
+    sid = _store_live(db, {"frame": {"width": 720, "height": 1280}})  # 20 s of running
+    with SessionStore(db) as store:
+        info = store.session(sid)
+        span = (info.t_end_s or 0.0) - info.t_start_s
+        contacts = [
+            GaitEvent("contact", "left" if k % 2 else "right", k * 10, info.t_start_s + t, 0.9)
+            for k, t in enumerate(np.arange(0.2, span - 0.2, 0.35))
+        ]
+        with store.transaction():
+            store.insert_events(sid, contacts)
+        frames = contact_frames(store, store.session(sid))
+    assert len(frames) == N_FRAMES
+    assert all(f["size"] == (720, 1280) for f in frames)
+    times = [f["t"] for f in frames]
+    assert times[0] < 0.1 * span and times[-1] > 0.9 * span, times
+    # points in frame pixels: x within the portrait width, y within its height
+    xs = [x for f in frames for x, _, _ in f["points"] if np.isfinite(x)]
+    ys = [y for f in frames for _, y, _ in f["points"] if np.isfinite(y)]
+    assert min(xs) > 0 and max(xs) < 720 and max(ys) < 1280 and max(ys) > 720
