@@ -121,3 +121,26 @@ def test_the_report_shows_low_confidence_and_does_not_judge_it(tmp_path: Path) -
     assert "low confidence in this view: not judged" in row.group(1)
     assert "range</span>" not in row.group(1)  # no "in/near/outside range" verdict
     assert "0.60" not in row.group(1)
+
+
+def test_analyze_store_list_and_review_show_one_cadence(tmp_path: Path) -> None:
+    """``analyze --store`` of a clip: the summary it prints, the session list and the
+    session's summary show the same cadence, rounded alike."""
+    from edge.analyze_summary import summary_lines
+    from edge.gait.report import analyze_landmarks
+    from edge.gait.synthetic import RunnerParams, generate
+    from edge.recording.export import store_report_as_session
+    from edge.recording.store import SessionStore
+
+    p = RunnerParams(cadence_spm=167.0, fps=30.0, view="side-left")
+    clip = generate(p, 30.0)
+    report = analyze_landmarks(clip.landmarks, clip.fps, view="side-left", aspect=p.aspect)
+    printed = next(ln for ln in summary_lines(report) if ln.strip().startswith("cadence"))
+    db = tmp_path / "s.db"
+    sid = store_report_as_session(db, report, clip.landmarks, "clip.mp4", fps=clip.fps)
+    with SessionStore(db) as store:
+        listed = store.session(sid).cadence_spm
+        summary = metric_summary(store.strides(sid))["cadence_spm"]["value"]
+    cadence = info("cadence_spm")
+    assert printed.split()[1] == cadence.text(listed) == cadence.text(summary)
+    assert float(printed.split()[1]) == pytest.approx(167.0, abs=2.0)
