@@ -118,7 +118,7 @@ def test_the_report_shows_low_confidence_and_does_not_judge_it(tmp_path: Path) -
         html = session_report_html(store, sid)
     row = re.search(r'<tr data-metric="arm_crossover">(.*?)</tr>', html, re.S)
     assert row is not None, html
-    assert "low confidence in this view: not judged" in row.group(1)
+    assert "low confidence: not judged" in row.group(1)
     assert "range</span>" not in row.group(1)  # no "in/near/outside range" verdict
     assert "0.60" not in row.group(1)
 

@@ -153,7 +153,7 @@ def render_session_report(data: dict[str, Any]) -> str:
         p = point["metrics"][m["name"]]
         c = prev_metrics.get(m["name"])
         verdict = (
-            '<span class="muted">low confidence in this view: not judged</span>'
+            '<span class="muted">low confidence: not judged</span>'
             if p["low_confidence"]
             else _verdict(p["verdict"])
         )

@@ -51,7 +51,8 @@
         `<div class="what" id="what-${t.key}"></div>` +
         `<div class="last">last step <span id="last-${t.key}">–</span></div>` +
         `<div class="note" id="note-${t.key}"></div>` +
-        `<div class="range" id="range-${t.key}"></div>`;
+        `<div class="range" id="range-${t.key}"></div>` +
+        `<div class="cue-at" id="cueat-${t.key}"></div>`;
       el.querySelector(".label").textContent = t.label;
       el.querySelector(".unit").textContent = t.unit;
       (t.small ? moreNumbers : numbers).appendChild(el);
@@ -204,13 +205,11 @@
     for (const t of TILES) {
       const r = t.range;
       const el = $("range-" + t.key);
-      const parts = [];
       // The unit is the tile's own (shown beside the value); the source is in the tooltip.
-      if (r && Array.isArray(r.green)) parts.push(`normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}`);
-      const cue = cueAt(t.key);
-      if (cue) parts.push(cue);
-      el.textContent = parts.join(" · ");
+      // The range on one line; where the cue is raised beneath it.
+      el.textContent = r && Array.isArray(r.green) ? `normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}` : "";
       el.title = r ? r.source || "" : "";
+      $("cueat-" + t.key).textContent = cueAt(t.key);
     }
   }
 

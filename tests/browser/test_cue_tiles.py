@@ -69,8 +69,8 @@ def test_cue_and_tiles_agree_and_the_end_is_said(browser: Any, host: str) -> Non
         assert name in cues
         assert page.locator(f"#tile-{name}").count() == 1, f"no tile for the {name} cue"
     # Where each cue is raised, in the tile's unit (bounce in leg lengths) or in signs.
-    assert "cue above 0.13" in page.inner_text("#range-vertical_oscillation")
-    assert "cue 4 or more landing signs" in page.inner_text("#range-overstride")
+    assert "cue above 0.13" in page.inner_text("#cueat-vertical_oscillation")
+    assert "cue 4 or more landing signs" in page.inner_text("#cueat-overstride")
 
     # Overstriding, but short of the cue's 4 signs: the tile says why there is no cue.
     page.wait_for_function(

@@ -204,7 +204,7 @@ def test_one_session_reads_the_same_on_every_screen(
             )
             assert r.status_code == 200, r.text
             pg.wait_for_function(
-                "document.getElementById('range-trunk_lean_deg').textContent.includes('12.0°')"
+                "document.getElementById('cueat-trunk_lean_deg').textContent.includes('12.0°')"
             )
             pg.click("#mark")
             pg.wait_for_function(
