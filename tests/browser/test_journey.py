@@ -19,8 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.conftest import REPO, require
 from tests.fleet.broker import Mosquitto, find_mosquitto, free_port
+from tests.fleet.test_fleet_e2e import wait_for
 from tests.support.browser import CHROMIUM
 from tests.support.serving import serve
 from tests.support.sources import HeldVideoFile
@@ -48,14 +48,6 @@ PIN = "579135"
 AUTH = {PIN_HEADER: PIN}
 CLIP = "treadmill_side_male_gt.mp4"  # portrait, 720×1280, 12 s
 KEYS = ("cadence_spm", "overstride", "shank_angle_deg", "trunk_lean_deg")
-
-
-def _wait(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def _number(text: str) -> str:
@@ -90,7 +82,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
             return False
 
     try:
-        _wait(up, 30.0, "the hub to connect to the broker")
+        wait_for(up, 30.0, "the hub to connect to the broker")
         yield broker, url, db
     finally:
         proc.terminate()
@@ -284,7 +276,7 @@ def test_one_session_reads_the_same_on_every_screen(
             return bool(found) and found[0].ended_at is not None
         return False
 
-    _wait(at_hub, 30.0, "the hub to hold the session")
+    wait_for(at_hub, 30.0, "the hub to hold the session")
     with SessionStore(hub_db) as store:
         hub_sid = next(i.id for i in store.list_sessions() if i.uid == uid)
     hub_pg = _tablet(browser, hub_url, (1280, 800))
