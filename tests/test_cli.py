@@ -69,7 +69,7 @@ def test_analyze_writes_landmarks(tmp_path: Path, model_paths: dict[str, Path]) 
 
 @pytest.mark.model
 def test_analyze_store_keeps_a_small_copy_of_the_video(
-    tmp_path: Path, model_paths: dict[str, Path]
+    tmp_path: Path, model_paths: dict[str, Path], capfd: pytest.CaptureFixture[str]
 ) -> None:
     """``analyze --store``: the session gets its own video (reason "video"), frame for frame,
     so the review page replays it with the skeleton over it."""
@@ -96,3 +96,8 @@ def test_analyze_store_keeps_a_small_copy_of_the_video(
     assert (clip.width, clip.height) == (270, 480)
     assert clip.frame_times == pytest.approx([i / 25.0 for i in range(8)])
     assert (db.parent / "clips" / clip.path).is_file()
+    # Encoders tried and missing here (no V4L2 H.264 off a Pi) are not errors to show:
+    # another one wrote the copy.
+    err = capfd.readouterr().err
+    for chatter in ("h264_v4l2m2m", "Failed to initialize VideoWriter", "Could not open codec"):
+        assert chatter not in err, err

@@ -21,6 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.native_stderr import NOISE, native_stderr
+
 log = logging.getLogger(__name__)
 
 
@@ -101,13 +103,24 @@ CODECS: tuple[tuple[str, str, str], ...] = (
 )
 
 _codec_lock = threading.Lock()
+#: What ffmpeg prints while an encoder is tried that this machine lacks (no V4L2 H.264 off a
+#: Pi, no VP8 tag in some builds): the next one in :data:`CODECS` is used, so it is not an
+#: error anyone can act on. When none opens, the OSError below says so.
+CODEC_PROBE: tuple[str, ...] = (
+    "h264_v4l2m2m",
+    "Could not find a valid device",
+    "can't configure encoder",
+    "Could not open codec",
+    "Failed to initialize VideoWriter",
+    "is not supported with codec id",
+)
 _codec_choice: dict[tuple[int, int], tuple[str, str, str]] = {}
 
 
 def _open_writer(
     base: Path, size: tuple[int, int], fps: float
 ) -> tuple[cv2.VideoWriter, Path, str]:
-    with _codec_lock:
+    with _codec_lock, native_stderr(NOISE + CODEC_PROBE):
         known = _codec_choice.get(size)
         for suffix, fourcc, mime in (known,) if known else CODECS:
             path = base.with_suffix(suffix)
