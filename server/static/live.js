@@ -207,7 +207,7 @@
       const el = $("range-" + t.key);
       // The unit is the tile's own (shown beside the value); the source is in the tooltip.
       // The range on one line; where the cue is raised beneath it.
-      el.textContent = r && Array.isArray(r.green) ? `normal ${fmt(r.green[0], t.digits)} to ${fmt(r.green[1], t.digits)}` : "";
+      el.textContent = r && Array.isArray(r.green) ? `normal ${fmt(r.green[0], t.digits)}–${fmt(r.green[1], t.digits)}` : "";
       el.title = r ? r.source || "" : "";
       $("cueat-" + t.key).textContent = cueAt(t.key);
     }

@@ -62,6 +62,9 @@ def test_session_report_pdf_has_the_runners_numbers(recorded: Recorded, tmp_path
     assert len(data["metrics"]) == 10
     for m in data["metrics"]:
         row = lines[label(m["name"])]
+        if m["name"] not in own:  # measured, never surely enough (arms from the side)
+            assert "low confidence: not judged" in row and "range" not in row, row
+            continue
         median, n = own[m["name"]]
         # The row reads: label, today's median, unit, normal range, verdict, last time, steps.
         cells = row.strip()[len(label(m["name"])) :].split()
