@@ -167,7 +167,7 @@ def test_praise_shows_on_the_clearing_event(
     assert rows.count() == 2
     cells = rows.nth(1).locator("td").all_inner_texts()
     assert cells[0] == "8.6 s" == f"{cleared.t_s - synth.t0:.1f} s"  # step 24
-    assert cells[1] == "✓ overstride"
+    assert cells[1] == "✓ Overstride"  # the catalogue's label
     assert cells[2] == "land under your hips"
     assert cells[3] == "good: landing under your hips"
     praise = rows.nth(1).locator(".praise")

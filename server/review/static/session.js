@@ -244,16 +244,38 @@
     }
   }
 
+  /* A settings key as a person reads it: "alerts.overstride.threshold" → "Overstride cue:
+     threshold". */
+  function settingName(key) {
+    const parts = key.split(".");
+    if (parts[0] === "alerts" && parts.length === 3) return `${meta(parts[1]).label} cue: ${parts[2].replace(/_/g, " ")}`;
+    return parts.slice(1).join(" ").replace(/_/g, " ") || key;
+  }
+
+  /* A cue cleared when the settings changed (the analysis restarts with the new ones) is no
+     sign that the runner improved: said so, never ticked. */
+  function clearedBySettings(a) {
+    return a.state !== "raised" && !a.feedback &&
+      (S.settings_changes || []).some(ch => Math.abs(ch.t_s - a.t_s) < 0.5);
+  }
+
+  function alertWord(a) {
+    if (a.state === "raised") return "⚠ ";
+    return clearedBySettings(a) ? "– " : "✓ ";
+  }
+
   function renderTimeline() {
     const items = [
       // a cue cleared because the fault was gone: the runner was shown its praise
       ...S.alerts.map(a => ({ x: a.t_s - t0, row: 0, t: a.t_s, praise: a.feedback || null,
         color: a.state === "raised" ? "#e74c3c" : a.feedback ? "#2ecc71" : "#93a1b0",
-        label: `${a.state}: ${a.cue} (${a.rule} ${num(a.value)})` + (a.feedback ? ` · praise: “${a.feedback}”` : "") })),
+        label: (clearedBySettings(a) ? `cleared by a settings change (not an improvement): ${a.cue}`
+          : `${a.state}: ${a.cue} (${meta(a.rule).label} ${num(a.value)})`) +
+          (a.feedback ? ` · praise: “${a.feedback}”` : "") })),
       ...S.marks.map(m => ({ x: m.t_s - t0, color: "#4aa3ff", row: 1, label: `mark: ${m.note}`, t: m.t_s })),
       ...S.clips.map(c => ({ x: c.t_start_s - t0, color: "#b37feb", row: 2, label: `clip: ${c.reason}`, t: c.t_start_s, clip: c })),
       ...(S.settings_changes || []).map(ch => ({ x: ch.t_s - t0, color: "#f5b041", row: 1, t: ch.t_s,
-        label: "settings: " + Object.entries(ch.changes).map(([k, v]) => `${k} ${v.from} → ${v.to}`).join(", ") })),
+        label: "settings changed: " + Object.entries(ch.changes).map(([k, v]) => `${settingName(k)} ${v.from} → ${v.to}`).join(", ") })),
     ];
     TWPlot.timeline(document.getElementById("timeline"), Math.max(span, 1), items, {
       onPick: it => (it.clip ? openClip(it.clip) : jump(it.t)),
@@ -261,7 +283,8 @@
     const tb = document.querySelector("#alerts tbody");
     tb.replaceChildren(...S.alerts.map(a => el("tr", { class: "clickable", onclick: () => jump(a.t_s) },
       el("td", { class: "l" }, `${(a.t_s - t0).toFixed(1)} s`),
-      el("td", { class: "l" }, `${a.state === "raised" ? "⚠ " : "✓ "}${label(a.rule)}`),
+      el("td", { class: "l", "data-cleared-by-settings": clearedBySettings(a) ? "true" : "false" },
+        `${alertWord(a)}${meta(a.rule).label}` + (clearedBySettings(a) ? " (cleared by a settings change)" : "")),
       el("td", { class: "l" }, a.cue),
       el("td", { class: "l" }, a.feedback ? el("span", { class: "praise" }, a.feedback) : ""),
       el("td", {}, num(a.value)), el("td", {}, a.stride_index))));
