@@ -188,3 +188,41 @@ def test_praise_shows_on_the_clearing_event(
     page.mouse.move(box["x"] + hit[0]["x"], box["y"] + hit[0]["y"])
     title = canvas.get_attribute("title")
     assert title is not None and "good: landing under your hips" in title
+
+
+def test_a_cue_cleared_by_a_settings_change_is_not_an_improvement(
+    page: Any, tmp_path: Path
+) -> None:
+    """The overstride threshold raised mid-run clears the cue (the analysis restarts with
+    the new settings): review says so instead of ticking it as fixed, and names the change
+    as the settings page does."""
+    from edge.gait.records import AlertRecord
+    from edge.recording.store import SessionStore
+
+    db = tmp_path / "sessions.db"
+    with SessionStore(db) as store, store.transaction():
+        sid = store.begin_session("s", "pi", 100.0, {})
+        cue = "land under your hips"
+        store.insert_alerts(
+            sid,
+            [
+                AlertRecord("raised", "overstride", cue, 2.0, 10, 104.0, 1),
+                AlertRecord("cleared", "overstride", cue, None, 20, 108.0, 1),
+                AlertRecord("raised", "overstride", cue, 3.0, 40, 115.0, 1),
+                AlertRecord("cleared", "overstride", cue, 0.0, 50, 118.0, 1, "good: landing"),
+            ],
+        )
+        store.add_settings_change(
+            sid, 108.0, {"alerts.overstride.threshold": {"from": 1.5, "to": 2.5}}
+        )
+        store.end_session(sid, 120.0, reason="ended")
+    with serve(review_app(db)) as url:
+        page.goto(f"{url}/review/session?id={sid}")
+        page.wait_for_selector("body[data-loaded=true]")
+        rows = [r.locator("td").all_inner_texts() for r in page.locator("#alerts tbody tr").all()]
+    assert [r[1] for r in rows] == [
+        "⚠ Overstride",
+        "– Overstride (cleared by a settings change)",
+        "⚠ Overstride",
+        "✓ Overstride",
+    ]
