@@ -144,3 +144,19 @@ def test_analyze_store_list_and_review_show_one_cadence(tmp_path: Path) -> None:
     cadence = info("cadence_spm")
     assert printed.split()[1] == cadence.text(listed) == cadence.text(summary)
     assert float(printed.split()[1]) == pytest.approx(167.0, abs=2.0)
+
+
+def test_sessions_carry_the_devices_configured_name(tmp_path: Path) -> None:
+    """Without ``recording.device_id``, a session is named as the hub names the treadmill
+    (``fleet.device_id``), not by the host name."""
+    from edge.config import Config
+    from edge.recording.live import named_recording
+
+    cfg = Config.model_validate(
+        {"recording": {"db_path": str(tmp_path / "s.db")}, "fleet": {"device_id": "treadmill-7"}}
+    )
+    assert named_recording(cfg).resolved_device_id() == "treadmill-7"
+    own = Config.model_validate(
+        {"recording": {"device_id": "front-desk"}, "fleet": {"device_id": "treadmill-7"}}
+    )
+    assert named_recording(own).resolved_device_id() == "front-desk"

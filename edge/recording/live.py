@@ -7,6 +7,7 @@ import logging
 from edge.config import Config
 from edge.errors import StorageError
 from edge.live.sink import PipelineSink
+from edge.recording.config import RecordingConfig
 from edge.recording.recorder import Recorder
 
 log = logging.getLogger(__name__)
@@ -21,17 +22,28 @@ def make_sinks(config: Config, *, headless: bool = False) -> list[PipelineSink]:
     """
     if not config.recording.enabled and not config.fleet.enabled:
         return []
+    recording = named_recording(config)
     try:
         if config.fleet.enabled:
             from edge.fleet.live import with_fleet  # the recorder with the fleet outbox
 
-            return with_fleet(config, lambda h: Recorder.from_config(config.recording, h))
-        return [Recorder.from_config(config.recording)]
+            return with_fleet(config, lambda h: Recorder.from_config(recording, h))
+        return [Recorder.from_config(recording)]
     except StorageError as exc:
         if headless:
             raise
         log.error("recording (and fleet reporting) is off: %s", exc)
         return [RecordingOff(str(exc))]
+
+
+def named_recording(config: Config) -> RecordingConfig:
+    """The recording settings with the device's configured name: ``recording.device_id``,
+    else the name the gym gave it for the hub (``fleet.device_id``); the host name only
+    when neither is set. The session list then names the treadmill as the hub board does."""
+    rec = config.recording
+    if rec.device_id or not config.fleet.device_id:
+        return rec
+    return rec.model_copy(update={"device_id": config.fleet.device_id})
 
 
 class RecordingOff:
