@@ -25,11 +25,23 @@
     return s;
   }
 
+  /* A config description as a therapist reads it: without references meant for developers
+     (the project's seed texts, its product notes, config class names). */
+  function plain(text) {
+    return (text || "")
+      .replace(/\(([^()]*)\)/g, (all, inner) => {
+        const kept = inner.split(/;\s*/).filter((part) => !/seed|PRODUCT\.md|[A-Z][a-z]+Config\./.test(part));
+        return kept.length ? `(${kept.join("; ")})` : "";
+      })
+      .replace(/,?\s*(running-form )?seed texts? [\d, and]+/gi, "")
+      .replace(/\s+([.,;)])/g, "$1").replace(/\s{2,}/g, " ").trim();
+  }
+
   // --- human labels ----------------------------------------------------------------------
   const RULES = {
     // The cue counts landing signs (heel ahead of the hips, then a forward shank, a nearly
     // straight knee, a low cadence); the live tile shows the heel's distance in leg lengths.
-    overstride: ["Overstride — cue counted in landing signs (the tile shows × leg length)", "landing signs, 0–4"], head_pitch_deg: ["Gaze down", "°"],
+    overstride: ["Overstride — the tile shows × leg length; this cue counts", "landing signs, 0–4"], head_pitch_deg: ["Gaze down", "°"],
     head_forward: ["Head forward", "× torso length"], arm_crossover: ["Arm crossover", "× shoulder width"],
     trunk_lean_deg: ["Trunk lean", "°"], cadence_spm: ["Cadence", "steps/min"],
     elbow_angle_deg: ["Elbow angle", "°"], vertical_oscillation: ["Bounce", "× leg length"],
@@ -78,7 +90,7 @@
     const label = document.createElement("label");
     label.innerHTML = `<div class="name"></div><div class="help"></div><div class="error" role="alert"></div>`;
     label.querySelector(".name").textContent = text + (unit ? ` (${unit})` : "");
-    label.querySelector(".help").textContent = s.description || "";
+    label.querySelector(".help").textContent = plain(s.description);
     let input;
     const name = path.split(".").pop();
     if (s.enum) {
@@ -153,7 +165,7 @@
       const [title, unit] = RULES[name] || [name.replace(/_/g, " "), ""];
       lg.textContent = title + (unit ? ` (${unit})` : "");
       fs.appendChild(lg);
-      if (sub0.description) { const p = document.createElement("div"); p.className = "help"; p.textContent = sub0.description; fs.appendChild(p); }
+      if (sub0.description) { const p = document.createElement("div"); p.className = "help"; p.textContent = plain(sub0.description); fs.appendChild(p); }
       const rest = [];
       for (const f of leafFields("alerts." + name, sub, config.alerts[name])) {
         if (PRIMARY.has(f.dataset.field.split(".").pop())) fs.appendChild(f); else rest.push(f);

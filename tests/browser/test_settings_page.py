@@ -92,6 +92,10 @@ def test_the_form_speaks_in_words_and_units_with_save_in_view(host: str, page: A
     page.wait_for_selector("#f-alerts-overstride-threshold")
     names = page.locator(".field .name").all_text_contents()
     assert names and not [n for n in names if "›" in n or "_" in n]
+    # No words meant for developers: the project's seed texts, product notes, class names.
+    text = page.inner_text("#editor")
+    for word in ("seed", "PRODUCT.md", "Config."):
+        assert word not in text, word
     field = page.locator('.field[data-field="alerts.overstride.threshold"] .name')
     assert field.text_content() == "Raise the cue at (landing signs, 0–4)"
     assert (
