@@ -12,8 +12,9 @@ import json
 from edge import __version__
 from edge.fleet import messages
 
-#: Availability: the status topic holds JSON while the device is up, "offline" otherwise.
-_AVAILABLE = "{{ 'offline' if value == 'offline' else 'online' }}"
+#: Availability: the status topic holds JSON while the device is up, "offline" (lost) or
+#: "stopped" (switched off) otherwise.
+_AVAILABLE = "{{ 'offline' if value in ('offline', 'stopped') else 'online' }}"
 
 
 def discovery_messages(device_id: str, prefix: str) -> list[tuple[str, str]]:

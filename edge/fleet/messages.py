@@ -3,7 +3,8 @@
 Topics, under ``treadwatch/<device_id>/``:
 
 ``status``   retained; the device's state now (see :func:`status_payload`), or the text
-             ``offline`` (the last will, and a clean shutdown).
+             ``offline`` (the last will: the device was lost) or ``stopped`` (a clean
+             shutdown).
 ``session``  QoS 1; ``{"event": "start", ...}`` and ``{"event": "end", ...}`` with a summary.
 ``step``     QoS 1; one step's metrics (``edge.gait.records.StrideRecord``).
 ``alert``    QoS 1; a coaching cue raised or cleared (``AlertRecord``).
@@ -25,6 +26,8 @@ from edge.recording.codec import metrics_to_json
 SCHEMA = 1
 ROOT = "treadwatch"
 OFFLINE = "offline"
+#: The status of a device stopped on purpose (service stop, shutdown): switched off, not lost.
+STOPPED = "stopped"
 KINDS = ("session", "step", "alert")
 
 

@@ -105,7 +105,8 @@ class FleetPublisher:
         self._thread.start()
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Stop: send what the broker takes within ``timeout_s``, then say "offline"."""
+        """Stop: send what the broker takes within ``timeout_s``, then say "stopped" (the
+        hub's board shows it idle, not lost)."""
         deadline = time.monotonic() + timeout_s
         self._drain_asked += 1  # the thread answers after its next full look at the outbox
         asked = self._drain_asked
@@ -119,7 +120,7 @@ class FleetPublisher:
             self._thread.join(timeout_s)
         if self._connected.is_set():
             info = self._client.publish(
-                self._status_topic, messages.OFFLINE, qos=STATUS_QOS, retain=True
+                self._status_topic, messages.STOPPED, qos=STATUS_QOS, retain=True
             )
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(max(0.1, deadline - time.monotonic()))

@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge.fleet import messages
 from server.fleet.validate import parse_status
 
 
@@ -20,6 +21,7 @@ class DeviceBoard:
     online: bool = False
     status: dict[str, Any] = field(default_factory=dict)
     last_seen: float | None = None  # hub wall clock of the last message
+    stopped: bool = False  # switched off cleanly (not lost)
 
     def as_json(self) -> dict[str, Any]:
         s = self.status
@@ -27,7 +29,11 @@ class DeviceBoard:
         return {
             "device": self.device,
             "online": self.online,
-            "state": s.get("state", "offline") if self.online else "offline",
+            "state": (
+                s.get("state", "offline")
+                if self.online
+                else ("stopped" if self.stopped else "offline")
+            ),
             "runner_present": bool(s.get("runner_present")) if self.online else False,
             "cue": s.get("cue") if in_use else None,
             "cadence_spm": s.get("cadence_spm") if in_use else None,
@@ -61,8 +67,10 @@ class Board:
             status = parse_status(payload)
             if status is None:
                 b.online = False
+                b.stopped = payload.strip() == messages.STOPPED.encode()
                 return
             b.online = True
+            b.stopped = False
             b.status = status
 
     def as_json(self) -> list[dict[str, Any]]:

@@ -83,9 +83,9 @@ def parse_topic(topic: str) -> tuple[str, str]:
 
 
 def parse_status(payload: bytes) -> dict[str, Any] | None:
-    """A device's status (None: it is offline)."""
+    """A device's status (None: it is offline or was stopped)."""
     text = payload.decode("utf-8", "replace").strip()
-    if text == messages.OFFLINE or not text:
+    if text in (messages.OFFLINE, messages.STOPPED) or not text:
         return None
     try:
         status = json.loads(text)

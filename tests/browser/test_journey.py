@@ -282,6 +282,13 @@ def test_one_session_reads_the_same_on_every_screen(
     hub_pg = _tablet(browser, hub_url, (1280, 800))
     hub_pg.goto(f"{hub_url}/review/session?id={hub_sid}")
     at_the_hub = _summary_figures(hub_pg)
+    # The gym's board: the treadmill, stopped cleanly, is idle (switched off), not lost.
+    hub_pg.goto(f"{hub_url}/")
+    hub_pg.wait_for_function(
+        "(document.querySelector(\"#board tr[data-device='treadmill-2'] td:nth-child(2)\")"
+        " || {}).textContent === 'idle (switched off)'",
+        timeout=15000,
+    )
 
     screens = {
         "review": review,

@@ -38,7 +38,7 @@ def test_board_shows_each_treadmill(tmp_path: Path, mosquitto: Mosquitto) -> Non
     idle = {**running, "state": "idle", "runner_present": False, "cue": None, "session": None,
             "outbox": 5200, "outbox_dropped": 310}  # fmt: skip
     for device, status in (("tm-7", json.dumps(running)), ("tm-8", "offline"),
-                           ("tm-9", json.dumps(idle))):  # fmt: skip
+                           ("tm-9", json.dumps(idle)), ("tm-10", "stopped")):  # fmt: skip
         pub.publish(f"treadwatch/{device}/status", status, qos=1, retain=True).wait_for_publish(5)
     stop_client(pub)
     ingest = HubIngest(tmp_path / "hub.db", parse_broker_url(mosquitto.url), client_id="hub-b")
@@ -50,14 +50,15 @@ def test_board_shows_each_treadmill(tmp_path: Path, mosquitto: Mosquitto) -> Non
             page.goto(f"http://{host}/")
             expect(page.locator("#broker")).to_have_text("broker connected", timeout=15000)
             rows = page.locator("#board tbody tr")
-            expect(rows).to_have_count(3, timeout=15000)
+            expect(rows).to_have_count(4, timeout=15000)
             cells = [[c.strip() for c in r.split("\t")] for r in rows.all_inner_texts()]
         finally:
             browser.close()
     assert [c[:5] for c in cells] == [
+        ["tm-10", "idle (switched off)", "—", "—", "—"],  # stopped cleanly, not lost
         ["tm-7", "in use", "on the belt", "land under your hips", "172 steps/min"],
         ["tm-8", "offline", "—", "—", "—"],
         ["tm-9", "idle", "—", "—", "—"],
     ]
-    assert re.fullmatch(r"\d+ s ago", cells[0][6])
-    assert (cells[0][5], cells[2][5]) == ("ok", "ok (5200 queued, 310 dropped)")
+    assert re.fullmatch(r"\d+ s ago", cells[1][6])
+    assert (cells[1][5], cells[3][5]) == ("ok", "ok (5200 queued, 310 dropped)")

@@ -213,9 +213,10 @@ def test_two_devices_and_a_hub(
     assert stop_all(devices) == [0, 0]
     assert_one_for_one(devices, hub, min_steps=8)
     board = hub.get("/api/board")["devices"]
+    # Stopped cleanly: switched off, not lost.
     assert [(b["device"], b["online"], b["state"]) for b in board] == [
-        ("tm-1", False, "offline"),
-        ("tm-2", False, "offline"),
+        ("tm-1", False, "stopped"),
+        ("tm-2", False, "stopped"),
     ]
     # The JSON list for scripts: the hub's sessions are the devices' sessions.
     from edge.cli import main

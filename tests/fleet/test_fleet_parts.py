@@ -218,9 +218,9 @@ def test_outbox_kept_until_the_broker_acknowledges_then_sent_in_order(
         "steps": 17,
         "alerts": 3,
     }
-    status = [json.loads(p) for t, p, _ in sub.got if t.endswith("/status") and p != b"offline"]
+    status = [json.loads(p) for t, p, _ in sub.got if t.endswith("/status") and p != b"stopped"]
     assert status and status[-1]["v"] == 1 and status[-1]["outbox"] >= 0
-    assert sub.got[-1] == ("treadwatch/dev-a/status", b"offline", False)  # clean stop
+    assert sub.got[-1] == ("treadwatch/dev-a/status", b"stopped", False)  # clean stop
 
 
 # --- hub ----------------------------------------------------------------------------------
@@ -431,7 +431,7 @@ def test_close_sends_what_was_just_recorded(tmp_path: Path, mosquitto: Mosquitto
     time.sleep(0.3)
     sub.close()
     assert left == 0
-    kinds = [t.rsplit("/", 1)[1] for t, p, _ in sub.got if p != b"offline"]
+    kinds = [t.rsplit("/", 1)[1] for t, p, _ in sub.got if p != b"stopped"]
     kinds = [k for k in kinds if k != "status"]
     assert kinds == ["session"] + ["step"] * len(synth.strides) + ["session"]
-    assert sub.got[-1][1] == b"offline"
+    assert sub.got[-1][1] == b"stopped"

@@ -78,6 +78,7 @@ def test_topics_and_statuses() -> None:
         with pytest.raises(BadMessageError, match="unexpected topic"):
             parse_topic(bad)
     assert parse_status(b"offline") is None and parse_status(b"  ") is None
+    assert parse_status(b"stopped") is None  # switched off cleanly: no status either
     assert parse_status(b'{"state": "idle"}') == {"state": "idle"}
     with pytest.raises(BadMessageError, match="neither JSON"):
         parse_status(b"{oops")

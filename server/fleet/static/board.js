@@ -29,11 +29,12 @@
       broker.className = "pill " + (data.broker_connected ? "ok" : "bad");
       body.replaceChildren(...data.devices.map(d => {
         const tr = document.createElement("tr");
-        tr.className = d.online ? d.state : "offline";
+        tr.className = d.online ? d.state : d.state === "stopped" ? "idle" : "offline";
         tr.dataset.device = d.device;
         tr.append(
           cell(d.device),
-          cell(d.online ? (d.state === "running" ? "in use" : "idle") : "offline"),
+          // Switched off cleanly: idle (not in use, nothing wrong); lost: offline.
+          cell(d.online ? (d.state === "running" ? "in use" : "idle") : d.state === "stopped" ? "idle (switched off)" : "offline"),
           cell(d.runner_present ? "on the belt" : "—"),
           cell(d.cue || "—", "cue"),
           cell(d.cadence_spm != null ? `${d.cadence_spm.toFixed(0)} steps/min` : "—"),
