@@ -63,6 +63,8 @@ def format_validation_error(err: ValidationError, source: str) -> str:
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
         if e["type"] == "extra_forbidden":
             msg = "unknown option (check the spelling against config.example.toml)"
+        elif e["type"] == "value_error" and "error" in e.get("ctx", {}):
+            msg = str(e["ctx"]["error"])  # our own sentence, without "Value error, "
         else:
             msg = e["msg"]
         value = e.get("input")

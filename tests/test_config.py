@@ -27,6 +27,17 @@ def test_unknown_key_is_rejected_with_its_name() -> None:
         parse_config({"posee": {}})
 
 
+def test_a_rule_check_speaks_its_own_sentence() -> None:
+    """Our own checks read as sentences, without the validation library's prefix."""
+    with pytest.raises(ConfigError) as err:
+        parse_config({"alerts": {"overstride": {"threshold": 0.5, "clear": 1.0}}})
+    assert "Value error" not in str(err.value)
+    assert str(err.value).endswith(
+        "alerts.overstride.clear: clear (1) must be at or below the threshold (0.5) "
+        "for a cue raised above it"
+    )
+
+
 def test_out_of_range_value_names_the_key() -> None:
     with pytest.raises(ConfigError, match=r"pose\.min_presence"):
         parse_config({"pose": {"min_presence": 2.0}})
