@@ -17,6 +17,7 @@ import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,9 +36,9 @@ from edge.recording.live import make_sinks
 from edge.recording.store import SessionStore
 from server.app import create_app
 from server.auth import PIN_HEADER
-from tests.conftest import REPO, require
+from tests.conftest import require
 from tests.fleet.broker import Mosquitto, find_mosquitto, free_port
-from tests.fleet.test_fleet_e2e import wait_for
+from tests.fleet.test_fleet_e2e import Proc, wait_for
 from tests.support.browser import CHROMIUM
 from tests.support.serving import serve
 from tests.support.sources import HeldVideoFile
@@ -69,10 +70,10 @@ def hub(tmp_path: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
     conf.write_text(f'[server]\nsettings_pin = "{PIN}"\n', encoding="utf-8")
     port, db = free_port(), tmp_path / "hub.db"
     env = {**os.environ, "TREADWATCH_DATA_DIR": str(tmp_path / "hub-data")}
-    log = (tmp_path / "hub.log").open("ab")
     cmd = [sys.executable, "-m", "edge.cli", "hub", "--broker", broker.url, "--db", str(db)]
     cmd += ["--port", str(port), "--host", "127.0.0.1", "--config", str(conf)]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = Proc(cmd, tmp_path / "hub.log", env)
+    proc.start()
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -85,13 +86,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
         wait_for(up, 30.0, "the hub to connect to the broker")
         yield broker, url, db
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
+        proc.signal(signal.SIGTERM)
         broker.stop()
 
 
