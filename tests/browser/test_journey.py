@@ -296,9 +296,10 @@ def test_one_session_reads_the_same_on_every_screen(
         assert shown == live, f"{where} shows {shown}, the live page {live}"
     assert listed_cadence == live["cadence_spm"]
     # The CSV's per-step values are rounded to what their unit means (0.1°, 0.001 leg
-    # lengths, 1 ms): their median is the session's figure to within that rounding.
+    # lengths, 1 ms): their median is the session's figure to within that rounding (for
+    # cadence, contact times to 1 ms move it by up to a few hundredths).
     from_csv = _csv_figures(csv_text)
     for k in KEYS:
         shown_v = float(live[k])
-        tol = 0.5 * 10.0 ** -info(k).digits + 0.001
+        tol = 0.5 * 10.0 ** -info(k).digits + (0.05 if k == "cadence_spm" else 0.001)
         assert abs(from_csv[k] - shown_v) <= tol, (k, from_csv[k], shown_v)
