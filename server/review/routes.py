@@ -31,8 +31,8 @@ from edge.recording.export import (
     compare,
     export_json,
     export_session_json,
-    session_summary,
     session_json,
+    session_summary,
     strides_csv,
 )
 from edge.recording.recorder import Recorder
