@@ -13,7 +13,7 @@ from edge.gait.config import AlertsConfig
 from edge.gait.metrics import METRICS
 from edge.gait.ranges import RANGES
 from edge.gait.records import MetricValue, StrideRecord
-from edge.recording.export import metric_summary
+from edge.recording.export import metric_summary, session_summary
 from edge.runners.progress import label
 
 
@@ -141,7 +141,8 @@ def test_analyze_store_list_and_review_show_one_cadence(tmp_path: Path) -> None:
     sid = store_report_as_session(db, report, clip.landmarks, "clip.mp4", fps=clip.fps)
     with SessionStore(db) as store:
         listed = store.session(sid).cadence_spm
-        summary = metric_summary(store.strides(sid))["cadence_spm"]["value"]
+        info_ = store.session(sid)
+        summary = session_summary(info_, store.strides(sid))["cadence_spm"]["value"]
     cadence = info("cadence_spm")
     assert printed.split()[1] == cadence.text(listed) == cadence.text(summary)
     assert float(printed.split()[1]) == pytest.approx(167.0, abs=2.0)
