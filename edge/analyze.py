@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
+from edge.atomic import atomic_path, write_atomic
 from edge.config import Config, load_config
 from edge.errors import TreadwatchError
 from edge.landmarks import NUM_LANDMARKS
@@ -106,12 +107,10 @@ def run_pose_on_video(
 
 
 def write_landmarks(path: Path, landmarks: npt.NDArray[np.float32], info: VideoInfo) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp, landmarks=landmarks, fps=info.fps, width=info.width, height=info.height
-    )
-    tmp.replace(path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(
+            tmp, landmarks=landmarks, fps=info.fps, width=info.width, height=info.height
+        )
 
 
 def check_writable(path: Path, option: str) -> None:
@@ -133,10 +132,7 @@ def check_writable(path: Path, option: str) -> None:
 
 def _write_text(path: Path, text: str, option: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, text)
     except OSError as exc:
         raise TreadwatchError(f"{option} {path}: cannot write it ({exc.strerror})") from None
 

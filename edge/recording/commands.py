@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edge.atomic import write_atomic
 from edge.catalogue import info
 from edge.config import load_config
 from edge.errors import StorageError, TreadwatchError
@@ -95,10 +96,7 @@ def write_output(text: str, output: str | Path | None, what: str) -> None:
         return
     out = Path(output)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_atomic(out, text)
     except OSError as exc:
         raise StorageError(f"cannot write {out}: {exc}") from None
     print(f"{what} written to {out}", file=sys.stderr)
