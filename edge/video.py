@@ -119,6 +119,14 @@ class VideoFile:
         self._frames = frames
         return None
 
+    def frame_at(self, index: int) -> npt.NDArray[np.uint8] | None:
+        """Frame ``index`` (0-based) by seeking, or None past the end; iteration goes on
+        after it."""
+        self._frames = []
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = self._cap.read()
+        return np.asarray(frame, dtype=np.uint8) if ok and frame is not None else None
+
     def __iter__(self) -> Iterator[npt.NDArray[np.uint8]]:
         pending, self._frames = self._frames, []
         yield from pending

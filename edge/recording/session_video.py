@@ -15,8 +15,10 @@ from pathlib import Path
 
 import cv2
 
+from edge.errors import VideoError
 from edge.recording.clips import _open_writer
 from edge.recording.store import SessionStore
+from edge.video import VideoFile
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +34,12 @@ def store_session_video(
     reviewable as a stick figure)."""
     if not rate > 0:
         raise ValueError("rate must be > 0")
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
-        log.warning("%s: cannot reopen the video to keep a copy", video)
+    try:
+        source = VideoFile(video)
+    except VideoError as exc:
+        log.warning("cannot reopen the video to keep a copy: %s", exc)
         return None
-    playback = cap.get(cv2.CAP_PROP_FPS)
-    playback = float(playback) if playback and playback > 0 else rate
+    playback = source.info.fps if source.info.fps_reported else rate
     store = SessionStore(db_path)
     rel_dir = str(session_id)
     base = store.clips_dir / rel_dir / "video"
@@ -45,10 +47,7 @@ def store_session_video(
     n = 0
     size = (0, 0)
     try:
-        while True:
-            ok, img = cap.read()
-            if not ok or img is None:
-                break
+        for img in source:
             if writer is None:
                 h, w = img.shape[:2]
                 scale = min(1.0, max_side / max(w, h))
@@ -85,5 +84,5 @@ def store_session_video(
     finally:
         if writer is not None:
             writer.release()
-        cap.release()
+        source.close()
         store.close()

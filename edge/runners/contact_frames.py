@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from edge.errors import VideoError
 from edge.landmarks import SKELETON_EDGES, Channel
 from edge.live.replay_stored import is_kept_replay
 from edge.recording.rows import ClipInfo, SessionInfo
 from edge.recording.store import SessionStore
+from edge.video import VideoFile
 
 N_FRAMES = 3  # frames at contact shown
 VIS_MIN = 0.3  # landmarks less visible than this are not drawn
@@ -42,13 +44,12 @@ def _clip_jpeg(store: SessionStore, clips: Sequence[ClipInfo], t_s: float) -> by
         if not path.is_file():
             continue
         k = int(np.argmin(np.abs(np.asarray(c.frame_times) - t_s)))
-        cap = cv2.VideoCapture(str(path))
         try:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, k)
-            ok, img = cap.read()
-        finally:
-            cap.release()
-        if not ok or img is None:
+            with VideoFile(path) as video:
+                img = video.frame_at(k)
+        except VideoError:
+            continue
+        if img is None:
             continue
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 80])
         if ok:
