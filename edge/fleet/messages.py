@@ -12,18 +12,29 @@ Topics, under ``treadwatch/<device_id>/``:
 Every ``session``/``step``/``alert`` payload carries ``v`` (schema version), ``device``,
 ``session`` (the session uid) and ``seq``: 0 for the session's start, then 1, 2, … in the
 order the device recorded them. A receiver keeps one copy per (device, session, seq).
+
+The bodies are the wire models of :mod:`edge.wire` (the hub checks them with the same
+models); this module only names the topics and wraps the bodies in their envelope.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from edge.gait.records import AlertRecord, StrideRecord
-from edge.recording.codec import metrics_to_json
+from edge.wire import (
+    SCHEMA,
+    AlertWire,
+    SessionEndWire,
+    SessionStartWire,
+    SessionSummaryWire,
+    StatusWire,
+    StepWire,
+)
 
-SCHEMA = 1
+__all__ = ["KINDS", "OFFLINE", "ROOT", "SCHEMA"]
+
 ROOT = "treadwatch"
 OFFLINE = "offline"
 #: The status of a device stopped on purpose (service stop, shutdown): switched off, not lost.
@@ -39,19 +50,10 @@ def dumps(obj: dict[str, Any]) -> str:
     return json.dumps(obj, allow_nan=False, separators=(",", ":"), default=str)
 
 
-def _finite(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
 def session_start(
     uid: str, t_start_s: float, started_at: float, settings: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "event": "start",
-        "t_s": t_start_s,
-        "started_at": started_at,
-        "settings": settings,
-    }
+    return SessionStartWire(t_s=t_start_s, started_at=started_at, settings=settings).model_dump()
 
 
 def session_end(
@@ -64,41 +66,26 @@ def session_end(
     steps: int,
     alerts: int,
 ) -> dict[str, Any]:
-    return {
-        "event": "end",
-        "t_s": t_end_s,
-        "ended_at": ended_at,
-        "reason": reason,
-        "summary": {
-            "frames": frames,
-            "frames_unstored": frames_unstored,
-            "steps": steps,
-            "alerts": alerts,
-        },
-    }
+    summary = SessionSummaryWire(
+        frames=frames, frames_unstored=frames_unstored, steps=steps, alerts=alerts
+    )
+    return SessionEndWire(
+        t_s=t_end_s, ended_at=ended_at, reason=reason, summary=summary
+    ).model_dump()
 
 
 def step(s: StrideRecord) -> dict[str, Any]:
-    return {
-        "index": s.index,
-        "foot": s.foot,
-        "frame_index": s.frame_index,
-        "t_s": s.t_s,
-        "metrics": json.loads(metrics_to_json(s.metrics)),
-    }
+    """A step with its metrics in the stored form (``None`` fields left out)."""
+    return StepWire.from_record(s).model_dump(exclude_none=True)
 
 
 def alert(a: AlertRecord) -> dict[str, Any]:
-    return {
-        "state": a.state,
-        "rule": a.rule,
-        "cue": a.cue,
-        "value": _finite(a.value),
-        "stride_index": a.stride_index,
-        "t_s": a.t_s,
-        "priority": a.priority,
-        "feedback": a.feedback,  # the praise shown when the cue cleared (else null)
-    }
+    """An alert; ``feedback`` is the praise shown when the cue cleared (else null);
+    ``evidence`` only when there is some (live cues have none: the first schema's bytes)."""
+    body = AlertWire.from_record(a).model_dump()
+    if body["evidence"] is None:
+        del body["evidence"]
+    return body
 
 
 def envelope(device_id: str, uid: str, seq: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -118,16 +105,15 @@ def status_payload(
     wall: float,
     outbox_dropped: int = 0,
 ) -> dict[str, Any]:
-    return {
-        "v": SCHEMA,
-        "state": state,  # "running" (a session is on) or "idle"
-        "runner_present": runner_present,
-        "fps": round(fps, 1),
-        "health": health,  # "ok", or what is wrong
-        "session": session,
-        "cue": cue,
-        "cadence_spm": None if cadence_spm is None else round(cadence_spm, 1),
-        "outbox": outbox,  # messages waiting for the broker
-        "outbox_dropped": outbox_dropped,  # dropped at the cap (fleet.outbox_max_mib), ever
-        "t": round(wall, 3),
-    }
+    return StatusWire(
+        state=state,
+        runner_present=runner_present,
+        fps=round(fps, 1),
+        health=health,
+        session=session,
+        cue=cue,
+        cadence_spm=None if cadence_spm is None else round(cadence_spm, 1),
+        outbox=outbox,
+        outbox_dropped=outbox_dropped,
+        t=round(wall, 3),
+    ).model_dump()

@@ -10,6 +10,10 @@ Message types (``type`` key):
 - ``alert``: a cue raised or cleared.
 - ``session``: a session started or ended (no identifiers of past sessions).
 - ``status``: pipeline figures, about once a second.
+
+Steps, metrics, events and alerts are rendered from their wire models (:mod:`edge.wire`)
+in the page's compact form: times as ``t`` (4 decimals), a step's frame as ``frame_id``,
+numbers to 3 decimals, no metric ``label``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from edge.catalogue import step_band
 from edge.gait.records import AlertRecord, GaitEvent, MetricValue, StrideRecord
 from edge.landmarks import Channel, PoseResult
 from edge.units import CONFIDENCE_DIGITS
+from edge.wire import AlertWire, EventWire, MetricWire, StepWire
 
 JSON = dict[str, Any]
 
@@ -47,12 +52,13 @@ def landmarks_list(pose: PoseResult) -> list[float] | None:
 
 
 def event_json(ev: GaitEvent) -> JSON:
+    w = EventWire.from_record(ev)
     return {
-        "kind": ev.kind,
-        "foot": ev.foot,
-        "frame": ev.frame_index,
-        "t": _num(ev.t_s, 4),
-        "conf": _num(ev.confidence),
+        "kind": w.kind,
+        "foot": w.foot,
+        "frame": w.frame_index,
+        "t": _num(w.t_s, 4),
+        "conf": _num(w.confidence),
     }
 
 
@@ -67,19 +73,23 @@ def frame_message(pose: PoseResult, wall: float, events: list[GaitEvent]) -> JSO
     }
 
 
-def metric_json(m: MetricValue, name: str | None = None) -> JSON:
-    """One metric; ``band`` (green/amber/red, :mod:`edge.gait.ranges`, of the value as
-    shown) when ``name`` has a normal range and a value measured surely enough to judge."""
+def _metric(w: MetricWire, name: str | None) -> JSON:
     out: JSON = {
-        "value": _num(m.value),
-        "unit": m.unit,
-        "confidence": _num(m.confidence, CONFIDENCE_DIGITS),  # as the exports show it
-        "reason": m.reason,
+        "value": _num(w.value),
+        "unit": w.unit,
+        "confidence": _num(w.confidence, CONFIDENCE_DIGITS),  # as the exports show it
+        "reason": w.reason,
     }
-    b = None if name is None else step_band(name, m.value, m.confidence)
+    b = None if name is None else step_band(name, w.value, w.confidence)
     if b is not None:
         out["band"] = b
     return out
+
+
+def metric_json(m: MetricValue, name: str | None = None) -> JSON:
+    """One metric; ``band`` (green/amber/red, :mod:`edge.gait.ranges`, of the value as
+    shown) when ``name`` has a normal range and a value measured surely enough to judge."""
+    return _metric(MetricWire.from_record(m), name)
 
 
 def metrics_json(metrics: dict[str, MetricValue]) -> JSON:
@@ -87,28 +97,30 @@ def metrics_json(metrics: dict[str, MetricValue]) -> JSON:
 
 
 def stride_message(stride: StrideRecord, current: dict[str, MetricValue]) -> JSON:
+    w = StepWire.from_record(stride)
     return {
         "type": "stride",
-        "index": stride.index,
-        "foot": stride.foot,
-        "frame_id": stride.frame_index,
-        "t": round(stride.t_s, 4),
-        "metrics": metrics_json(stride.metrics),
+        "index": w.index,
+        "foot": w.foot,
+        "frame_id": w.frame_index,
+        "t": round(w.t_s, 4),
+        "metrics": {name: _metric(m, name) for name, m in w.metrics.items()},
         "current": metrics_json(current),
     }
 
 
 def alert_message(alert: AlertRecord) -> JSON:
+    w = AlertWire.from_record(alert)
     return {
         "type": "alert",
-        "state": alert.state,
-        "rule": alert.rule,
-        "cue": alert.cue,
-        "value": _num(alert.value),
-        "stride_index": alert.stride_index,
-        "t": round(alert.t_s, 4),
-        "priority": alert.priority,
-        "feedback": alert.feedback,
+        "state": w.state,
+        "rule": w.rule,
+        "cue": w.cue,
+        "value": _num(w.value),
+        "stride_index": w.stride_index,
+        "t": round(w.t_s, 4),
+        "priority": w.priority,
+        "feedback": w.feedback,
     }
 
 

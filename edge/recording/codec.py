@@ -1,7 +1,9 @@
 """How values are encoded in the session database's columns.
 
 - a step's metrics: JSON ``{name: {field: value}}`` with ``None`` fields left out, so a new
-  field needs no migration; NaN/inf become ``None`` with a reason before they are stored;
+  field needs no migration (the wire model :class:`edge.wire.MetricWire`:
+  :func:`edge.wire.metrics_to_json`); NaN/inf become ``None`` with a reason before they are
+  stored (:func:`clean_metrics`);
 - landmarks: one block per second of frames, as little-endian byte strings (times as
   float32 offsets from the block's first time, frame indices as int32, x/y/z/visibility
   as float16);
@@ -11,10 +13,9 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Sequence
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,35 +25,6 @@ from edge.landmarks import NUM_LANDMARKS
 
 #: Channels stored per landmark: x, y, z, visibility (as ``PoseResult.as_xyzv``).
 STORED_CHANNELS = 4
-
-_METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(MetricValue))
-
-
-def metrics_to_json(metrics: dict[str, MetricValue]) -> str:
-    """``{name: {field: value}}`` with ``None`` fields left out (new fields need no migration)."""
-    return json.dumps(
-        {
-            k: {f: v for f in _METRIC_FIELDS if (v := getattr(m, f)) is not None}
-            for k, m in metrics.items()
-        },
-        allow_nan=False,
-        separators=(",", ":"),
-    )
-
-
-def metrics_from_json(text: str) -> dict[str, MetricValue]:
-    out = {}
-    for k, m in cast(dict[str, dict[str, Any]], json.loads(text)).items():
-        kw = {f: v for f, v in m.items() if f in _METRIC_FIELDS}
-        kw.setdefault("value", None)
-        kw.setdefault("unit", "")
-        out[k] = MetricValue(**kw)
-    return out
-
-
-def finite(x: float | None) -> float | None:
-    """``x`` as a float, or None when it is None, NaN or infinite."""
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def clean_metrics(metrics: dict[str, MetricValue]) -> dict[str, MetricValue]:

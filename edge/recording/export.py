@@ -37,6 +37,7 @@ from edge.recording.rows import ClipInfo, SessionInfo
 from edge.recording.short_session import session_cues
 from edge.recording.store import SessionStore
 from edge.units import CONFIDENCE_DIGITS, fmt
+from edge.wire import AlertWire, EventWire, StepWire
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -126,52 +127,24 @@ def parse_strides_csv(text: str) -> list[StrideRecord]:
     return strides
 
 
-def _metric_json(name: str, m: MetricValue) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "value": m.value,
-        "unit": m.unit,
-        "confidence": m.confidence,
-        "reason": m.reason,
-        "label": m.label,
-    }
-    b = step_band(name, m.value, m.confidence)
-    if b is not None:
-        out["band"] = b  # green / amber / red (edge.gait.ranges); none when not sure
+def stride_json(s: StrideRecord) -> dict[str, Any]:
+    """A step as exported: the step's wire model, every metric with its normal-range
+    ``band`` (green / amber / red: edge.gait.ranges; none when not measured surely enough)."""
+    out = StepWire.from_record(s).model_dump()
+    for name, m in out["metrics"].items():
+        b = step_band(name, m["value"], m["confidence"])
+        if b is not None:
+            m["band"] = b
     return out
 
 
-def stride_json(s: StrideRecord) -> dict[str, Any]:
-    return {
-        "index": s.index,
-        "foot": s.foot,
-        "frame_index": s.frame_index,
-        "t_s": s.t_s,
-        "metrics": {k: _metric_json(k, m) for k, m in s.metrics.items()},
-    }
-
-
 def event_json(e: GaitEvent) -> dict[str, Any]:
-    return {
-        "kind": e.kind,
-        "foot": e.foot,
-        "frame_index": e.frame_index,
-        "t_s": e.t_s,
-        "confidence": e.confidence,
-    }
+    return EventWire.from_record(e).model_dump()
 
 
 def alert_json(a: AlertRecord) -> dict[str, Any]:
-    return {
-        "state": a.state,
-        "rule": a.rule,
-        "cue": a.cue,
-        "value": a.value,
-        "stride_index": a.stride_index,
-        "t_s": a.t_s,
-        "priority": a.priority,
-        "feedback": a.feedback,  # the praise shown when the cue cleared (else null)
-        "evidence": a.evidence,  # a cue judged on a whole short session: on how many strides
-    }
+    """An alert's wire model; ``feedback`` is the praise shown when the cue cleared."""
+    return AlertWire.from_record(a).model_dump()
 
 
 def metric_summary(strides: Sequence[StrideRecord]) -> dict[str, dict[str, Any]]:

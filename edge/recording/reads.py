@@ -24,8 +24,9 @@ from edge.gait.records import (
     StrideRecord,
 )
 from edge.landmarks import NUM_LANDMARKS
-from edge.recording.codec import block_last_offset, decode_block, decode_times, metrics_from_json
+from edge.recording.codec import block_last_offset, decode_block, decode_times
 from edge.recording.rows import ClipInfo, LandmarkSeries, Mark, SessionInfo, SettingsChange
+from edge.wire import metrics_from_json
 
 #: Capture times are seconds: anything this large is a bad value (±inf, 1e308), not a time.
 SANE_T = "t_s > -1e12 AND t_s < 1e12"

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from edge.wire import SessionWire
+
 
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
@@ -36,26 +38,8 @@ class SessionInfo:
     cadence_reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "uid": self.uid,
-            "device_id": self.device_id,
-            "source": self.source,
-            "source_name": self.source_name,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "t_start_s": self.t_start_s,
-            "t_end_s": self.t_end_s,
-            "end_reason": self.end_reason,
-            "frames": self.frames,
-            "frames_unstored": self.frames_unstored,
-            "n_strides": self.n_strides,
-            "n_alerts": self.n_alerts,
-            "cadence_spm": self.cadence_spm,
-            "cadence_source": self.cadence_source,
-            "cadence_reason": self.cadence_reason,
-            "duration_s": self.duration_s,
-        }
+        """The session's wire model as JSON (the settings snapshot travels separately)."""
+        return SessionWire.from_record(self).model_dump()
 
 
 @dataclass(frozen=True, slots=True)

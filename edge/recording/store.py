@@ -22,9 +22,10 @@ import numpy.typing as npt
 
 from edge.errors import StorageError
 from edge.gait.records import AlertRecord, GaitEvent, StrideRecord
-from edge.recording.codec import clean_metrics, encode_block, encode_times, finite, metrics_to_json
+from edge.recording.codec import clean_metrics, encode_block, encode_times
 from edge.recording.reads import MAX_ID, SessionReader
 from edge.recording.schema import migrate
+from edge.wire import finite, metrics_to_json
 
 
 def _without_secrets(settings: dict[str, Any]) -> dict[str, Any]:

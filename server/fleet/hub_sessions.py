@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import time
 
-from edge.gait.records import AlertRecord
 from edge.recording.store import SessionStore
-from server.fleet.validate import SessionEnd, SessionStart, StepIn
+from edge.wire import AlertWire, SessionEndWire, SessionStartWire, StepWire
 
 
 class HubSessions:
@@ -63,10 +62,12 @@ class HubSessions:
         self._sids[key] = sid
         return sid
 
-    def session(self, device: str, uid: str, msg: SessionStart | SessionEnd, now: float) -> None:
+    def session(
+        self, device: str, uid: str, msg: SessionStartWire | SessionEndWire, now: float
+    ) -> None:
         store = self.store
         match msg:
-            case SessionStart(t_s, started_at, settings):
+            case SessionStartWire(t_s=t_s, started_at=started_at, settings=settings):
                 row = store.conn.execute(
                     "SELECT id FROM sessions WHERE device_id = ? AND uid = ?", (device, uid)
                 ).fetchone()
@@ -80,18 +81,18 @@ class HubSessions:
                         " WHERE id = ?",
                         (t_s, started_at, json.dumps(settings), row[0]),
                     )
-            case SessionEnd(t_s, ended_at, reason, frames, unstored):
+            case SessionEndWire(t_s=t_s, ended_at=ended_at, reason=reason, summary=summary):
                 sid = self._sid(device, uid, t_s, now)
                 store.end_session(sid, t_s, reason=reason, ended_at=ended_at)
-                if frames is not None and unstored is not None:
-                    store.set_counts(sid, frames, unstored)
+                if summary.frames is not None and summary.frames_unstored is not None:
+                    store.set_counts(sid, summary.frames, summary.frames_unstored)
 
-    def step(self, device: str, uid: str, step: StepIn, now: float) -> None:
+    def step(self, device: str, uid: str, step: StepWire, now: float) -> None:
         sid = self._sid(device, uid, step.t_s, now)
         self.store.insert_stride_json(
-            sid, step.index, step.foot, step.frame_index, step.t_s, step.metrics_json
+            sid, step.index, step.foot, step.frame_index, step.t_s, step.metrics_json()
         )
 
-    def alert(self, device: str, uid: str, alert: AlertRecord, now: float) -> None:
+    def alert(self, device: str, uid: str, alert: AlertWire, now: float) -> None:
         sid = self._sid(device, uid, alert.t_s, now)
-        self.store.insert_alerts(sid, [alert])
+        self.store.insert_alerts(sid, [alert.to_record()])

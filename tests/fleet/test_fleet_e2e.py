@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.recording.codec import metrics_to_json
 from edge.recording.store import SessionStore
+from edge.wire import metrics_to_json
 from tests.conftest import REPO
 from tests.fleet.broker import Mosquitto, free_port
 

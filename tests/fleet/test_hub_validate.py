@@ -4,6 +4,7 @@ kind of bad payload is refused with a reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -11,11 +12,15 @@ import pytest
 
 from edge.fleet import messages
 from edge.gait.records import AlertRecord, MetricValue, StrideRecord
-from edge.recording.codec import metrics_from_json
+from edge.wire import (
+    SessionEndWire,
+    SessionStartWire,
+    SessionSummaryWire,
+    metrics_from_json,
+    metrics_to_json,
+)
 from server.fleet.validate import (
     BadMessageError,
-    SessionEnd,
-    SessionStart,
     parse_alert,
     parse_envelope,
     parse_session,
@@ -45,31 +50,45 @@ def test_device_messages_come_back_as_the_records_the_device_stored() -> None:
     data, uid, seq = parse_envelope("step", _wire("u-1", 3, messages.step(STRIDE)))
     assert (uid, seq) == ("u-1", 3)
     step = parse_step(data)
-    assert (step.index, step.foot, step.frame_index, step.t_s) == (7, "left", 412, 13.25)
-    assert metrics_from_json(step.metrics_json) == STRIDE.metrics
+    assert step.to_record() == STRIDE
+    # Stored as the device stores it: the same metrics JSON, byte for byte.
+    assert step.metrics_json() == metrics_to_json(STRIDE.metrics)
+    assert metrics_from_json(step.metrics_json()) == STRIDE.metrics
 
     data, _, _ = parse_envelope("alert", _wire("u-1", 4, messages.alert(ALERT)))
-    assert parse_alert(data) == ALERT
+    assert parse_alert(data).to_record() == ALERT
 
     start = messages.session_start("u-1", 10.0, 1.7e9, {"gait": {"view": "side"}})
     data, _, seq = parse_envelope("session", _wire("u-1", 0, start))
     assert seq == 0
-    assert parse_session(data) == SessionStart(10.0, 1.7e9, {"gait": {"view": "side"}})
+    assert parse_session(data) == SessionStartWire(
+        t_s=10.0, started_at=1.7e9, settings={"gait": {"view": "side"}}
+    )
 
     end = messages.session_end(
         20.5, 1.7e9 + 10, "stopped", frames=300, frames_unstored=4, steps=1, alerts=1
     )
     data, _, _ = parse_envelope("session", _wire("u-1", 5, end))
-    assert parse_session(data) == SessionEnd(20.5, 1.7e9 + 10, "stopped", 300, 4)
+    summary = SessionSummaryWire(frames=300, frames_unstored=4, steps=1, alerts=1)
+    assert parse_session(data) == SessionEndWire(
+        t_s=20.5, ended_at=1.7e9 + 10, reason="stopped", summary=summary
+    )
 
 
 def test_an_older_devices_messages_are_accepted() -> None:
     old_alert = {k: v for k, v in messages.alert(ALERT).items() if k != "feedback"}
     data, _, _ = parse_envelope("alert", _wire("u-1", 1, {**old_alert, "extra": [1]}))
-    assert parse_alert(data).feedback is None
+    assert parse_alert(data).to_record() == dataclasses.replace(ALERT, feedback=None)
     # An end without a summary keeps the counts unknown; no reason reads "ended".
-    end = {"event": "end", "t_s": 2.0, "ended_at": 5.0}
-    assert parse_session(end) == SessionEnd(2.0, 5.0, "ended", None, None)
+    end = parse_session({"event": "end", "t_s": 2.0, "ended_at": 5.0})
+    assert isinstance(end, SessionEndWire) and end.reason == "ended"
+    assert end.summary.frames is None
+    # A status without the fields added later.
+    assert parse_status(b'{"v": 1, "state": "idle", "fps": 30}') == {
+        "v": 1,
+        "state": "idle",
+        "fps": 30.0,
+    }
 
 
 def test_topics_and_statuses() -> None:
@@ -78,10 +97,17 @@ def test_topics_and_statuses() -> None:
         with pytest.raises(BadMessageError, match="unexpected topic"):
             parse_topic(bad)
     assert parse_status(b"offline") is None and parse_status(b"  ") is None
+<<<<<<< HEAD
     assert parse_status(b"stopped") is None  # switched off cleanly: no status either
     assert parse_status(b'{"state": "idle"}') == {"state": "idle"}
     with pytest.raises(BadMessageError, match="neither JSON"):
+=======
+    assert parse_status(b'{"state": "idle"}') == {"v": 1, "state": "idle"}
+    with pytest.raises(BadMessageError, match="status is not JSON"):
+>>>>>>> 9815d28 (One wire model per record (edge/wire.py): steps, metrics, alerts, events, sessions and device status as strict pydantic models)
         parse_status(b"{oops")
+    with pytest.raises(BadMessageError, match="fps: Input should be a valid number"):
+        parse_status(b'{"state": "idle", "fps": "fast"}')
     with pytest.raises(BadMessageError, match="not a JSON object"):
         parse_status(b"[1]")
 
@@ -90,11 +116,12 @@ def test_topics_and_statuses() -> None:
     ("kind", "payload", "reason"),
     [
         ("strides", b"{}", "unknown message kind"),
-        ("step", b"{not json", "not JSON"),
-        ("step", b"[1, 2]", "not a JSON object"),
+        ("step", b"{not json", "payload is not JSON"),
+        ("step", b"[1, 2]", "payload is not a JSON object"),
         ("step", json.dumps({"v": 99, "session": "u", "seq": 1}).encode(), "newer"),
-        ("step", json.dumps({"v": 1, "session": "", "seq": 1}).encode(), "no session uid"),
-        ("step", json.dumps({"v": 1, "session": "u", "seq": "1"}).encode(), "no session uid"),
+        ("step", json.dumps({"session": "u", "seq": 1}).encode(), "v: Field required"),
+        ("step", json.dumps({"v": 1, "session": "", "seq": 1}).encode(), "session: String"),
+        ("step", json.dumps({"v": 1, "session": "u", "seq": "1"}).encode(), "seq: Input"),
     ],
 )
 def test_bad_envelopes(kind: str, payload: bytes, reason: str) -> None:
@@ -109,15 +136,17 @@ GOOD_ALERT = messages.alert(ALERT)
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ({**GOOD_STEP, "t_s": True}, "t_s is not a number"),
-        ({**GOOD_STEP, "foot": "middle"}, "foot"),
-        ({**GOOD_STEP, "index": 1.5}, "foot"),
-        ({**GOOD_STEP, "frame_index": None}, "frame_index and metrics"),
-        ({**GOOD_STEP, "metrics": {"cadence_spm": 171}}, "is not {value, unit"),
-        ({**GOOD_STEP, "metrics": {"cadence_spm": {"value": "fast"}}}, "value is not a number"),
-        ({**GOOD_STEP, "metrics": {"cadence_spm": {"value": False}}}, "value is not a number"),
-        ({**GOOD_STEP, "metrics": {"cadence_spm": {"unit": 3}}}, "unit is not text"),
-        ({**GOOD_STEP, "metrics": {"cadence_spm": {"value": float("nan")}}}, "bad metrics"),
+        ({**GOOD_STEP, "t_s": True}, "t_s: Input should be a valid number"),
+        ({**GOOD_STEP, "t_s": "13.2"}, "t_s: Input should be a valid number"),
+        ({**GOOD_STEP, "foot": "middle"}, "foot: Input should be 'left' or 'right'"),
+        ({**GOOD_STEP, "index": 1.5}, "index: Input should be a valid integer"),
+        ({**GOOD_STEP, "frame_index": None}, "frame_index: Input should be a valid integer"),
+        ({k: v for k, v in GOOD_STEP.items() if k != "metrics"}, "metrics: Field required"),
+        ({**GOOD_STEP, "metrics": {"cadence_spm": 171}}, "metrics.cadence_spm: Input"),
+        ({**GOOD_STEP, "metrics": {"cadence_spm": {"value": "fast"}}}, "cadence_spm.value"),
+        ({**GOOD_STEP, "metrics": {"cadence_spm": {"value": False}}}, "cadence_spm.value"),
+        ({**GOOD_STEP, "metrics": {"cadence_spm": {"unit": 3}}}, "cadence_spm.unit"),
+        ({**GOOD_STEP, "metrics": {"cadence_spm": {"value": float("nan")}}}, "finite number"),
     ],
 )
 def test_bad_steps(body: dict[str, Any], reason: str) -> None:
@@ -128,12 +157,12 @@ def test_bad_steps(body: dict[str, Any], reason: str) -> None:
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ({**GOOD_ALERT, "state": "on"}, "state"),
-        ({**GOOD_ALERT, "rule": None}, "state"),
-        ({**GOOD_ALERT, "cue": 5}, "cue and stride_index"),
-        ({**GOOD_ALERT, "priority": "high"}, "priority"),
-        ({**GOOD_ALERT, "value": "big"}, "value is not a number"),
-        ({**GOOD_ALERT, "feedback": 1}, "feedback is not text"),
+        ({**GOOD_ALERT, "state": "on"}, "state: Input should be 'raised' or 'cleared'"),
+        ({**GOOD_ALERT, "rule": None}, "rule: Input should be a valid string"),
+        ({**GOOD_ALERT, "cue": 5}, "cue: Input should be a valid string"),
+        ({**GOOD_ALERT, "priority": "high"}, "priority: Input should be a valid integer"),
+        ({**GOOD_ALERT, "value": "big"}, "value: Input should be a valid number"),
+        ({**GOOD_ALERT, "feedback": 1}, "feedback: Input should be a valid string"),
     ],
 )
 def test_bad_alerts(body: dict[str, Any], reason: str) -> None:
@@ -144,7 +173,41 @@ def test_bad_alerts(body: dict[str, Any], reason: str) -> None:
 def test_bad_session_events() -> None:
     with pytest.raises(BadMessageError, match="unknown session event"):
         parse_session({"event": "pause", "t_s": 1.0})
-    with pytest.raises(BadMessageError, match="started_at is not a number"):
+    with pytest.raises(BadMessageError, match="started_at: Field required"):
         parse_session({"event": "start", "t_s": 1.0})
-    with pytest.raises(BadMessageError, match="ended_at is not a number"):
+    with pytest.raises(BadMessageError, match="ended_at: Input should be a valid number"):
         parse_session({"event": "end", "t_s": 1.0, "ended_at": "later"})
+
+
+def test_device_payloads_are_byte_for_byte_the_first_schema() -> None:
+    """Hubs already deployed parse these bytes: the wire models must not change them."""
+    assert messages.dumps(messages.envelope("d", "u", 1, messages.step(STRIDE))) == (
+        '{"v":1,"device":"d","session":"u","seq":1,"index":7,"foot":"left","frame_index":412,'
+        '"t_s":13.25,"metrics":{"cadence_spm":{"value":171.5,"unit":"spm","confidence":0.9},'
+        '"foot_strike":{"unit":"","confidence":0.0,"reason":"foot not seen","label":"rearfoot"}}}'
+    )
+    nan_alert = dataclasses.replace(ALERT, value=float("nan"), feedback=None)
+    assert messages.dumps(messages.alert(nan_alert)) == (
+        '{"state":"cleared","rule":"overstride","cue":"land under your hips","value":null,'
+        '"stride_index":7,"t_s":13.3,"priority":2,"feedback":null}'
+    )
+    status = messages.status_payload(
+        state="running",
+        runner_present=True,
+        fps=29.97,
+        health="ok",
+        session="s",
+        cue=None,
+        cadence_spm=171.26,
+        outbox=3,
+        wall=1.7e9 + 0.12345,
+    )
+    assert messages.dumps(status) == (
+        '{"v":1,"state":"running","runner_present":true,"fps":30.0,"health":"ok","session":"s",'
+        '"cue":null,"cadence_spm":171.3,"outbox":3,"outbox_dropped":0,"t":1700000000.123}'
+    )
+    end = messages.session_end(1.5, 2.5, "ended", frames=3, frames_unstored=0, steps=1, alerts=0)
+    assert messages.dumps(end) == (
+        '{"event":"end","t_s":1.5,"ended_at":2.5,"reason":"ended",'
+        '"summary":{"frames":3,"frames_unstored":0,"steps":1,"alerts":0}}'
+    )
