@@ -21,23 +21,33 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from edge.gait.records import AlertRecord, GaitEvent, MetricValue, StrideRecord
 
-if TYPE_CHECKING:
-    from edge.recording.rows import SessionInfo
-
 #: Version of the fleet messages' schema (``v`` in every payload).
 SCHEMA = 1
+
+
+W = TypeVar("W", bound="WireModel")
 
 
 class WireModel(BaseModel):
     """Strict on types, tolerant of unknown fields, no NaN or infinity."""
 
     model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False, frozen=True)
+
+    @classmethod
+    def _of(cls: type[W], record: object, **override: Any) -> W:
+        """The model of a record whose attributes carry the model's field names (trusted:
+        not validated); ``override`` gives the fields that need converting."""
+        fields = {n: getattr(record, n) for n in cls.model_fields if n not in override}
+        return cast(W, cls.model_construct(**fields, **override))
+
+    def _fields(self) -> dict[str, Any]:
+        return {n: getattr(self, n) for n in type(self).model_fields}
 
 
 def finite(x: float | None) -> float | None:
@@ -56,12 +66,10 @@ class MetricWire(WireModel):
 
     @classmethod
     def from_record(cls, m: MetricValue) -> MetricWire:
-        return cls.model_construct(
-            value=m.value, unit=m.unit, confidence=m.confidence, reason=m.reason, label=m.label
-        )
+        return cls._of(m)
 
     def to_record(self) -> MetricValue:
-        return MetricValue(self.value, self.unit, self.confidence, self.reason, self.label)
+        return MetricValue(**self._fields())
 
 
 _METRICS = TypeAdapter(dict[str, MetricWire])
@@ -93,22 +101,11 @@ class StepWire(WireModel):
 
     @classmethod
     def from_record(cls, s: StrideRecord) -> StepWire:
-        return cls.model_construct(
-            index=s.index,
-            foot=s.foot,
-            frame_index=s.frame_index,
-            t_s=s.t_s,
-            metrics={k: MetricWire.from_record(m) for k, m in s.metrics.items()},
-        )
+        return cls._of(s, metrics={k: MetricWire.from_record(m) for k, m in s.metrics.items()})
 
     def to_record(self) -> StrideRecord:
-        return StrideRecord(
-            self.index,
-            self.foot,
-            self.frame_index,
-            self.t_s,
-            {k: m.to_record() for k, m in self.metrics.items()},
-        )
+        metrics = {k: m.to_record() for k, m in self.metrics.items()}
+        return StrideRecord(**{**self._fields(), "metrics": metrics})
 
     def metrics_json(self) -> str:
         """The metrics in the stored form (as :func:`metrics_to_json`)."""
@@ -136,28 +133,10 @@ class AlertWire(WireModel):
 
     @classmethod
     def from_record(cls, a: AlertRecord) -> AlertWire:
-        return cls.model_construct(
-            state=a.state,
-            rule=a.rule,
-            cue=a.cue,
-            value=finite(a.value),
-            stride_index=a.stride_index,
-            t_s=a.t_s,
-            priority=a.priority,
-            feedback=a.feedback,
-        )
+        return cls._of(a, value=finite(a.value))
 
     def to_record(self) -> AlertRecord:
-        return AlertRecord(
-            self.state,
-            self.rule,
-            self.cue,
-            self.value,
-            self.stride_index,
-            self.t_s,
-            self.priority,
-            self.feedback or None,
-        )
+        return AlertRecord(**{**self._fields(), "feedback": self.feedback or None})
 
 
 class EventWire(WireModel):
@@ -171,13 +150,7 @@ class EventWire(WireModel):
 
     @classmethod
     def from_record(cls, e: GaitEvent) -> EventWire:
-        return cls.model_construct(
-            kind=e.kind,
-            foot=e.foot,
-            frame_index=e.frame_index,
-            t_s=e.t_s,
-            confidence=e.confidence,
-        )
+        return cls._of(e)
 
 
 class SessionStartWire(WireModel):
@@ -207,7 +180,8 @@ class SessionEndWire(WireModel):
 
 
 class SessionWire(WireModel):
-    """A stored session with the figures the session list shows."""
+    """A stored session with the figures the session list shows (the stored record,
+    :class:`edge.recording.rows.SessionInfo`, adds its settings snapshot)."""
 
     id: int
     uid: str
@@ -229,10 +203,6 @@ class SessionWire(WireModel):
     cadence_source: str | None = None
     cadence_reason: str | None = None
     duration_s: float
-
-    @classmethod
-    def from_record(cls, info: SessionInfo) -> SessionWire:
-        return cls.model_construct(**{name: getattr(info, name) for name in cls.model_fields})
 
 
 class StatusWire(WireModel):

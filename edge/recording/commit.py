@@ -115,6 +115,23 @@ class CommitHook(Protocol):
         """After the transaction committed."""
 
 
+def add_encoded_clip(store: SessionStore, c: EncodedClip) -> int:
+    """Register an encoded clip with its session (inside a transaction); returns its id."""
+    return store.add_clip(
+        c.session_id,
+        t_start_s=c.frame_times[0],
+        t_end_s=c.frame_times[-1],
+        reason=c.reason,
+        path=c.path,
+        mime=c.mime,
+        fps=c.fps,
+        width=c.width,
+        height=c.height,
+        nbytes=c.nbytes,
+        frame_times=c.frame_times,
+    )
+
+
 def _write_clips(store: SessionStore, pending: PendingWrites, no_clips: set[int]) -> None:
     for c in [c for c in pending.clips if c.session_id in no_clips]:
         pending.clips.remove(c)  # encoded before the runner (no consent) was known
@@ -122,19 +139,7 @@ def _write_clips(store: SessionStore, pending: PendingWrites, no_clips: set[int]
             (store.clips_dir / c.path).unlink(missing_ok=True)
             (store.clips_dir / str(c.session_id)).rmdir()  # when empty
     for c in pending.clips:
-        store.add_clip(
-            c.session_id,
-            t_start_s=c.frame_times[0],
-            t_end_s=c.frame_times[-1],
-            reason=c.reason,
-            path=c.path,
-            mime=c.mime,
-            fps=c.fps,
-            width=c.width,
-            height=c.height,
-            nbytes=c.nbytes,
-            frame_times=c.frame_times,
-        )
+        add_encoded_clip(store, c)
 
 
 def write_commit(

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import Field
 
 from edge.wire import SessionWire
 
 
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """A stored session with the figures the list page shows."""
+class SessionInfo(SessionWire):
+    """A stored session with the figures the list page shows, and its settings snapshot."""
 
-    id: int
-    uid: str
-    device_id: str
-    source: str
-    source_name: str | None
-    started_at: float
-    ended_at: float | None
-    t_start_s: float
-    t_end_s: float | None
-    end_reason: str | None
-    frames: int
-    frames_unstored: int
-    n_strides: int
-    n_alerts: int
-    cadence_spm: float | None
-    duration_s: float
-    settings: dict[str, Any] = field(default_factory=dict)
-    # The cadence chosen when the session was analysed (contacts or the hips' bounce) and
-    # why; None: ``cadence_spm`` is computed from the stored steps' contacts.
-    cadence_source: str | None = None
-    cadence_reason: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The session's wire model as JSON (the settings snapshot travels separately)."""
-        return SessionWire.from_record(self).model_dump()
+        return self.model_dump(exclude={"settings"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import numpy as np
 from edge.gait.records import GaitEvent
 from edge.landmarks import NUM_LANDMARKS, Channel
 from edge.recording.clips import ClipJob, encode_clip
+from edge.recording.commit import add_encoded_clip
 from edge.recording.store import SessionStore
 from edge.runners.contact_frames import contact_frames
 
@@ -48,19 +49,7 @@ def _session(tmp_path: Path, with_clip: bool) -> tuple[SessionStore, int]:
         clip = encode_clip(job)
         assert clip is not None
         with store.transaction():
-            store.add_clip(
-                sid,
-                t_start_s=clip.frame_times[0],
-                t_end_s=clip.frame_times[-1],
-                reason=clip.reason,
-                path=clip.path,
-                mime=clip.mime,
-                fps=clip.fps,
-                width=clip.width,
-                height=clip.height,
-                nbytes=clip.nbytes,
-                frame_times=clip.frame_times,
-            )
+            add_encoded_clip(store, clip)
     return store, sid
 
 
