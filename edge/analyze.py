@@ -177,7 +177,7 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.report is not None:
         _write_text(args.report, report.model_dump_json(indent=2), "--report")
     if args.store:
-        from edge.recording.export import store_analysis
+        from edge.recording.analysis_import import store_analysis
 
         session_id = store_analysis(
             config.recording,

@@ -12,7 +12,8 @@
   :mod:`edge.recording.rows`, column encodings in :mod:`edge.recording.codec`, crash
   recovery and retention in :mod:`edge.recording.retention`.
 - :mod:`edge.recording.clips` — the in-memory JPEG ring and the clip encoder thread.
-- :mod:`edge.recording.export` — CSV / JSON export, comparison, analyze → session.
+- :mod:`edge.recording.export` — CSV / JSON export, comparison;
+  :mod:`edge.recording.analysis_import` — analyze → session.
 - :mod:`edge.recording.commands` — ``treadwatch sessions list`` and ``treadwatch export``.
 - :mod:`edge.recording.live` — ``make_sinks(config)`` for :mod:`edge.live.sink`.
 """

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from edge.gait.clip_cues import CLIP_POLICY_S
-from edge.gait.records import StrideRecord
 from edge.recording.blocks import LandmarkBlocks
 from edge.recording.clip_policy import ClipPolicy
 from edge.recording.clips import lower_priority
@@ -208,8 +207,12 @@ class Writer:
             self._pending.events.extend(f.events)
         alerts = f.alerts
         if f.strides or alerts:
-            strides, alerts = self._number(s, f.strides, alerts)
+            strides, alerts, skipped = s.number(f.strides, alerts)
             self._pending.strides.extend(strides)
+            for st in skipped:
+                self.out_of_order += 1
+                if self.out_of_order <= 10:
+                    log.warning("step at %.3f s is not after the previous one: not stored", st.t_s)
         if self.clips is not None:
             if f.jpeg is not None:
                 self.clips.ring.append(t_s, f.jpeg)
@@ -220,19 +223,6 @@ class Writer:
                 self._cut_clip(s)
         if alerts:
             self._pending.alerts.extend(alerts)
-
-    def _number(
-        self,
-        s: RecordingSession,
-        strides: tuple[StrideRecord, ...],
-        alerts: tuple[Any, ...],
-    ) -> tuple[tuple[StrideRecord, ...], tuple[Any, ...]]:
-        numbered, alerts, skipped = s.number(strides, alerts)
-        for st in skipped:
-            self.out_of_order += 1
-            if self.out_of_order <= 10:
-                log.warning("step at %.3f s is not after the previous one: not stored", st.t_s)
-        return numbered, alerts
 
     def _on_end(self, t_s: float, wall: float, reason: str) -> None:
         s = self.session

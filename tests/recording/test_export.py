@@ -12,12 +12,12 @@ from edge.cli import main
 from edge.gait.records import AnalysisUpdate, MetricValue, StrideRecord
 from edge.gait.report import SCHEMA_VERSION
 from edge.landmarks import PoseResult
+from edge.recording.analysis_import import store_analysis
 from edge.recording.export import (
     compare,
     export_json,
     export_session_json,
     parse_strides_csv,
-    store_analysis,
     strides_csv,
 )
 from edge.recording.recorder import Recorder

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from edge.cli import main
-from edge.recording.export import export_session_json, store_report_as_session
+from edge.recording.analysis_import import store_report_as_session
+from edge.recording.export import export_session_json
 from edge.recording.recorder import Recorder
 from edge.recording.schema import MIGRATIONS, SCHEMA_VERSION
 from edge.recording.store import SessionStore

@@ -18,7 +18,7 @@ import pytest
 
 from edge.gait.records import MetricValue, StrideRecord
 from edge.gait.report import analyze_landmarks
-from edge.recording.export import store_report_as_session
+from edge.recording.analysis_import import store_report_as_session
 from edge.recording.session_video import VIDEO_REASON, store_session_video
 from edge.recording.store import SessionStore
 from tests.conftest import require
