@@ -78,8 +78,9 @@ _METRICS = TypeAdapter(dict[str, MetricWire])
 def metrics_to_json(metrics: dict[str, MetricValue]) -> str:
     """A step's metrics as stored (and as the fleet sends them): ``{name: {field: value}}``
     with ``None`` fields left out, compact; raises ValueError on NaN or infinity."""
+    fields = tuple(MetricWire.model_fields)  # the record carries the same names
     return json.dumps(
-        {k: MetricWire.from_record(m).model_dump(exclude_none=True) for k, m in metrics.items()},
+        {k: {f: v for f in fields if (v := getattr(m, f)) is not None} for k, m in metrics.items()},
         allow_nan=False,
         separators=(",", ":"),
     )
