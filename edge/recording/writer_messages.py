@@ -1,8 +1,9 @@
 """The messages the recorder's public methods put on its queue for the writer thread.
 
-One small frozen record per kind; the writer dispatches on them with ``match``. They are
-built on the caller's thread (the analysis thread for :class:`Frame`) and read on the
-writer thread only.
+One small record per kind; the writer dispatches on them with ``match``. They are built
+on the caller's thread (the analysis thread for :class:`Frame`) and only read after that,
+on the writer thread. Not frozen: a frozen dataclass takes ten times as long to build, and
+:meth:`~edge.recording.recorder.Recorder.frame` is on the analysis thread's budget.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from edge.gait.records import AlertRecord, GaitEvent, StrideRecord
 from edge.recording.clips import EncodedClip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Start:
     """A session started at capture time ``t_s`` (``wall``: the wall clock then)."""
 
@@ -28,7 +29,7 @@ class Start:
     wall: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Frame:
     """One analysed frame: its landmarks (None: not a full pose) and what the analyzer found."""
 
@@ -41,7 +42,7 @@ class Frame:
     jpeg: bytes | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SettingsChanged:
     """Settings changed mid-session, from capture time ``t_s``."""
 
@@ -50,7 +51,7 @@ class SettingsChanged:
     wall: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class End:
     """The session ended (``reason``: ``ended``, or ``stopped`` when the service stops)."""
 
@@ -59,7 +60,7 @@ class End:
     reason: str = "ended"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MarkAdded:
     """A therapist's mark (``t_s`` None: at the latest frame)."""
 
@@ -68,7 +69,7 @@ class MarkAdded:
     wall: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunnerSet:
     """Who runs the current session (None: a guest) and whether clips may be kept."""
 
@@ -76,21 +77,21 @@ class RunnerSet:
     keep_clips: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClipDone:
     """The clip encoder finished a clip (sent from the encoder's thread)."""
 
     clip: EncodedClip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClipFailed:
     """The clip encoder could not write a clip (sent from the encoder's thread)."""
 
     error: BaseException
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KeepClip:
     """Keep these frames (``(t_s, jpeg)``, a replay) as a clip of the current session; the
     writer puts None (handed to the encoder) or why not in ``answer``, then sets ``done``."""
@@ -101,14 +102,14 @@ class KeepClip:
     done: threading.Event
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sync:
     """Commit everything queued before this message, then set ``done``."""
 
     done: threading.Event
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stop:
     """End the open session, commit and stop the writer."""
 
