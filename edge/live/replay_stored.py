@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import cv2
 import numpy as np
 
+from edge.errors import VideoError
 from edge.landmarks import Channel
 from edge.live.messages import metrics_json
 from edge.live.replay import (
@@ -26,6 +27,7 @@ from edge.live.replay import (
     missing_spans,
 )
 from edge.recording.store import SessionStore
+from edge.video import VideoFile
 
 REASON = "replay"
 #: A stored landmark counts for a video frame when it is this close in time (s).
@@ -57,17 +59,16 @@ def stored_clip(store: SessionStore, clip_id: int, kind: str, label: str) -> Rep
     path = store.clips_dir / clip.path
     times = list(clip.frame_times)
     jpegs: list[bytes] = []
-    cap = cv2.VideoCapture(str(path))
     try:
-        while len(jpegs) < len(times):
-            ok, img = cap.read()
-            if not ok or img is None:
-                break
-            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-            if ok:
-                jpegs.append(buf.tobytes())
-    finally:
-        cap.release()
+        with VideoFile(path) as video:
+            for img in video:
+                if len(jpegs) >= len(times):
+                    break
+                ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+                if ok:
+                    jpegs.append(buf.tobytes())
+    except VideoError:
+        jpegs = []
     if len(jpegs) < 2:
         raise NoReplayError("the kept replay's video could not be read back")
     times = times[: len(jpegs)]
