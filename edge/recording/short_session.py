@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from edge.gait.clip_cues import CLIP_POLICY_S, clip_alerts, judge_clip
 from edge.gait.config import AlertsConfig
 from edge.gait.records import AlertRecord, StrideRecord
+from edge.recording.commit import PendingWrites, RecordingSession
+from edge.recording.store import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -78,3 +80,19 @@ def session_cues(
         rule = rules.get(c["rule"])
         c["metric"] = (rule.metric or c["rule"]) if rule is not None else c["rule"]
     return cues
+
+
+def ended_session_cues(
+    store: SessionStore, session: RecordingSession, pending: PendingWrites, t_end_s: float
+) -> list[AlertRecord]:
+    """The recorder's session ends at ``t_end_s``: if it is shorter than the live window, the
+    clip policy's cues on all its steps (stored and pending), else none. Raises
+    sqlite3.Error when the stored steps cannot be read."""
+    if t_end_s - session.t_start_s >= CLIP_POLICY_S:
+        return []
+    sid = session.sid
+    stored = store.strides(sid) if sid is not None else []
+    told = store.alerts(sid) if sid is not None else []
+    steps, live = [*stored, *pending.strides], [*told, *pending.alerts]
+    cfg = session_alerts_config(session.settings)
+    return short_session_cues(steps, live, cfg, t_end_s - session.t_start_s)

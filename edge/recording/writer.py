@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from edge.gait.clip_cues import CLIP_POLICY_S
 from edge.recording.blocks import LandmarkBlocks
 from edge.recording.clip_policy import ClipPolicy
 from edge.recording.clips import lower_priority
@@ -26,7 +25,7 @@ from edge.recording.commit import CommitHook, PendingWrites, RecordingSession, w
 from edge.recording.config import RecordingConfig
 from edge.recording.disk import GIB, DiskGuard, DiskUsageFn, StorageLevel, is_disk_full
 from edge.recording.retention import apply_retention, close_open_sessions
-from edge.recording.short_session import session_alerts_config, short_session_cues
+from edge.recording.short_session import ended_session_cues
 from edge.recording.store import SessionStore
 from edge.recording.writer_messages import (
     ClipDone,
@@ -242,17 +241,12 @@ class Writer:
 
     def _judge_short_session(self, s: RecordingSession, t_end_s: float) -> None:
         """A session shorter than the live window: cues by the clip policy on all its steps."""
-        if t_end_s - s.t_start_s < CLIP_POLICY_S:
-            try:
-                stored = self.store.strides(s.sid) if s.sid is not None else []
-                told = self.store.alerts(s.sid) if s.sid is not None else []
-            except sqlite3.Error as exc:  # the session still ends, its live cues kept
-                self._error(exc)
-                return
-            steps, live = [*stored, *self._pending.strides], [*told, *self._pending.alerts]
-            cfg = session_alerts_config(s.settings)
-            cues = short_session_cues(steps, live, cfg, t_end_s - s.t_start_s)
-            self._pending.alerts.extend(cues)
+        try:
+            cues = ended_session_cues(self.store, s, self._pending, t_end_s)
+        except sqlite3.Error as exc:  # the session still ends, its live cues kept
+            self._error(exc)
+            return
+        self._pending.alerts.extend(cues)
 
     def _on_mark(self, t_s: float | None, note: str, wall: float) -> None:
         s = self.session
