@@ -15,7 +15,8 @@ import pytest
 from edge.gait.cadence import steps_cadence
 from edge.gait.commands import load_landmark_file
 from edge.gait.report import analyze_landmarks
-from edge.recording.export import compare, session_json, store_report_as_session
+from edge.recording.analysis_import import store_report_as_session
+from edge.recording.export import compare, session_json
 from edge.recording.store import SessionStore
 from edge.runners.progress import session_point
 
