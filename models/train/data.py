@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.landmarks import Roi
+from edge.video import VideoFile
 
 Uint8Array = npt.NDArray[np.uint8]
 
@@ -135,33 +136,29 @@ def make_crops(
         by_clip.setdefault(f.clip, {})[f.frame] = f
     for clip in sorted(by_clip):
         wanted = by_clip[clip]
-        cap = cv2.VideoCapture(str(videos_dir / clip))
-        i = -1
         last = max(wanted)
-        while i < last:
-            ok, frame = cap.read()
-            i += 1
-            if not ok:
-                break
-            listed = wanted.get(i)
-            if listed is None:
-                continue
-            f = listed
-            h, w = frame.shape[:2]
-            roi = Roi(*f.roi)
-            rois = [roi]
-            if jitter is not None:
-                rois += [jittered_roi(roi, rng, jitter) for _ in range(variants)]
-            for k, r in enumerate(rois):
-                m = crop_matrix(r, w, h, INPUT_SIZE)
-                crop = np.asarray(
-                    cv2.warpAffine(
-                        frame, m, (INPUT_SIZE, INPUT_SIZE),
-                        flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
-                    ),
-                    np.uint8,
-                )  # fmt: skip
-                if k > 0 and jitter is not None:
-                    crop = photometric(crop, rng, jitter)
-                yield f, crop
-        cap.release()
+        with VideoFile(videos_dir / clip) as video:
+            for i, frame in enumerate(video):
+                if i > last:
+                    break
+                listed = wanted.get(i)
+                if listed is None:
+                    continue
+                f = listed
+                h, w = frame.shape[:2]
+                roi = Roi(*f.roi)
+                rois = [roi]
+                if jitter is not None:
+                    rois += [jittered_roi(roi, rng, jitter) for _ in range(variants)]
+                for k, r in enumerate(rois):
+                    m = crop_matrix(r, w, h, INPUT_SIZE)
+                    crop = np.asarray(
+                        cv2.warpAffine(
+                            frame, m, (INPUT_SIZE, INPUT_SIZE),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
+                        ),
+                        np.uint8,
+                    )  # fmt: skip
+                    if k > 0 and jitter is not None:
+                        crop = photometric(crop, rng, jitter)
+                    yield f, crop

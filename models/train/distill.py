@@ -35,6 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
+from edge.atomic import atomic_path
 from edge.landmarks import Landmark
 from models.train.crops import (
     FLAG_OUT,
@@ -150,9 +151,8 @@ def initial_ranges(path: Path) -> dict[str, tuple[float, float]]:
 def save_checkpoint(net: TfliteGraph, path: Path, info: dict[str, Any]) -> None:
     """Weights (on their int8 grid) by tensor index, activation ranges by tensor name."""
     weights = net.quantized_weights()
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **{f"t{i}": w for i, w in weights.items()})  # type: ignore[arg-type]
-    tmp.replace(path.with_suffix(".npz"))
+    with atomic_path(path.with_suffix(".npz"), suffix=".npz") as tmp:
+        np.savez(tmp, **{f"t{i}": w for i, w in weights.items()})  # type: ignore[arg-type]
     meta = {"ranges": net.activation_ranges(), **info}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     torch.save(net.state_dict(), path.with_suffix(".pt"))
