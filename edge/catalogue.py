@@ -10,8 +10,9 @@ The session's figure of a metric (what the session list, review, progress page, 
 exports and the live page at the end of a session show) is :func:`session_figure`: the
 median of the steps measured confidently (at least :data:`MIN_CONFIDENCE`), and for cadence
 the steps per minute of running (``edge.gait.cadence``), replaced by the cadence chosen for
-the session where one was (``edge.recording.export.session_summary``). A metric that no step measured
-confidently (arm crossover from depth in a side view) has no figure and is never judged.
+the session where one was (``edge.recording.export.session_summary``). A metric that no
+step measured confidently (arm crossover from depth in a side view) has no figure and is
+never judged.
 """
 
 from __future__ import annotations

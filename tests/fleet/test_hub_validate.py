@@ -97,14 +97,9 @@ def test_topics_and_statuses() -> None:
         with pytest.raises(BadMessageError, match="unexpected topic"):
             parse_topic(bad)
     assert parse_status(b"offline") is None and parse_status(b"  ") is None
-<<<<<<< HEAD
     assert parse_status(b"stopped") is None  # switched off cleanly: no status either
-    assert parse_status(b'{"state": "idle"}') == {"state": "idle"}
-    with pytest.raises(BadMessageError, match="neither JSON"):
-=======
     assert parse_status(b'{"state": "idle"}') == {"v": 1, "state": "idle"}
     with pytest.raises(BadMessageError, match="status is not JSON"):
->>>>>>> 9815d28 (One wire model per record (edge/wire.py): steps, metrics, alerts, events, sessions and device status as strict pydantic models)
         parse_status(b"{oops")
     with pytest.raises(BadMessageError, match="fps: Input should be a valid number"):
         parse_status(b'{"state": "idle", "fps": "fast"}')
