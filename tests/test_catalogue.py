@@ -130,7 +130,7 @@ def test_analyze_store_list_and_review_show_one_cadence(tmp_path: Path) -> None:
     from edge.analyze_summary import summary_lines
     from edge.gait.report import analyze_landmarks
     from edge.gait.synthetic import RunnerParams, generate
-    from edge.recording.export import store_report_as_session
+    from edge.recording.analysis_import import store_report_as_session
     from edge.recording.store import SessionStore
 
     p = RunnerParams(cadence_spm=167.0, fps=30.0, view="side-left")
