@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
+from treadwatch.cli import main
 
 
 def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,7 +32,7 @@ def test_analyze_bad_input_is_one_line(kind: str, tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "edge.cli",
+            "treadwatch.cli",
             "analyze",
             str(target),
             "--landmarks",

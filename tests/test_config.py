@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.config import Config, example_toml, load_config, parse_config
 from edge.errors import ConfigError
+from treadwatch.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.cli import main
 from edge.config import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve
+from treadwatch.cli import main
 
 PIN = "246813"
 

@@ -34,7 +34,7 @@ def start(
     preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", *args],
+        [sys.executable, "-m", "treadwatch.cli", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -156,7 +156,6 @@ def test_every_body_route_checks_the_pin_before_reading(server: tuple[str, int])
         ("POST", "/api/mark"),
         ("POST", "/api/review/sessions/1/marks"),
         ("PUT", "/api/review/marks/1"),
-        ("POST", "/api/review/live/mark"),
     ]:
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"

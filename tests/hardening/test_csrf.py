@@ -46,7 +46,6 @@ def logged_in() -> Iterator[httpx.Client]:
     ("method", "path"),
     [
         ("POST", "/api/mark"),
-        ("POST", "/api/review/live/mark"),
         ("PUT", "/api/config"),
         ("POST", "/api/review/sessions/1/marks"),
         ("DELETE", "/api/review/sessions/1"),

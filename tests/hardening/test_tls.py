@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.cli import main
 from tests.hardening.proc import serving, write_config
+from treadwatch.cli import main
 
 PIN = "582039"
 

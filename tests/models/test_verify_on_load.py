@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.errors import ModelError
 from edge.pose.config import PoseConfig
 from models import resolve
+from treadwatch.cli import main
 
 
 @pytest.fixture

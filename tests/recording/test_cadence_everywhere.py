@@ -115,7 +115,7 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
 
     # the CLI's session list and export say the same
     out = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "sessions", "list", "--db", str(db)],
+        [sys.executable, "-m", "treadwatch.cli", "sessions", "list", "--db", str(db)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -125,7 +125,7 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
     assert f"{RUNNING_SPM:7.0f}" in out  # rounded as every screen shows it
     export = ["export", str(a), "--format", "session", "--db", str(db)]
     out = subprocess.run(
-        [sys.executable, "-m", "edge.cli", *export],
+        [sys.executable, "-m", "treadwatch.cli", *export],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,7 +1,7 @@
 """Two treadwatch processes on one data directory: the second refuses to start (issue 8).
 
 Before, the second server opened the same database and marked the first one's open session
-"recovered". Real processes (``python -m edge.cli``), real lock file; ``kill -9`` of the
+"recovered". Real processes (``python -m treadwatch.cli``), real lock file; ``kill -9`` of the
 holder leaves no stale lock (flock dies with the process).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from edge.recording.store import SessionStore
 from tests.conftest import REPO
 
-CLI = [sys.executable, "-m", "edge.cli"]
+CLI = [sys.executable, "-m", "treadwatch.cli"]
 
 
 def _env() -> dict[str, str]:

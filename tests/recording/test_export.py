@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
 from edge.gait.records import AnalysisUpdate, MetricValue, StrideRecord
 from edge.gait.report import SCHEMA_VERSION
 from edge.landmarks import PoseResult
@@ -23,6 +22,7 @@ from edge.recording.export import (
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from tests.recording.synth import SynthSession, as_in_csv, recording_config
+from treadwatch.cli import main
 
 
 @pytest.fixture

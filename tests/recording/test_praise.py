@@ -14,7 +14,6 @@ import httpx
 import numpy as np
 import pytest
 
-from edge.cli import main
 from edge.recording.export import export_session_json, store_report_as_session
 from edge.recording.recorder import Recorder
 from edge.recording.schema import MIGRATIONS, SCHEMA_VERSION
@@ -22,6 +21,7 @@ from edge.recording.store import SessionStore
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
 from tests.recording.synth import STEP_S, SynthSession, recording_config
+from treadwatch.cli import main
 
 PRAISE = "good: landing under your hips"  # edge.gait.config: the overstride rule's praise
 CUE = "land under your hips"

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.recording.store import SessionStore
 from edge.runners.progress import digits, label
 from edge.runners.ranges import MetricRange, range_for
@@ -20,6 +19,7 @@ from tests.conftest import require
 from tests.runners.conftest import Recorded
 from tests.runners.test_runners_live import _medians
 from tests.support.browser import CHROMIUM
+from treadwatch.cli import main
 
 
 def _tools() -> None:

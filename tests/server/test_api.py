@@ -280,8 +280,7 @@ def test_marks_need_the_pin_and_a_recorded_session(tmp_path: Path) -> None:
             assert status["recording"]["write_errors"] == 0
             assert "session_id" not in status["recording"]
     finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
+        sinks.close()
     store = SessionStore(tmp_path / "s.db")
     try:
         sessions = store.list_sessions()

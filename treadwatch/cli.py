@@ -1,31 +1,39 @@
 """The ``treadwatch`` command.
 
-Each area registers its own subcommands (``register(subparsers)`` in the modules listed in
-``COMMAND_MODULES``); this module only parses, dispatches and turns a
+Each area registers its own subcommands (``register(subparsers)`` of the modules in
+:data:`COMMANDS`); this module only parses, dispatches and turns a
 :class:`~edge.errors.TreadwatchError` into one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import edge.analyze
+import edge.bench
+import edge.commands
+import edge.gait.commands
+import edge.recording.commands
+import edge.runners.commands
+import treadwatch.hub
+import treadwatch.serve
 from edge import __version__
 from edge.errors import TreadwatchError
 
-#: Modules that add subcommands. Each has ``register(sub: argparse._SubParsersAction)``
-#: and sets ``func`` (``Callable[[argparse.Namespace], int]``) on its parsers.
-COMMAND_MODULES: tuple[str, ...] = (
-    "edge.commands",
-    "edge.analyze",
-    "edge.bench",
-    "edge.gait.commands",
-    "edge.live.commands",
-    "edge.recording.commands",
-    "edge.runners.commands",
-    "server.fleet.commands",
+#: What adds subcommands: each module's ``register(sub: argparse._SubParsersAction)``
+#: sets ``func`` (``Callable[[argparse.Namespace], int]``) on its parsers.
+COMMANDS: tuple[Callable[[Any], None], ...] = (
+    edge.commands.register,
+    edge.analyze.register,
+    edge.bench.register,
+    edge.gait.commands.register,
+    treadwatch.serve.register,
+    edge.recording.commands.register,
+    edge.runners.commands.register,
+    treadwatch.hub.register,
 )
 
 
@@ -37,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"treadwatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for register in COMMANDS:
+        register(sub)
     return parser
 
 
