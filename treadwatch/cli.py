@@ -1,7 +1,8 @@
 """The ``treadwatch`` command.
 
-Each area registers its own subcommands (``register(subparsers)`` of the modules in
-:data:`COMMANDS`); this module only parses, dispatches and turns a
+Each area registers its own subcommands (``register(subparsers)``), nested by what they
+act on (``sessions export|report``, ``runners export|report``, ``models fetch|list``);
+this module only puts them together, parses, dispatches and turns a
 :class:`~edge.errors.TreadwatchError` into one line on stderr and a non-zero exit.
 """
 
@@ -9,8 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import edge.analyze
 import edge.bench
@@ -23,19 +23,6 @@ import treadwatch.serve
 from edge import __version__
 from edge.errors import TreadwatchError
 
-#: What adds subcommands: each module's ``register(sub: argparse._SubParsersAction)``
-#: sets ``func`` (``Callable[[argparse.Namespace], int]``) on its parsers.
-COMMANDS: tuple[Callable[[Any], None], ...] = (
-    edge.commands.register,
-    edge.analyze.register,
-    edge.bench.register,
-    edge.gait.commands.register,
-    treadwatch.serve.register,
-    edge.recording.commands.register,
-    edge.runners.commands.register,
-    treadwatch.hub.register,
-)
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -45,8 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"treadwatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for register in COMMANDS:
-        register(sub)
+    edge.commands.register(sub)
+    edge.analyze.register(sub)
+    edge.bench.register(sub)
+    edge.gait.commands.register(sub)
+    treadwatch.serve.register(sub)
+    sessions = edge.recording.commands.register(sub)
+    edge.runners.commands.register(sub, sessions)
+    treadwatch.hub.register(sub)
     return parser
 
 

@@ -101,7 +101,7 @@ def test_a_broker_password_goes_nowhere(
         device.close()
         sub.close()
     for fmt in ("json", "csv"):
-        assert main(["export", "1", "--format", fmt, "--db", str(db)]) == 0
+        assert main(["sessions", "export", "1", "--format", fmt, "--db", str(db)]) == 0
     out = capsys.readouterr()
     seen += [out.out, out.err, caplog.text]
     messages = [payload.decode() for _, payload, _ in sub.got]

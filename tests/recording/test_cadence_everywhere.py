@@ -123,7 +123,7 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
         timeout=60,
     ).stdout
     assert f"{RUNNING_SPM:7.0f}" in out  # rounded as every screen shows it
-    export = ["export", str(a), "--format", "session", "--db", str(db)]
+    export = ["sessions", "export", str(a), "--format", "session", "--db", str(db)]
     out = subprocess.run(
         [sys.executable, "-m", "treadwatch.cli", *export],
         cwd=REPO,

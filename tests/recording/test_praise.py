@@ -109,7 +109,7 @@ def test_session_export_holds_the_praise(
     with SessionStore(db) as store:
         assert _alerts(json.loads(export_session_json(store, store.session(sid)))) == want
     out = tmp_path / "session.json"
-    argv = ["export", str(sid), "--db", str(db), "--format", "session", "-o", str(out)]
+    argv = ["sessions", "export", str(sid), "--db", str(db), "--format", "session", "-o", str(out)]
     assert main(argv) == 0
     assert _alerts(json.loads(out.read_text())) == want
 
