@@ -93,9 +93,6 @@ class PinAuth:
                 return False
             return True
 
-    def authorized(self, request: HTTPConnection) -> bool:
-        return self.check(request) is None
-
     def check(self, request: HTTPConnection) -> tuple[int, str] | None:
         """``None`` when the caller holds a valid login or sends the right PIN header;
         else the HTTP status and message to answer with."""
