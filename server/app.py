@@ -32,9 +32,16 @@ from server.web import include_review, make_auth, secure
 log = logging.getLogger(__name__)
 
 
-async def _status_ticker(state: LiveState) -> None:
+#: How often open pages receive the pipeline status (s).
+STATUS_INTERVAL_S = 1.0
+#: Messages kept per live page; a slow tablet loses its oldest ones instead of slowing the
+#: others (about four seconds of a runner's frames).
+CLIENT_QUEUE = 120
+
+
+async def _status_ticker(state: LiveState, interval_s: float) -> None:
     while True:
-        await asyncio.sleep(state.config.server.status_interval_s)
+        await asyncio.sleep(interval_s)
         try:
             state.hub.publish({"type": "status", **state.status()})
         except Exception:  # never let the ticker die silently
@@ -51,12 +58,15 @@ def create_app(
     models_dir: Path | None = None,
     base_config: Config | None = None,
     settings_file: Path | None = None,
+    client_queue: int = CLIENT_QUEUE,
+    status_interval_s: float = STATUS_INTERVAL_S,
 ) -> FastAPI:
     """The live app. ``settings_file``: where changes made on the settings page are saved
     (as differences from ``base_config``, the config file's settings); ``None`` keeps them
-    in memory only."""
+    in memory only. ``client_queue`` and ``status_interval_s``: see :data:`CLIENT_QUEUE`,
+    :data:`STATUS_INTERVAL_S` (tests change them)."""
     typed = sinks if isinstance(sinks, LiveSinks) else LiveSinks.of(sinks)
-    hub = LiveHub(config.server.client_queue)
+    hub = LiveHub(client_queue)
     video = VideoHub()
     # Keeps the page's video frames for instant replay (only while a page watches).
     replay_buffer = ReplayBuffer(config.replay) if config.replay.enabled else None
@@ -86,7 +96,7 @@ def create_app(
         hub.bind(loop)
         video.bind(loop)
         pipeline.start()
-        ticker = asyncio.create_task(_status_ticker(state), name="status-ticker")
+        ticker = asyncio.create_task(_status_ticker(state, status_interval_s), name="status-ticker")
         try:
             yield
         finally:

@@ -34,10 +34,16 @@ from server.runners import routes as runner_routes
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
+#: How long a PIN login lasts (a therapist's working day).
+AUTH_TTL_S = 8 * 3600.0
+#: Largest request body accepted; bigger ones are refused with 413 before they are read
+#: (the biggest real one, a settings change, is a few KiB).
+MAX_BODY_BYTES = 64 * 1024
+
 
 def make_auth(server: ServerConfig) -> PinAuth:
     """The app's PIN check (``app.state.live.auth``), from the server section."""
-    return PinAuth(server.settings_pin, server.auth_ttl_s)
+    return PinAuth(server.settings_pin, AUTH_TTL_S)
 
 
 def _auth(request: Request) -> PinAuth:
@@ -96,7 +102,7 @@ def secure(app: FastAPI, server: ServerConfig) -> None:
     ``app.state.live.auth`` is a :class:`PinAuth`, see :func:`make_auth`)."""
     app.add_exception_handler(RequestValidationError, validation_error)
     # Before FastAPI reads any body: CSRF, size cap, PIN (server.guard).
-    app.add_middleware(RequestGuard, max_body_bytes=server.max_body_kib * 1024)
+    app.add_middleware(RequestGuard, max_body_bytes=MAX_BODY_BYTES)
     app.include_router(router)
 
 

@@ -92,17 +92,8 @@ class FleetConfig(Section):
         None,
         description="CA certificate for mqtts:// (PEM). Empty: the system's trusted CAs.",
     )
-    keepalive_s: int = Field(
-        30, ge=5, le=3600, description="MQTT keep-alive: the broker declares us offline after 1.5×."
-    )
     status_interval_s: float = Field(
         5.0, ge=0.5, le=600.0, description="Publish the retained status at least this often."
-    )
-    inflight: int = Field(
-        100,
-        ge=1,
-        le=10000,
-        description="Messages sent to the broker and not yet acknowledged, at most.",
     )
     outbox_max_mib: float = Field(
         256.0,

@@ -376,8 +376,8 @@ def test_a_tablet_opened_after_200_strides_draws_the_skeleton(browser: Any) -> N
 def test_the_chart_keeps_its_labels_clear_of_a_full_minute_of_traces(browser: Any) -> None:
     """With more than a minute of steps replayed, the traces start at the plot's left edge:
     the label gutter and the last-value gutter stay clear (no trace drawn over a label)."""
-    cfg = Config.model_validate({"recording": {"enabled": False}, "server": {"client_queue": 1000}})
-    app = create_app(cfg, FastForwardDemo.from_config(cfg.capture))
+    cfg = Config.model_validate({"recording": {"enabled": False}})
+    app = create_app(cfg, FastForwardDemo.from_config(cfg.capture), client_queue=1000)
     with serve(app) as h:
         assert _count_strides(h, 200, 40.0) >= 200
         page, _, errors = _open(browser, h, (1280, 800))
