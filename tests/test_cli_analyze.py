@@ -1,4 +1,4 @@
-"""``treadwatch analyze`` as a new user meets it (issue 8), through the real command.
+"""``treadwatch analyze`` as a new user meets it, through the real command.
 
 A text file was "analyzed" as 24–32 frames; an unwritable ``--report`` was a traceback after
 the whole analysis; LiteRT's and ffmpeg's native chatter reached the terminal; the run ended

@@ -1,4 +1,4 @@
-"""Settings that cannot mean anything are refused with the field named (issue 8).
+"""Settings that cannot mean anything are refused with the field named.
 
 An alert rule whose clear value is on the wrong side of its threshold, a belt zone whose
 right edge is left of its left edge, a threshold outside what its metric can measure

@@ -1,4 +1,4 @@
-"""What the live page shows can be trusted (issue 8), in a real headless Chromium against a
+"""What the live page shows can be trusted, in a real headless Chromium against a
 real server running the simulated runner.
 
 The demo's fault schedule is shortened (4 s phases: clean, overstride, clean, arms from the
@@ -440,9 +440,10 @@ def _stride(index: int, t: float, value: float, band: str | None) -> dict[str, A
 
 
 def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
-    """Normal ranges (issue 10) colour a tile's edge: the band of its number as shown,
-    against the range the server sent; none for a number not sure enough to show. The steps are
-    published into the real hub as the pipeline would (nobody runs in front of this demo)."""
+    """Normal ranges (``edge.gait.ranges``) colour a tile's edge: the band of its number as
+    shown, against the range the server sent; none for a number not sure enough to show. The
+    steps are published into the real hub as the pipeline would (nobody runs in front of
+    this demo)."""
     cfg = Config.model_validate(
         {"recording": {"enabled": False}, "capture": {"demo_schedule": ["absent"]}}
     )

@@ -1,4 +1,4 @@
-"""A real ``treadwatch serve`` / ``run --headless`` in its own process, on a free loopback port."""
+"""A real ``treadwatch serve`` / ``run`` in its own process, on a free loopback port."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Finding 1: a big body without the PIN must not reach the JSON decoder (nor memory).
+"""A big body without the PIN must not reach the JSON decoder (nor memory).
 
-The issue measured one 5-million-key ``PUT /api/config`` without the PIN taking the server
-from ~330 MiB to a 1.2 GiB peak. Here a real ``treadwatch serve`` process gets 2 million
+Parsed before the PIN check, one 5-million-key ``PUT /api/config`` without the PIN took the
+server from ~330 MiB to a 1.2 GiB peak. Here a real ``treadwatch serve`` process gets 2 million
 keys (about 28 MB), declared and streamed (chunked), without the PIN; its peak resident
 set (``VmHWM``) may not grow by more than a few MiB, and the answer is 413 or 401 before the
 body is read.

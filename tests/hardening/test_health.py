@@ -1,4 +1,4 @@
-"""Finding 6: ``/healthz`` says degraded (503, with the reason) when the device is not doing
+"""``/healthz`` says degraded (503, with the reason) when the device is not doing
 its job: recording off because the database is corrupt, or the pose stage failing on every
 frame. ``/api/status`` carries the same."""
 

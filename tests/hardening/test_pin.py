@@ -1,4 +1,4 @@
-"""Finding 3: wrong PINs from one device lock out that device only, with a growing wait;
+"""Wrong PINs from one device lock out that device only, with a growing wait;
 trivial PINs are refused by the config check."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Finding 10: HTTPS with a certificate made on the device (as deploy/install.sh does)."""
+"""HTTPS with a certificate made on the device (as deploy/install.sh does)."""
 
 from __future__ import annotations
 

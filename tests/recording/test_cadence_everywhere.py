@@ -1,4 +1,4 @@
-"""One cadence everywhere: steps per minute of running, pauses excluded (issue 8).
+"""One cadence everywhere: steps per minute of running, pauses excluded.
 
 The session list and summary divided steps by the whole duration, pauses included (160 where
 the runner ran at 170), while the per-step values and the live tile said 170, and the

@@ -1,4 +1,4 @@
-"""A settings change mid-session keeps every recorded step (issue 8).
+"""A settings change mid-session keeps every recorded step.
 
 Saving a threshold on the settings page rebuilt the analyzer, whose step numbering restarted
 at 0; steps were stored with ``INSERT OR REPLACE`` keyed on that number, so the session's

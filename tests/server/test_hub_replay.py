@@ -1,4 +1,4 @@
-"""A page opened late still gets the hello (skeleton edges) and the status (issue 8).
+"""A page opened late still gets the hello (skeleton edges) and the status.
 
 ``LiveHub.join`` used to queue hello + status + up to 200 recent strides into a client queue
 of 120 that drops its oldest: the hello was the first thing lost, so a tablet connecting
