@@ -28,7 +28,6 @@ class HubState:
     """``app.state.live`` on the hub: what the shared PIN dependency and review read."""
 
     auth: PinAuth
-    server: ServerConfig
     ingest: HubIngest | None
 
 
@@ -105,7 +104,7 @@ def create_hub_app(db_path: Path, server: ServerConfig, ingest: HubIngest | None
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.live = HubState(auth=make_auth(server), server=server, ingest=ingest)
+    app.state.live = HubState(auth=make_auth(server), ingest=ingest)
     app.state.review_db = Path(db_path)
     secure(app, server)  # the same guard, PIN throttle and cookie as a device's app
     app.include_router(router)
