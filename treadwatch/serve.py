@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -100,27 +101,41 @@ def _service_start() -> tuple[SystemdNotifier, float | None]:
     return SystemdNotifier(), watchdog_interval_s()
 
 
-def _serve(args: argparse.Namespace) -> int:
+#: What a command does once the service is set up: (config, stops, notifier, watchdog) -> exit.
+_Body = Callable[[Config, _StopSignals, SystemdNotifier, float | None], int]
+
+
+def _as_service(
+    args: argparse.Namespace, make_config: Callable[[argparse.Namespace], Config], body: _Body
+) -> int:
+    """Run ``body`` as a service: stop signals from the very start, logging (before the
+    config is read: its warnings are logged), the systemd notifier, and the data directory
+    locked for this process."""
     stops = _StopSignals()
     try:
-        return _serve_until_stopped(args, stops)
+        _logging(args.verbose)
+        notifier, watchdog_s = _service_start()
+        config = make_config(args)
+        lock = _lock_data_dir(config)
+        try:
+            return body(config, stops, notifier, watchdog_s)
+        finally:
+            lock.release()
     finally:
         stops.restore()
 
 
-def _serve_until_stopped(args: argparse.Namespace, stops: _StopSignals) -> int:
-    _logging(args.verbose)
-    notifier, watchdog_s = _service_start()
+def _serve_config(args: argparse.Namespace) -> Config:
+    """The config file with the command line's source, database, host and port."""
     base = _base_config(args)
     server = base.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
-    base = base.model_copy(update={"server": server})
-    lock = _lock_data_dir(base)
-    try:
-        return _serve_locked(base, stops, notifier, watchdog_s)
-    finally:
-        lock.release()
+    return base.model_copy(update={"server": server})
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return _as_service(args, _serve_config, _serve_locked)
 
 
 def _serve_locked(
@@ -192,22 +207,12 @@ def _status_line(status: dict[str, Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    stops = _StopSignals()
-    try:
-        return _run_until_stopped(args, stops)
-    finally:
-        stops.restore()
+    def body(
+        base: Config, stops: _StopSignals, notifier: SystemdNotifier, dog: float | None
+    ) -> int:
+        return _run_locked(args, _with_saved_settings(base), stops, notifier, dog)
 
-
-def _run_until_stopped(args: argparse.Namespace, stops: _StopSignals) -> int:
-    _logging(args.verbose)
-    notifier, watchdog_s = _service_start()
-    base = _base_config(args)
-    lock = _lock_data_dir(base)
-    try:
-        return _run_locked(args, _with_saved_settings(base), stops, notifier, watchdog_s)
-    finally:
-        lock.release()
+    return _as_service(args, _base_config, body)
 
 
 def _run_locked(

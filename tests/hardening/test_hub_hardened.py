@@ -22,6 +22,7 @@ from server.auth import COOKIE
 from server.fleet.app import create_hub_app
 from tests.conftest import REPO
 from tests.fleet.broker import free_port
+from tests.hardening.test_pin import _client
 from tests.hardening.test_tls import make_cert
 from tests.support.serving import serve
 
@@ -35,15 +36,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = Config.model_validate({"server": {"settings_pin": PIN}}).server
     with serve(create_hub_app(db, server, None)) as host:
         yield host
-
-
-def _client(host: str, address: str) -> httpx.Client:
-    """A client whose connections come from ``address`` (any 127.x.y.z is loopback)."""
-    return httpx.Client(
-        base_url=f"http://{host}",
-        transport=httpx.HTTPTransport(local_address=address),
-        timeout=10,
-    )
 
 
 def test_a_stranger_guessing_does_not_lock_the_therapist_out_of_the_hub(hub: str) -> None:
