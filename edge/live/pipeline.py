@@ -50,6 +50,7 @@ from edge.live.stages import (
     default_estimator_factory,
 )
 from edge.live.video import VideoEncoder
+from edge.redact import redact
 
 log = logging.getLogger(__name__)
 
