@@ -42,6 +42,10 @@ RETIRED: frozenset[str] = frozenset(
         "server.max_body_kib",
         "fleet.keepalive_s",
         "fleet.inflight",
+        "recording.retention_interval_s",
+        "recording.jpeg_ring_s",
+        "recording.jpeg_ring_max_mib",
+        "recording.clip_min_gap_s",
     }
 )
 

@@ -141,7 +141,6 @@ def hub_app(config: Config, db: Path, broker: BrokerSpec, client_id: str) -> Fas
         tls_ca_file=config.fleet.tls_ca_file,
         retention_days=rec.retention_days,
         max_bytes=int(rec.max_gib * 1024**3),
-        retention_interval_s=rec.retention_interval_s,
     )
     return create_hub_app(db, config.server, ingest)
 
