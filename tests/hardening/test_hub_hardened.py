@@ -1,7 +1,8 @@
 """The fleet hub's web app is guarded exactly like a device's (``server.web.secure``): wrong
 PINs throttled per client address with ``Retry-After``, cross-site forms refused (415), an
 over-size body refused before it is read (413), nothing state-changing without the PIN; and
-``treadwatch hub`` serves with the same TLS and limits as ``treadwatch serve``."""
+``treadwatch hub`` serves with the same TLS and limits as ``treadwatch serve`` and never
+prints its broker login."""
 
 from __future__ import annotations
 
@@ -86,9 +87,11 @@ def test_hub_command_serves_https_with_a_secure_cookie(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     port = free_port()
-    # No broker listens on the given port: the hub serves its pages while it retries.
+    # No broker listens on the given port: the hub serves its pages while it retries. Its
+    # login is in the URL and must not be printed (the start-up line names the broker).
+    broker = f"mqtt://hub-user:hub-Secret-9@127.0.0.1:{free_port()}"
     cmd = [sys.executable, "-m", "treadwatch.cli", "hub", "--config", str(conf),
-           "--broker", f"mqtt://127.0.0.1:{free_port()}", "--db", str(tmp_path / "hub.db"),
+           "--broker", broker, "--db", str(tmp_path / "hub.db"),
            "--port", str(port), "--host", "127.0.0.1"]  # fmt: skip
     log = tmp_path / "hub.log"
     with log.open("wb") as out:
@@ -108,7 +111,9 @@ def test_hub_command_serves_https_with_a_secure_cookie(tmp_path: Path) -> None:
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "the hub did not start"
                 time.sleep(0.2)
-        assert "board on https://127.0.0.1:" in log.read_text()
+        printed = log.read_text()
+        assert "board on https://127.0.0.1:" in printed and "mqtt://127.0.0.1:" in printed
+        assert "hub-Secret-9" not in printed and "hub-user" not in printed
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
