@@ -14,7 +14,8 @@ Call order for one session::
 
 ``t_s`` is capture time in seconds (the same clock as ``PoseResult.timestamp_s``).
 ``settings`` is a JSON-ready snapshot of the configuration in force when the session began
-(``Config.model_dump(mode="json")`` plus ``source`` and ``simulated``).
+(``Config.model_dump(mode="json")`` without secrets, :func:`edge.redact.redact`, plus
+``source`` and ``simulated``).
 ``jpeg`` is the encoded viewing frame when one was produced for this frame, else ``None``.
 
 A sink may also have ``settings_changed(t_s, changes)`` (optional, not in the protocol):
