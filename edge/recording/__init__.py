@@ -13,6 +13,6 @@
   recovery and retention in :mod:`edge.recording.retention`.
 - :mod:`edge.recording.clips` — the in-memory JPEG ring and the clip encoder thread.
 - :mod:`edge.recording.export` — CSV / JSON export, comparison, analyze → session.
-- :mod:`edge.recording.commands` — ``treadwatch sessions list`` and ``treadwatch export``.
+- :mod:`edge.recording.commands` — ``treadwatch sessions list|delete|export`` and ``backup``.
 - :mod:`edge.recording.live` — ``make_sinks(config)``: the live pipeline's typed sinks.
 """

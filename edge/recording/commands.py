@@ -1,4 +1,4 @@
-"""Subcommands: ``treadwatch sessions list`` and ``treadwatch export SESSION``."""
+"""Subcommands: ``treadwatch sessions list|delete|export SESSION`` and ``treadwatch backup``."""
 
 from __future__ import annotations
 
