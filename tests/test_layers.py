@@ -54,3 +54,22 @@ def test_imports_are_one_directional(package: str, forbidden: set[str]) -> None:
 def test_the_walk_sees_imports_inside_functions() -> None:
     # The composition root imports the web app inside a function: the walk must see it.
     assert "server" in imported_packages("treadwatch")["treadwatch/compose.py"]
+
+
+def test_the_command_line_loads_without_the_web_stack() -> None:
+    """``analyze``, ``bench`` and the other offline commands run where only the analysis
+    wheels are installed (the emulated Pi root): building the parser must not import the
+    web apps, FastAPI, Starlette or uvicorn (``serve`` and ``hub`` load them when they run)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, treadwatch.cli; treadwatch.cli.build_parser(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    loaded = set(ast.literal_eval(out))
+    assert "edge" in loaded and "treadwatch" in loaded
+    assert not loaded & {"server", "fastapi", "starlette", "uvicorn"}

@@ -16,9 +16,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from fastapi import FastAPI
+from typing import TYPE_CHECKING, Any
 
 from edge.config import Config
 from edge.fleet.config import BrokerSpec, parse_broker_url
@@ -30,6 +28,9 @@ from edge.live.stages import Estimator, EstimatorFactory
 from edge.pose.config import PoseConfig
 from edge.recording.live import LiveSinks, make_sinks
 from edge.saved_settings import settings_path
+
+if TYPE_CHECKING:  # the web stack is loaded only by the commands that serve
+    from fastapi import FastAPI
 
 log = logging.getLogger("treadwatch")
 
