@@ -136,3 +136,21 @@ def test_redact_finds_every_secret_key_and_every_url_login() -> None:
     # A password with an unencoded "@" is still all removed; no login: unchanged.
     assert redact_url("rtsp://admin:p@ss@cam/s") == "rtsp://cam/s"
     assert redact_url("mqtt://broker.gym.lan:1883") == "mqtt://broker.gym.lan:1883"
+
+
+def test_a_camera_login_stays_out_of_snapshots_settings_changes_and_the_public_config() -> None:
+    from edge.config_changes import changed_options
+    from edge.live.demo import DemoSource
+    from edge.live.pipeline import settings_snapshot
+    from server.routes.config import public_config
+
+    old = parse_config({"capture": {"source": "rtsp://admin:Cam-Pw-77@10.0.0.9:554/s1"}})
+    new = parse_config({"capture": {"source": "rtsp://admin:Cam-Pw-88@10.0.0.9:554/s2"}})
+    snapshot = settings_snapshot(old, DemoSource.from_config(old.capture))
+    assert snapshot["capture"]["source"] == "rtsp://10.0.0.9:554/s1"  # type: ignore[index]
+    assert public_config(old)["capture"]["source"] == "rtsp://10.0.0.9:554/s1"
+    assert changed_options(old, new) == {
+        "capture.source": {"from": "rtsp://10.0.0.9:554/s1", "to": "rtsp://10.0.0.9:554/s2"}
+    }
+    for text in (json.dumps(snapshot), json.dumps(public_config(new))):
+        assert "Cam-Pw" not in text and "admin" not in text
