@@ -46,6 +46,18 @@ RETIRED: frozenset[str] = frozenset(
         "recording.jpeg_ring_s",
         "recording.jpeg_ring_max_mib",
         "recording.clip_min_gap_s",
+        # gait analysis (now edge.gait.tuning)
+        "gait.event_delay_s",
+        "gait.min_step_s",
+        "gait.contact_prominence",
+        "gait.min_visibility",
+        "gait.head_pitch_neutral_deg",
+        "gait.head_baseline_s",
+        "gait.head_baseline_tolerance_deg",
+        "gait.min_fps_contact_time",
+        "gait.min_runner_height",
+        "gait.min_contacts",
+        "gait.cadence_agreement_spm",
     }
 )
 

@@ -121,7 +121,7 @@ def test_an_old_file_that_sets_a_now_internal_option_still_loads_and_says_so(
     old = tmp_path / "old.toml"
     old.write_text(
         "[server]\nport = 8123\nclient_queue = 50\nauth_ttl_s = 60\n[fleet]\ninflight = 5\n"
-        "[capture]\nretry_max_s = 2.0\n",
+        "[capture]\nretry_max_s = 2.0\n[gait]\nmin_step_s = 0.2\n",
         encoding="utf-8",
     )
     with caplog.at_level("WARNING", logger="edge.config"):
@@ -131,8 +131,8 @@ def test_an_old_file_that_sets_a_now_internal_option_still_loads_and_says_so(
     warned = sorted(r.getMessage() for r in caplog.records)
     assert warned == [
         f"{old}: {name} is no longer a setting (it is internal now) and is ignored: remove it"
-        for name in ("capture.retry_max_s", "fleet.inflight", "server.auth_ttl_s",
-                     "server.client_queue")
+        for name in ("capture.retry_max_s", "fleet.inflight", "gait.min_step_s",
+                     "server.auth_ttl_s", "server.client_queue")
     ]  # fmt: skip
     assert "client_queue" not in example_toml() and "retry_max_s" not in example_toml()
     assert main(["check-config", str(old)]) == 0
