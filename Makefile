@@ -70,7 +70,7 @@ test: setup browser broker deploy-tools aarch64-root
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy edge server models
+	$(VENV)/bin/mypy edge server models treadwatch
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -35,9 +35,9 @@ from websockets.asyncio.client import connect
 
 from edge.config import Config
 from edge.live.capture import open_source
-from edge.live.commands import _estimator_factory
 from edge.live.frames import Frame, FrameSource
 from server.app import create_app
+from treadwatch.compose import estimator_factory as _estimator_factory
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -99,7 +99,7 @@ def main() -> int:
         cfg.write_text(f'[recording]\ndb_path = "{Path(tmp) / "sessions.db"}"\n')
         port = _free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.cli", "serve", "--source", "demo", "--config",
+            [sys.executable, "-m", "treadwatch.cli", "serve", "--source", "demo", "--config",
              str(cfg), "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,
         )  # fmt: skip

@@ -72,7 +72,7 @@ def demo_server(tmp: Path) -> Iterator[str]:
     cmd = [
         sys.executable,
         "-c",
-        "import sys; from edge.cli import main; sys.exit(main())",
+        "import sys; from treadwatch.cli import main; sys.exit(main())",
         "serve",
         "--source",
         "demo",

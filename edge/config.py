@@ -8,6 +8,7 @@ and a test keeps the committed file in step.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 import types
 import typing
@@ -24,6 +25,41 @@ from edge.live.config import CaptureConfig, ServerConfig
 from edge.live.replay_config import ReplayConfig
 from edge.pose.config import ModelsConfig, PoseConfig
 from edge.recording.config import RecordingConfig
+
+log = logging.getLogger(__name__)
+
+#: Options that were settings and are now constants of the code that uses them (tuning no
+#: installer or therapist sets). A config file that still sets one starts as before: the
+#: option is ignored with a warning that names it (an upgrade never stops a device).
+RETIRED: frozenset[str] = frozenset(
+    {
+        "capture.model_width",
+        "capture.retry_initial_s",
+        "capture.retry_max_s",
+        "server.client_queue",
+        "server.status_interval_s",
+        "server.auth_ttl_s",
+        "server.max_body_kib",
+        "fleet.keepalive_s",
+        "fleet.inflight",
+        "recording.retention_interval_s",
+        "recording.jpeg_ring_s",
+        "recording.jpeg_ring_max_mib",
+        "recording.clip_min_gap_s",
+        # gait analysis (now edge.gait.tuning)
+        "gait.event_delay_s",
+        "gait.min_step_s",
+        "gait.contact_prominence",
+        "gait.min_visibility",
+        "gait.head_pitch_neutral_deg",
+        "gait.head_baseline_s",
+        "gait.head_baseline_tolerance_deg",
+        "gait.min_fps_contact_time",
+        "gait.min_runner_height",
+        "gait.min_contacts",
+        "gait.cadence_agreement_spm",
+    }
+)
 
 
 class Config(Section):
@@ -75,7 +111,27 @@ def format_validation_error(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def retired_options(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the :data:`RETIRED` options, and the dotted names of those it set."""
+    found: list[str] = []
+    out = dict(data)
+    for name in sorted(RETIRED):
+        section, key = name.split(".", 1)
+        table = out.get(section)
+        if isinstance(table, dict) and key in table:
+            out[section] = {k: v for k, v in table.items() if k != key}
+            found.append(name)
+    return out, found
+
+
 def parse_config(data: dict[str, Any], source: str = "config") -> Config:
+    data, retired = retired_options(data)
+    for name in retired:
+        log.warning(
+            "%s: %s is no longer a setting (it is internal now) and is ignored: remove it",
+            source,
+            name,
+        )
     try:
         return Config.model_validate(data)
     except ValidationError as err:

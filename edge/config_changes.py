@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from edge.config import Config
+from edge.redact import redact
 
 _MISSING = object()
-#: Options never written into a session (exported and shown to staff).
-SECRET = ("server.settings_pin",)
 
 
 def _flat(data: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:
@@ -24,12 +23,11 @@ def changed_options(old: Config, new: Config) -> dict[str, dict[str, Any]]:
     """``{"alerts.overstride.threshold": {"from": 0.2, "to": 0.25}, ...}``, JSON-ready;
     an option that appears or disappears (a belt zone set or cleared) has ``None`` on the
     other side."""
-    a = _flat(old.model_dump(mode="json"), "", {})
-    b = _flat(new.model_dump(mode="json"), "", {})
+    # Without secrets: the changes are written into the session (exported, shown to staff).
+    a = _flat(redact(old.model_dump(mode="json")), "", {})
+    b = _flat(redact(new.model_dump(mode="json")), "", {})
     out: dict[str, dict[str, Any]] = {}
     for key in [*a, *(k for k in b if k not in a)]:
-        if key in SECRET:
-            continue
         va, vb = a.get(key, _MISSING), b.get(key, _MISSING)
         if va != vb:
             out[key] = {

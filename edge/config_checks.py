@@ -121,10 +121,8 @@ def _rule_problems(name: str, rule: Any) -> list[InitErrorDetails]:
 def problems(config: Config) -> list[InitErrorDetails]:
     """Everything wrong across fields, each located at the field to change."""
     out: list[InitErrorDetails] = []
-    rules = getattr(config.alerts, "rules", None)
-    if callable(rules):
-        for name, rule in rules().items():
-            out += _rule_problems(str(name), rule)
+    for name, rule in config.alerts.rules().items():
+        out += _rule_problems(str(name), rule)
     zone = config.pose.belt_zone
     if zone is not None:
         for low, high, edges in (
@@ -142,8 +140,8 @@ def problems(config: Config) -> list[InitErrorDetails]:
                         b,
                     )
                 )
-    fleet, recording = getattr(config, "fleet", None), getattr(config, "recording", None)
-    if fleet is not None and recording is not None and fleet.enabled:
+    fleet, recording = config.fleet, config.recording
+    if fleet.enabled:
         # The outbox lives in the session database, whose size retention keeps under
         # recording.max_gib; full, it takes ~1.6x its counted bytes in pages: at most a
         # quarter of recording.max_gib leaves more than half of it to the sessions.

@@ -1,6 +1,6 @@
 """One treadwatch per data directory.
 
-``serve`` and ``run --headless`` take an exclusive ``flock`` on ``treadwatch.lock`` in the
+``serve`` and ``run`` take an exclusive ``flock`` on ``treadwatch.lock`` in the
 directory of the session database before they open it; a second process on the same
 directory refuses to start with the first one's PID (otherwise it would mark the first's
 open session "recovered" and both would write settings.toml). The kernel releases the

@@ -36,9 +36,6 @@ class Captured:
     #: the native output is then not shown.
     discard: bool = False
 
-    def has(self, needle: str) -> bool:
-        return needle in self.text
-
 
 def _emit(text: str, noise: tuple[str, ...]) -> None:
     keep = [ln for ln in text.splitlines() if ln.strip() and not any(n in ln for n in noise)]

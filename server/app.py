@@ -12,13 +12,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
 from edge import __version__
 from edge.config import Config
@@ -27,22 +22,26 @@ from edge.live.pipeline import LivePipeline
 from edge.live.replay import ReplayBuffer
 from edge.live.sink import PipelineSink
 from edge.live.stages import AnalyzerFactory, EstimatorFactory, default_analyzer_factory
-from server.auth import PinAuth, require_settings
-from server.errors import validation_error
-from server.guard import RequestGuard
+from edge.recording.live import LiveSinks
 from server.hub import LiveHub, VideoHub
-from server.review import routes as review_routes
 from server.routes import config as config_routes
 from server.routes import health, live, marks, pages, replay, status
-from server.runners import routes as runner_routes
 from server.state import LiveState
+from server.web import include_review, make_auth, secure
 
 log = logging.getLogger(__name__)
 
 
-async def _status_ticker(state: LiveState) -> None:
+#: How often open pages receive the pipeline status (s).
+STATUS_INTERVAL_S = 1.0
+#: Messages kept per live page; a slow tablet loses its oldest ones instead of slowing the
+#: others (about four seconds of a runner's frames).
+CLIENT_QUEUE = 120
+
+
+async def _status_ticker(state: LiveState, interval_s: float) -> None:
     while True:
-        await asyncio.sleep(state.config.server.status_interval_s)
+        await asyncio.sleep(interval_s)
         try:
             state.hub.publish({"type": "status", **state.status()})
         except Exception:  # never let the ticker die silently
@@ -53,24 +52,28 @@ def create_app(
     config: Config,
     source: FrameSource,
     *,
-    sinks: Sequence[PipelineSink] = (),
+    sinks: LiveSinks | Sequence[PipelineSink] = (),
     analyzer_factory: AnalyzerFactory = default_analyzer_factory,
     estimator_factory: EstimatorFactory | None = None,
     models_dir: Path | None = None,
     base_config: Config | None = None,
     settings_file: Path | None = None,
+    client_queue: int = CLIENT_QUEUE,
+    status_interval_s: float = STATUS_INTERVAL_S,
 ) -> FastAPI:
     """The live app. ``settings_file``: where changes made on the settings page are saved
     (as differences from ``base_config``, the config file's settings); ``None`` keeps them
-    in memory only."""
-    hub = LiveHub(config.server.client_queue)
+    in memory only. ``client_queue`` and ``status_interval_s``: see :data:`CLIENT_QUEUE`,
+    :data:`STATUS_INTERVAL_S` (tests change them)."""
+    typed = sinks if isinstance(sinks, LiveSinks) else LiveSinks.of(sinks)
+    hub = LiveHub(client_queue)
     video = VideoHub()
     # Keeps the page's video frames for instant replay (only while a page watches).
     replay_buffer = ReplayBuffer(config.replay) if config.replay.enabled else None
     pipeline = LivePipeline(
         config,
         source,
-        sinks=sinks,
+        sinks=typed.all(),
         listeners=[hub, video, *([replay_buffer] if replay_buffer else [])],
         analyzer_factory=analyzer_factory,
         estimator_factory=estimator_factory,
@@ -81,7 +84,8 @@ def create_app(
         pipeline=pipeline,
         hub=hub,
         video=video,
-        auth=PinAuth(config.server.settings_pin, config.server.auth_ttl_s),
+        auth=make_auth(config.server),
+        sinks=typed,
         base_config=base_config if base_config is not None else config,
         settings_file=settings_file,
     )
@@ -92,7 +96,7 @@ def create_app(
         hub.bind(loop)
         video.bind(loop)
         pipeline.start()
-        ticker = asyncio.create_task(_status_ticker(state), name="status-ticker")
+        ticker = asyncio.create_task(_status_ticker(state, status_interval_s), name="status-ticker")
         try:
             yield
         finally:
@@ -112,35 +116,13 @@ def create_app(
         openapi_url=None,
     )
     app.state.live = state
-    app.add_exception_handler(RequestValidationError, validation_error)
-    # Before FastAPI reads any body: CSRF, size cap, PIN (server.guard).
-    app.add_middleware(RequestGuard, max_body_bytes=config.server.max_body_kib * 1024)
+    secure(app, config.server)
     app.include_router(health.router)
     app.include_router(status.router)
     app.include_router(config_routes.router)
     app.include_router(live.router)
     app.include_router(marks.router)
     replay.install(app, replay_buffer, config.replay.max_served)
-    _include_review(app)
+    include_review(app)
     app.include_router(pages.router)
     return app
-
-
-def _include_review(app: FastAPI) -> None:
-    """Session review (sessions work): only for whoever holds the settings PIN, so a gym
-    member never sees another member's sessions. A locked review page sends the browser to
-    the PIN form."""
-    app.include_router(review_routes.router, dependencies=[Depends(require_settings)])
-    app.include_router(runner_routes.router, dependencies=[Depends(require_settings)])
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _locked_pages(request: Request, exc: StarletteHTTPException) -> Response:
-        if (
-            exc.status_code == 401
-            and request.method == "GET"
-            and request.url.path.startswith(("/review", "/runners"))
-            and "text/html" in request.headers.get("accept", "")
-        ):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse("/settings?next=" + quote(target, safe="/"), status_code=303)
-        return await http_exception_handler(request, exc)

@@ -38,7 +38,7 @@ class PinAuth:
 
     def __init__(self, pin: str | None, ttl_s: float, throttle: Throttle | None = None) -> None:
         self._pin = pin
-        self._ttl = ttl_s
+        self.ttl_s = ttl_s
         self._tokens: dict[str, float] = {}
         self.throttle = throttle if throttle is not None else Throttle()
         self._lock = threading.Lock()
@@ -72,7 +72,7 @@ class PinAuth:
                 self._tokens = {t: e for t, e in self._tokens.items() if e >= now}
                 while len(self._tokens) >= self.MAX_TOKENS:
                     del self._tokens[min(self._tokens, key=self._tokens.__getitem__)]
-            self._tokens[token] = now + self._ttl
+            self._tokens[token] = now + self.ttl_s
         return "ok", token
 
     def logout(self, token: str | None) -> None:
@@ -92,9 +92,6 @@ class PinAuth:
                 del self._tokens[token]
                 return False
             return True
-
-    def authorized(self, request: HTTPConnection) -> bool:
-        return self.check(request) is None
 
     def check(self, request: HTTPConnection) -> tuple[int, str] | None:
         """``None`` when the caller holds a valid login or sends the right PIN header;

@@ -6,7 +6,7 @@
 * the pipeline thread stopped;
 * the pose stage fails frame after frame (``POSE_FAILING_FRAMES`` in a row: a corrupt model,
   a camera sending broken frames);
-* a sink reports a problem (``problem`` attribute): recording off because the database
+* recording reports a problem (:meth:`LiveSinks.problems`): recording off because the database
   could not be opened (corrupt, read-only), writes failing, disk full.
 
 ``/healthz`` answers 200 when ok and **503 when degraded**, so a watchdog or the gym's
@@ -38,8 +38,5 @@ def check(state: LiveState, status: dict[str, Any] | None = None) -> tuple[Healt
             f"the pose stage fails on every frame ({failing} in a row): "
             f"{analysis.get('last_error') or 'unknown error'}"
         )
-    for sink in pipeline.sinks:
-        problem = getattr(sink, "problem", None)
-        if isinstance(problem, str) and problem:
-            reasons.append(problem)
+    reasons.extend(state.sinks.problems())
     return ("degraded" if reasons else "ok"), reasons

@@ -11,6 +11,8 @@ from fastapi import Depends, Request
 
 from edge.config import Config
 from edge.live.pipeline import LivePipeline
+from edge.recording.live import LiveSinks
+from edge.recording.recorder import Recorder
 from server.auth import PinAuth
 from server.hub import LiveHub, VideoHub
 from server.limits import ClientCaps
@@ -23,6 +25,8 @@ class LiveState:
     hub: LiveHub
     video: VideoHub
     auth: PinAuth
+    #: The pipeline's sinks by kind: the recorder, the fleet publisher, why recording is off.
+    sinks: LiveSinks = field(default_factory=LiveSinks)
     config_lock: threading.Lock = field(default_factory=threading.Lock)
     #: The config file's settings, and where page changes to them are saved (None: kept
     #: in memory until restart).
@@ -36,22 +40,13 @@ class LiveState:
         demo_phase = getattr(self.pipeline.source, "phase", None)
         if demo_phase is not None:
             data["source"]["demo_phase"] = demo_phase
-        recording = [
-            getattr(sink, "stats")().as_json()  # noqa: B009 (optional, not in the protocol)
-            for sink in self.pipeline.sinks
-            if callable(getattr(sink, "stats", None))
-        ]
-        if recording:
-            stats = dict(recording[0])
+        recorder = self.sinks.recorder
+        if recorder is not None:
+            stats = recorder.stats().as_json()
             stats.pop("session_id", None)  # no handle on stored sessions on a public page
             data["recording"] = stats
-        fleet = [
-            getattr(sink, "fleet_status")()  # noqa: B009 (the fleet publisher, when on)
-            for sink in self.pipeline.sinks
-            if callable(getattr(sink, "fleet_status", None))
-        ]
-        if fleet:
-            data["fleet"] = fleet[0]
+        if self.sinks.fleet is not None:
+            data["fleet"] = self.sinks.fleet.fleet_status()
         hub = self.hub.stats()
         data["clients"] = {
             "websocket": hub["clients"],
@@ -69,6 +64,13 @@ class LiveState:
 def get_state(request: Request) -> LiveState:
     state: LiveState = request.app.state.live
     return state
+
+
+def live_recorder(request: Request) -> Recorder | None:
+    """The device's session recorder; None when not recording, and on the hub (which
+    shares the review and runner routes but records nothing itself)."""
+    live = request.app.state.live
+    return live.sinks.recorder if isinstance(live, LiveState) else None
 
 
 #: Route parameter type: ``state: State``.

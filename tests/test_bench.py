@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from edge.bench import BenchResult
-from edge.cli import main
 from edge.config import Config
+from treadwatch.cli import main
 
 
 def result(thread_ms: float, capture_ms: float = 3.0, fps: float = 30.0) -> BenchResult:

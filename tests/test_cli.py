@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
+from treadwatch.cli import main
 
 
 def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,7 +32,7 @@ def test_analyze_bad_input_is_one_line(kind: str, tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "edge.cli",
+            "treadwatch.cli",
             "analyze",
             str(target),
             "--landmarks",
@@ -101,3 +101,34 @@ def test_analyze_store_keeps_a_small_copy_of_the_video(
     err = capfd.readouterr().err
     for chatter in ("h264_v4l2m2m", "Failed to initialize VideoWriter", "Could not open codec"):
         assert chatter not in err, err
+
+
+@pytest.mark.parametrize(
+    ("new", "old"),
+    [
+        (["sessions", "export", "7", "--format", "json"], ["export", "7", "--format", "json"]),
+        (["sessions", "report", "7", "--pdf", "r.pdf"], ["report", "7", "--pdf", "r.pdf"]),
+        (["runners", "report", "3", "--from", "2026-01-01"],
+         ["report", "--runner", "3", "--from", "2026-01-01"]),
+    ],
+)  # fmt: skip
+def test_one_grammar_and_the_old_spellings_still_work(new: list[str], old: list[str]) -> None:
+    """Sessions and runners are exported and reported the same way (``sessions export|report
+    N``, ``runners export|report N``); the spellings from before still run the same command
+    with the same arguments."""
+    from treadwatch.cli import build_parser
+
+    parser = build_parser()
+    a, b = vars(parser.parse_args(new)), vars(parser.parse_args(old))
+    assert a["func"] is b["func"]
+    shared = {k for k in a.keys() & b.keys() if not k.endswith("command")}
+    assert {k: a[k] for k in shared} == {k: b[k] for k in shared}
+    assert {"session", "runner"} & shared
+
+
+def test_help_lists_the_new_grammar_only(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = {ln.split()[0] for ln in capsys.readouterr().out.splitlines() if ln.startswith("    ")}
+    assert {"sessions", "runners", "models", "serve", "run", "hub"} <= listed
+    assert not listed & {"export", "report"}

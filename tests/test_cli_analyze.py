@@ -1,4 +1,4 @@
-"""``treadwatch analyze`` as a new user meets it (issue 8), through the real command.
+"""``treadwatch analyze`` as a new user meets it, through the real command.
 
 A text file was "analyzed" as 24–32 frames; an unwritable ``--report`` was a traceback after
 the whole analysis; LiteRT's and ffmpeg's native chatter reached the terminal; the run ended
@@ -29,7 +29,7 @@ NOISE = ("XNNPACK", "moov atom", "Traceback", "INFO:")
 
 def _analyze(*args: str, models: Path | None = None, cwd: Path = REPO) -> tuple[int, str, str]:
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "edge.cli", "analyze", *args]
+    cmd = [sys.executable, "-m", "treadwatch.cli", "analyze", *args]
     if models is not None:
         cfg = cwd / "empty-models.toml"
         cfg.write_text(f'[models]\ncache_dir = "{models}"\n', encoding="utf-8")
@@ -171,7 +171,7 @@ def test_on_a_terminal_the_bar_shows_time_left_and_no_native_chatter(
     master, slave = pty.openpty()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "edge.cli", "analyze", str(video), "--landmarks",
+            [sys.executable, "-m", "treadwatch.cli", "analyze", str(video), "--landmarks",
              str(tmp_path / "lm.npz")],
             cwd=REPO, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=300, check=False,
         )  # fmt: skip

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.config import Config, example_toml, load_config, parse_config
 from edge.errors import ConfigError
+from treadwatch.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -110,3 +110,32 @@ def test_a_partial_rule_section_keeps_the_rules_own_defaults() -> None:
     assert cfg.alerts.overstride.model_dump(exclude={"threshold"}) == default.model_dump(
         exclude={"threshold"}
     )
+
+
+def test_an_old_file_that_sets_a_now_internal_option_still_loads_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tuning options moved into the code (``edge.config.RETIRED``): a config file written
+    before still starts the device, each such option ignored with a warning naming it; the
+    rest of the file applies, and a misspelt option is still refused."""
+    old = tmp_path / "old.toml"
+    old.write_text(
+        "[server]\nport = 8123\nclient_queue = 50\nauth_ttl_s = 60\n[fleet]\ninflight = 5\n"
+        "[capture]\nretry_max_s = 2.0\n[gait]\nmin_step_s = 0.2\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level("WARNING", logger="edge.config"):
+        cfg = load_config(old)
+    assert cfg.server.port == 8123
+    assert cfg.server == Config().server.model_copy(update={"port": 8123})
+    warned = sorted(r.getMessage() for r in caplog.records)
+    assert warned == [
+        f"{old}: {name} is no longer a setting (it is internal now) and is ignored: remove it"
+        for name in ("capture.retry_max_s", "fleet.inflight", "gait.min_step_s",
+                     "server.auth_ttl_s", "server.client_queue")
+    ]  # fmt: skip
+    assert "client_queue" not in example_toml() and "retry_max_s" not in example_toml()
+    assert main(["check-config", str(old)]) == 0
+    assert capsys.readouterr().out == f"{old}: OK\n"
+    with pytest.raises(ConfigError, match=r"server\.client_queu: unknown option"):
+        parse_config({"server": {"client_queu": 50}})

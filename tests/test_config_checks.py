@@ -1,4 +1,4 @@
-"""Settings that cannot mean anything are refused with the field named (issue 8).
+"""Settings that cannot mean anything are refused with the field named.
 
 An alert rule whose clear value is on the wrong side of its threshold, a belt zone whose
 right edge is left of its left edge, a threshold outside what its metric can measure
@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.cli import main
 from edge.config import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve
+from treadwatch.cli import main
 
 PIN = "246813"
 

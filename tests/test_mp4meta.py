@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
 from edge.mp4meta import capture_fps
+from treadwatch.cli import main
 
 
 def _box(kind: bytes, payload: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""settings.toml is written by a TOML library and one bad key never costs the others (issue 8).
+"""settings.toml is written by a TOML library and one bad key never costs the others.
 
 A newline in a cue text used to write invalid TOML, and at the next start every saved
 setting was silently dropped.

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from edge.configbase import Section
 from edge.errors import ConfigError
+from edge.redact import redact_url
 
 #: What a device id may contain: it is one level of an MQTT topic and a Home Assistant id.
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -36,11 +37,15 @@ def parse_broker_url(url: str) -> BrokerSpec:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
-        raise ConfigError(f"broker URL {url!r}: {exc} (use mqtt://host:port)") from None
+        raise ConfigError(f"broker URL {redact_url(url)!r}: {exc} (use mqtt://host:port)") from None
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise ConfigError(f"broker URL {url!r}: use mqtt://host:port, or mqtts://host:port for TLS")
+        raise ConfigError(
+            f"broker URL {redact_url(url)!r}: use mqtt://host:port, or mqtts://host:port for TLS"
+        )
     if parts.path not in ("", "/") or parts.query:
-        raise ConfigError(f"broker URL {url!r}: no path or query allowed (mqtt://host:port)")
+        raise ConfigError(
+            f"broker URL {redact_url(url)!r}: no path or query allowed (mqtt://host:port)"
+        )
     return BrokerSpec(
         host=parts.hostname,
         port=port or DEFAULT_PORTS[parts.scheme],
@@ -87,17 +92,8 @@ class FleetConfig(Section):
         None,
         description="CA certificate for mqtts:// (PEM). Empty: the system's trusted CAs.",
     )
-    keepalive_s: int = Field(
-        30, ge=5, le=3600, description="MQTT keep-alive: the broker declares us offline after 1.5×."
-    )
     status_interval_s: float = Field(
         5.0, ge=0.5, le=600.0, description="Publish the retained status at least this often."
-    )
-    inflight: int = Field(
-        100,
-        ge=1,
-        le=10000,
-        description="Messages sent to the broker and not yet acknowledged, at most.",
     )
     outbox_max_mib: float = Field(
         256.0,

@@ -8,7 +8,6 @@ from edge.config import Config
 from edge.errors import ConfigError
 from edge.fleet.outbox import OutboxWriter
 from edge.fleet.publisher import FleetPublisher
-from edge.live.sink import PipelineSink
 from edge.recording.commit import CommitHook
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
@@ -20,11 +19,9 @@ def fleet_device_id(config: Config) -> str:
 
 def with_fleet(
     config: Config, make_recorder: Callable[[tuple[CommitHook, ...]], Recorder]
-) -> list[PipelineSink]:
-    """The recorder, with the fleet outbox on its commits and the publisher beside it
-    when ``fleet.enabled``; the recorder alone otherwise."""
-    if not config.fleet.enabled:
-        return [make_recorder(())]
+) -> tuple[Recorder, FleetPublisher]:
+    """The recorder, with the fleet outbox on its commits, and the publisher beside it
+    (started)."""
     if not config.recording.enabled:
         raise ConfigError(
             "fleet.enabled needs recording.enabled: the outbox lives in the session database"
@@ -35,4 +32,4 @@ def with_fleet(
         writer.recover(store)
     publisher = FleetPublisher(config.fleet, writer.device_id, writer, recorder.db_path)
     publisher.start()
-    return [recorder, publisher]
+    return recorder, publisher

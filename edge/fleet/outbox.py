@@ -39,6 +39,7 @@ from typing import Any
 from edge.fleet import messages
 from edge.recording.commit import CommitBatch
 from edge.recording.store import SessionStore
+from edge.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +68,6 @@ def outbox_stats(conn: sqlite3.Connection) -> OutboxStats:
         "SELECT messages, bytes, dropped FROM fleet_outbox_size WHERE id = 1"
     ).fetchone()
     return OutboxStats(0, 0, 0) if row is None else OutboxStats(*(int(x) for x in row))
-
-
-def _settings_for_hub(settings: dict[str, Any]) -> dict[str, Any]:
-    """The session's settings snapshot without anything secret (PIN, broker password)."""
-    out = dict(settings)
-    for section, key in (("server", "settings_pin"), ("fleet", "password"), ("fleet", "username")):
-        sub = out.get(section)
-        if isinstance(sub, dict) and key in sub:
-            out[section] = {k: v for k, v in sub.items() if k != key}
-    return out
 
 
 class OutboxWriter:
@@ -123,7 +114,7 @@ class OutboxWriter:
         seq = int(found[0])
         if batch.created:
             start = messages.session_start(
-                batch.uid, batch.t_start_s, batch.started_at, _settings_for_hub(batch.settings)
+                batch.uid, batch.t_start_s, batch.started_at, redact(batch.settings)
             )
             rows.append(self._rows(batch.uid, seq, "session", start, now))
             seq += 1

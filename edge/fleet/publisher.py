@@ -8,7 +8,7 @@ sessions reach the outbox through the recorder (:mod:`edge.fleet.outbox`).
 Threads: paho's network thread (connects, reconnects, calls ``on_connect``,
 ``on_disconnect``, ``on_publish``) and the publisher thread, which owns the outbox
 connection: it reads the next messages after ``_cursor``, publishes them with QoS 1 (at
-most ``fleet.inflight`` unacknowledged), and deletes each when its PUBACK arrives
+most :data:`INFLIGHT` unacknowledged), and deletes each when its PUBACK arrives
 (``on_publish`` only queues the message id). When the connection drops, paho keeps the
 unacknowledged ones and sends them again first on reconnect, so the order holds; after a
 restart the cursor starts at the oldest message left in the outbox.
@@ -43,6 +43,10 @@ from edge.landmarks import PoseResult
 log = logging.getLogger(__name__)
 
 STATUS_QOS = 1
+#: MQTT keep-alive (s): the broker declares the device offline after 1.5 times this.
+KEEPALIVE_S = 30
+#: Messages handed to the broker and not yet acknowledged, at most.
+INFLIGHT = 100
 
 
 class FleetPublisher:
@@ -99,7 +103,7 @@ class FleetPublisher:
 
     def start(self) -> None:
         spec = self.config.broker_spec()
-        self._client.connect_async(spec.host, spec.port, keepalive=self.config.keepalive_s)
+        self._client.connect_async(spec.host, spec.port, keepalive=KEEPALIVE_S)
         self._client.loop_start()
         self._thread = threading.Thread(target=self._run, name="fleet-publisher", daemon=True)
         self._thread.start()
@@ -269,7 +273,7 @@ class FleetPublisher:
 
     def _send_more(self, reader: OutboxReader) -> int:
         """Publish the next messages (as many as the in-flight window allows); how many."""
-        room = self.config.inflight - len(self._inflight)
+        room = INFLIGHT - len(self._inflight)
         if room <= 0:
             return 0
         if not self._inflight:

@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 
 CaptureState = Literal["starting", "running", "retrying", "ended", "failed", "stopped"]
 
+#: A lost camera is reopened after this wait, doubling with every failed try up to
+#: :data:`RETRY_MAX_S` (a USB camera re-enumerates in about a second; an RTSP camera that
+#: rebooted takes tens of seconds, tried every 10 s at most).
+RETRY_INITIAL_S = 0.5
+RETRY_MAX_S = 10.0
+#: Width of the Pi camera's small (lores) stream that the model reads.
+PI_MODEL_WIDTH = 320
+
 _URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://", "tcp://")
 
 
@@ -46,7 +54,7 @@ def open_source(spec: str, cfg: CaptureConfig) -> FrameSource:
             raise CameraError(INSTALL_HINT)
         from edge.live.picam import PiCamera
 
-        return PiCamera(cfg.width, cfg.height, cfg.fps, cfg.model_width)
+        return PiCamera(cfg.width, cfg.height, cfg.fps, PI_MODEL_WIDTH)
     if s == "camera" or s.startswith("camera:") or s.isdigit():
         from edge.live.sources import OpenCVCamera
 
@@ -104,7 +112,9 @@ class CaptureWorker:
         self._last_t: float | None = None
         self._t_offset = 0.0
         self._dt = 1.0 / (source.fps or 30.0)
-        self._delay = cfg.retry_initial_s
+        self.retry_initial_s = RETRY_INITIAL_S
+        self.retry_max_s = RETRY_MAX_S
+        self._delay = self.retry_initial_s
 
     # --- status ----------------------------------------------------------------------------
 
@@ -176,12 +186,12 @@ class CaptureWorker:
                 restarts.append(now)
                 self._attempts += 1
                 self._set("retrying", f"capture crashed ({exc!r}); restarting")
-                if self._stop.wait(self._cfg.retry_initial_s):
+                if self._stop.wait(self.retry_initial_s):
                     self._set("stopped")
                     return
 
     def _loop(self) -> None:
-        self._delay = self._cfg.retry_initial_s
+        self._delay = self.retry_initial_s
         lossless = not self.source.live and not self._cfg.pace_files
         while not self._stop.is_set():
             try:
@@ -195,7 +205,7 @@ class CaptureWorker:
                 log.warning("%s", exc)
                 if self._stop.wait(self._delay):
                     break
-                self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
+                self._delay = min(self._delay * 2.0, self.retry_max_s)
                 continue
             except TreadwatchError as exc:
                 self._set("failed", str(exc))
@@ -211,7 +221,7 @@ class CaptureWorker:
                 self.source.close()
                 if self._stop.wait(self._delay):
                     break
-                self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
+                self._delay = min(self._delay * 2.0, self.retry_max_s)
                 continue
             self.source.close()
             if self._stop.is_set():
@@ -222,7 +232,7 @@ class CaptureWorker:
                     self._set("retrying", "stream ended; reopening")
                     if self._stop.wait(self._delay):
                         break
-                    self._delay = min(self._delay * 2.0, self._cfg.retry_max_s)
+                    self._delay = min(self._delay * 2.0, self.retry_max_s)
                     continue
                 self._set("ended", "end of video")
                 return
@@ -236,7 +246,7 @@ class CaptureWorker:
             if frame is None:
                 return True
             if first:
-                self._delay = self._cfg.retry_initial_s  # it works again: reset the backoff
+                self._delay = self.retry_initial_s  # it works again: reset the backoff
                 first = False
             frame = self._continuous(frame)
             self._rate.tick(frame.captured_mono)

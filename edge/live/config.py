@@ -29,12 +29,6 @@ class CaptureConfig(Section):
         480, ge=120, le=4096, description="Requested camera frame height (camera sources)."
     )
     fps: float = Field(30.0, ge=1.0, le=240.0, description="Requested camera frame rate.")
-    model_width: int = Field(
-        320,
-        ge=128,
-        le=1920,
-        description="Width of the Pi camera's small stream for the model (lores stream).",
-    )
     pace_files: bool = Field(
         True,
         description=(
@@ -53,12 +47,6 @@ class CaptureConfig(Section):
     )
     loop_files: bool = Field(
         False, description="Start a video file again when it ends (demonstrations)."
-    )
-    retry_initial_s: float = Field(
-        0.5, ge=0.05, le=30.0, description="First wait before reopening a lost camera."
-    )
-    retry_max_s: float = Field(
-        10.0, ge=0.1, le=300.0, description="Longest wait between camera reopen attempts."
     )
     presence_start_s: float = Field(
         1.0,
@@ -119,18 +107,6 @@ class ServerConfig(Section):
         15.0, ge=1.0, le=60.0, description="Frames per second of the MJPEG video to the page."
     )
     jpeg_quality: int = Field(70, ge=20, le=95, description="JPEG quality of the page video.")
-    client_queue: int = Field(
-        120,
-        ge=4,
-        le=10000,
-        description=(
-            "Messages kept per WebSocket client; a slow tablet loses its oldest ones "
-            "instead of slowing the others."
-        ),
-    )
-    status_interval_s: float = Field(
-        1.0, ge=0.1, le=60.0, description="How often the page receives the pipeline status."
-    )
     settings_pin: str | None = Field(
         None,
         min_length=4,
@@ -138,21 +114,6 @@ class ServerConfig(Section):
         description=(
             "PIN (or token) that unlocks the settings page and session review. Unset: "
             "settings can only be changed in this file."
-        ),
-    )
-    auth_ttl_s: float = Field(
-        8 * 3600.0,
-        ge=60.0,
-        le=7 * 86400.0,
-        description="How long a settings login lasts (seconds).",
-    )
-    max_body_kib: int = Field(
-        64,
-        ge=4,
-        le=4096,
-        description=(
-            "Largest request body accepted (KiB); bigger ones are refused with 413 before "
-            "they are read."
         ),
     )
     max_websocket_clients: int = Field(

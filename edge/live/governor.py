@@ -55,14 +55,10 @@ class FrameRateGovernor:
         self.every = 1
         self._pose_ms: float | None = None
         self._since: float | None = None  # when the switch condition started to hold
-        self._skipped = 0
 
     @property
     def active(self) -> bool:
         return self.every > 1
-
-    def set_camera_fps(self, fps: float) -> None:
-        self.budget_ms = 1000.0 / max(fps, 1e-3)
 
     def take(self, frame_index: int) -> bool:
         """Whether this frame goes through pose and analysis."""

@@ -50,6 +50,7 @@ from edge.live.stages import (
     default_estimator_factory,
 )
 from edge.live.video import VideoEncoder
+from edge.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,7 @@ def new_session_id() -> str:
 
 def settings_snapshot(config: Config, source: FrameSource) -> dict[str, object]:
     """The configuration in force, JSON-ready, without secrets."""
-    data: dict[str, object] = config.model_dump(mode="json")
-    server = data.get("server")
-    if isinstance(server, dict):
-        server.pop("settings_pin", None)
+    data: dict[str, object] = redact(config.model_dump(mode="json"))
     data["source"] = source.name
     data["simulated"] = source.simulated
     return data

@@ -14,7 +14,8 @@ Call order for one session::
 
 ``t_s`` is capture time in seconds (the same clock as ``PoseResult.timestamp_s``).
 ``settings`` is a JSON-ready snapshot of the configuration in force when the session began
-(``Config.model_dump(mode="json")`` plus ``source`` and ``simulated``).
+(``Config.model_dump(mode="json")`` without secrets, :func:`edge.redact.redact`, plus
+``source`` and ``simulated``).
 ``jpeg`` is the encoded viewing frame when one was produced for this frame, else ``None``.
 
 A sink may also have ``settings_changed(t_s, changes)`` (optional, not in the protocol):
@@ -32,7 +33,7 @@ from edge.gait.records import AnalysisUpdate
 from edge.landmarks import PoseResult
 
 if TYPE_CHECKING:
-    from edge.config import Config
+    pass
 
 
 @runtime_checkable
@@ -47,42 +48,3 @@ class PipelineSink(Protocol):
 
     def session_ended(self, t_s: float) -> None:
         """Nobody on the belt for the configured absence time (or the pipeline stopped)."""
-
-
-#: Modules that provide sinks: each has ``make_sinks(config: Config) -> list[PipelineSink]``.
-#: The recording work provides ``edge.recording.live``; a module not present is skipped.
-SINK_MODULES: tuple[str, ...] = ("edge.recording.live",)
-
-
-def load_sinks(config: Config, *, headless: bool = False) -> list[PipelineSink]:
-    """The sinks every installed area provides for this configuration.
-
-    ``headless`` is passed to factories that accept it (``make_sinks(config, headless=...)``)
-    so recording can behave differently without a page (e.g. always record).
-    """
-    import importlib
-    import importlib.util
-    import inspect
-
-    sinks: list[PipelineSink] = []
-    for name in SINK_MODULES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            spec = None
-        if spec is None:
-            continue
-        make = importlib.import_module(name).make_sinks
-        if "headless" in inspect.signature(make).parameters:
-            sinks.extend(make(config, headless=headless))
-        else:
-            sinks.extend(make(config))
-    return sinks
-
-
-def close_sinks(sinks: list[PipelineSink]) -> None:
-    """Close the sinks that hold resources (``close()``), after the pipeline stopped."""
-    for sink in sinks:
-        close = getattr(sink, "close", None)
-        if callable(close):
-            close()

@@ -14,6 +14,7 @@ import numpy as np
 
 from edge.errors import CameraError, VideoError
 from edge.live.frames import Frame
+from edge.redact import redact_url
 
 _STREAM_TIMEOUT_MS = 5000
 
@@ -102,10 +103,7 @@ class StreamSource(_LiveCapture):
 
     @property
     def name(self) -> str:
-        # Never show credentials embedded in the URL.
-        scheme, _, rest = self._url.partition("://")
-        host = rest.rsplit("@", 1)[-1]
-        return f"{scheme}://{host}"
+        return redact_url(self._url)  # never show credentials embedded in the URL
 
     @property
     def fps(self) -> float | None:

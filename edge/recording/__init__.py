@@ -14,6 +14,6 @@
 - :mod:`edge.recording.clips` — the in-memory JPEG ring and the clip encoder thread.
 - :mod:`edge.recording.export` — CSV / JSON export, comparison;
   :mod:`edge.recording.analysis_import` — analyze → session.
-- :mod:`edge.recording.commands` — ``treadwatch sessions list`` and ``treadwatch export``.
-- :mod:`edge.recording.live` — ``make_sinks(config)`` for :mod:`edge.live.sink`.
+- :mod:`edge.recording.commands` — ``treadwatch sessions list|delete|export`` and ``backup``.
+- :mod:`edge.recording.live` — ``make_sinks(config)``: the live pipeline's typed sinks.
 """

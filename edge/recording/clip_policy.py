@@ -1,7 +1,7 @@
 """When the recorder cuts a clip: the seconds around an alert or a mark, merged when close.
 
 An alert raised or a mark asks for a clip from ``clip_before_s`` before to
-``clip_after_s`` after it; a request within ``clip_min_gap_s`` of a pending clip extends
+``clip_after_s`` after it; a request within :data:`CLIP_MIN_GAP_S` of a pending clip extends
 that clip (up to the ring's length) instead of starting another, and nothing already on
 video is cut twice. A clip is cut once the frames up to its end have arrived, and encoded
 on the :class:`~edge.recording.clips.ClipEncoder`'s thread. Writer thread only.
@@ -16,6 +16,14 @@ from pathlib import Path
 from edge.recording.clips import ClipEncoder, ClipJob, EncodedClip, JpegRing
 from edge.recording.config import RecordingConfig
 from edge.recording.disk import MIB
+
+#: Alerts and marks closer than this (s) share one clip.
+CLIP_MIN_GAP_S = 5.0
+#: The JPEG ring holds the clip's seconds before and after, and this much more (s): room
+#: for a clip extended by a request that came within :data:`CLIP_MIN_GAP_S`.
+RING_MARGIN_S = 5.0
+#: Memory cap of the JPEG ring (the oldest frames go first).
+RING_MAX_MIB = 64.0
 
 
 @dataclass(slots=True)
@@ -42,21 +50,23 @@ class ClipPolicy:
     clips_dir: Path
     on_done: Callable[[EncodedClip], None]
     on_error: Callable[[BaseException], None]
+    ring_s: float = field(init=False)
     ring: JpegRing = field(init=False)
     encoder: ClipEncoder = field(init=False)
 
     def __post_init__(self) -> None:
         cfg = self.config
-        self.ring = JpegRing(cfg.jpeg_ring_s, int(cfg.jpeg_ring_max_mib * MIB))
+        self.ring_s = cfg.clip_before_s + cfg.clip_after_s + RING_MARGIN_S
+        self.ring = JpegRing(self.ring_s, int(RING_MAX_MIB * MIB))
         self.encoder = ClipEncoder(on_done=self.on_done, on_error=self.on_error)
 
     def want(self, clips: SessionClips, t_s: float, reason: str) -> None:
         """A clip around ``t_s`` is wanted (the caller has checked consent and disk space)."""
         cfg = self.config
         p = clips.pending
-        if p is not None and t_s <= p.t_to + cfg.clip_min_gap_s:
+        if p is not None and t_s <= p.t_to + CLIP_MIN_GAP_S:
             new_to = max(p.t_to, t_s + cfg.clip_after_s)
-            if new_to - p.t_from <= cfg.jpeg_ring_s:
+            if new_to - p.t_from <= self.ring_s:
                 p.t_to = new_to
             p.reasons.append(reason)
             return

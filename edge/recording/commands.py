@@ -1,4 +1,4 @@
-"""Subcommands: ``treadwatch sessions list`` and ``treadwatch export SESSION``."""
+"""Subcommands: ``treadwatch sessions list|delete|export SESSION`` and ``treadwatch backup``."""
 
 from __future__ import annotations
 
@@ -131,8 +131,28 @@ def _common(p: Any) -> None:
     p.add_argument("--db", type=Path, default=None, help="session database (overrides config)")
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser("sessions", help="recorded sessions")
+def add_export(sub: Any, name: str = "export", listed: bool = True) -> None:
+    """``export SESSION`` under ``sub`` (``sessions export``; the old top-level spelling
+    ``treadwatch export`` unlisted)."""
+    about = {"help": "a recorded session as CSV (steps) or JSON"} if listed else {}
+    p = sub.add_parser(name, **about)
+    p.add_argument("session", help="session id (see `treadwatch sessions list`) or uid")
+    p.add_argument(
+        "--format",
+        choices=("csv", "json", "session"),
+        default="csv",
+        help="csv: one row per step; json: the `analyze --report` schema (the stored "
+        "landmarks analysed again); session: everything recorded live, as JSON",
+    )
+    p.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
+    _common(p)
+    p.set_defaults(func=_export)
+
+
+def register(sub: Any) -> Any:
+    """``sessions list|delete|export`` and ``backup``; returns the ``sessions`` actions
+    (the report adds itself there: :mod:`edge.runners.commands`)."""
+    p = sub.add_parser("sessions", help="recorded sessions: list, export, report, delete")
     ssub = p.add_subparsers(dest="sessions_command", metavar="ACTION")
     ssub.required = True
     q = ssub.add_parser("list", help="list recorded sessions, newest first")
@@ -151,6 +171,7 @@ def register(sub: Any) -> None:
     q.add_argument("session", help="session id or uid")
     q.add_argument("--force", action="store_true", help="also a session still open")
     q.set_defaults(func=_sessions_delete)
+    add_export(ssub)
 
     p = sub.add_parser(
         "backup",
@@ -159,16 +180,5 @@ def register(sub: Any) -> None:
     p.add_argument("dest", help="backup file, or a directory (a dated file is made in it)")
     _common(p)
     p.set_defaults(func=_backup)
-
-    p = sub.add_parser("export", help="export a recorded session as CSV (steps) or JSON")
-    p.add_argument("session", help="session id (see `treadwatch sessions list`) or uid")
-    p.add_argument(
-        "--format",
-        choices=("csv", "json", "session"),
-        default="csv",
-        help="csv: one row per step; json: the `analyze --report` schema (the stored "
-        "landmarks analysed again); session: everything recorded live, as JSON",
-    )
-    p.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
-    _common(p)
-    p.set_defaults(func=_export)
+    add_export(sub, listed=False)  # the spelling before `sessions export`
+    return ssub

@@ -52,9 +52,6 @@ class RecordingConfig(Section):
         le=10000.0,
         description="At most this many GiB of sessions (database + clips); the oldest go first.",
     )
-    retention_interval_s: float = Field(
-        600.0, ge=1.0, le=86400.0, description="How often retention runs while recording."
-    )
     clips_min_free_mib: float = Field(
         1024.0,
         ge=0.0,
@@ -88,18 +85,6 @@ class RecordingConfig(Section):
     )
     clip_after_s: float = Field(
         2.0, ge=0.0, le=30.0, description="Seconds of video kept after an alert or mark."
-    )
-    jpeg_ring_s: float = Field(
-        10.0,
-        ge=1.0,
-        le=60.0,
-        description="Seconds of JPEG frames held in memory for clips (must cover clip_before_s).",
-    )
-    jpeg_ring_max_mib: float = Field(
-        64.0, ge=1.0, le=1024.0, description="Memory cap of the JPEG ring (oldest frames go)."
-    )
-    clip_min_gap_s: float = Field(
-        5.0, ge=0.0, le=600.0, description="Alerts closer than this share one clip."
     )
     flush_interval_s: float = Field(
         1.0,

@@ -10,7 +10,7 @@ microseconds); everything else happens on the recorder's writer thread
   every commit; :mod:`edge.recording.blocks`);
 * checks free disk space before every commit and degrades in order: clips stop first,
   then landmarks, metrics last (:mod:`edge.recording.disk`);
-* applies retention (days, GiB) at start and every ``retention_interval_s``;
+* applies retention (days, GiB) at start and every ten minutes;
 * closes sessions a crash left open, at start;
 * cuts clips around alerts and marks (:mod:`edge.recording.clip_policy`);
 * numbers the session's steps itself (0, 1, 2, … in time order): the analyzer's numbering

@@ -25,15 +25,8 @@ from edge.gait.records import AlertRecord, GaitEvent, StrideRecord
 from edge.recording.codec import clean_metrics, encode_block, encode_times
 from edge.recording.reads import MAX_ID, SessionReader
 from edge.recording.schema import migrate
+from edge.redact import redact
 from edge.wire import finite, metrics_to_json
-
-
-def _without_secrets(settings: dict[str, Any]) -> dict[str, Any]:
-    """The settings snapshot without the PIN (sessions are exported and shown to staff)."""
-    server = settings.get("server")
-    if isinstance(server, dict) and "settings_pin" in server:
-        settings = {**settings, "server": {k: v for k, v in server.items() if k != "settings_pin"}}
-    return settings
 
 
 class SessionStore(SessionReader):
@@ -117,7 +110,7 @@ class SessionStore(SessionReader):
         source: str = "live",
         source_name: str | None = None,
     ) -> int:
-        settings = _without_secrets(settings)
+        settings = redact(settings)  # exported and shown to staff
         cur = self.conn.execute(
             "INSERT INTO sessions (uid, device_id, source, source_name, started_at, t_start_s,"
             " settings_json) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -46,6 +46,8 @@ from edge.runners.store import delete_session_clips
 log = logging.getLogger(__name__)
 
 POLL_S = 0.1  # the writer drains its queue this often
+#: Retention (recording.retention_days, recording.max_gib) runs at start and this often (s).
+RETENTION_INTERVAL_S = 600.0
 
 
 class Writer:
@@ -114,7 +116,7 @@ class Writer:
         poll = min(POLL_S, cfg.flush_interval_s / 4)
         now = time.monotonic()
         next_flush = now + cfg.flush_interval_s
-        next_retention = now + cfg.retention_interval_s
+        next_retention = now + RETENTION_INTERVAL_S
         stopping = False
         while not stopping:
             time.sleep(poll)
@@ -134,7 +136,7 @@ class Writer:
                     next_flush = now + cfg.flush_interval_s
                     self._flush()
                 if now >= next_retention:
-                    next_retention = now + cfg.retention_interval_s
+                    next_retention = now + RETENTION_INTERVAL_S
                     self._run_retention()
             except Exception as exc:  # keep the writer alive whatever happens
                 self._error(exc)

@@ -1,5 +1,6 @@
-"""Subcommands: ``treadwatch report SESSION [--pdf out.pdf]`` (or ``--runner N --from --to``)
-and ``treadwatch runners list|export|delete``."""
+"""Subcommands: ``treadwatch sessions report SESSION [--pdf out.pdf]`` and
+``treadwatch runners list|export|report|delete`` (``runners report N --from --to``).
+The spelling before them, ``treadwatch report SESSION`` (or ``--runner N``), still works."""
 
 from __future__ import annotations
 
@@ -77,18 +78,33 @@ def _runners_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser("report", help="one-page report of a session (or a runner) as HTML/PDF")
-    p.add_argument("session", nargs="?", default=None, help="session id or uid")
-    p.add_argument("--runner", default=None, help="a runner's progress report instead")
-    p.add_argument("--from", dest="date_from", default=None, help="with --runner: YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", default=None, help="with --runner: YYYY-MM-DD")
+def _report_output(p: Any) -> None:
     p.add_argument("--pdf", default=None, help="write a PDF here (printed by Chromium)")
     p.add_argument("--html", default=None, help="write the HTML page here (default: stdout)")
     _common(p)
     p.set_defaults(func=_report)
 
-    p = sub.add_parser("runners", help="the runner list: list, export, delete")
+
+def _runner_period(p: Any) -> None:
+    p.add_argument("--from", dest="date_from", default=None, help="from this day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", default=None, help="up to this day (YYYY-MM-DD)")
+
+
+def register(sub: Any, sessions: Any) -> None:
+    """``runners …`` under ``sub``, and ``report`` under ``sessions`` (the actions of
+    ``treadwatch sessions``)."""
+    p = sessions.add_parser("report", help="a session's one-page report as HTML or PDF")
+    p.add_argument("session", help="session id or uid")
+    p.set_defaults(runner=None, date_from=None, date_to=None)
+    _report_output(p)
+
+    p = sub.add_parser("report")  # the spelling before `sessions report` (unlisted)
+    p.add_argument("session", nargs="?", default=None, help="session id or uid")
+    p.add_argument("--runner", default=None, help="a runner's progress report instead")
+    _runner_period(p)
+    _report_output(p)
+
+    p = sub.add_parser("runners", help="the runner list: list, export, report, delete")
     rsub = p.add_subparsers(dest="runners_command", metavar="ACTION")
     rsub.required = True
     q = rsub.add_parser("list", help="list the runners")
@@ -100,6 +116,11 @@ def register(sub: Any) -> None:
     q.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
     _common(q)
     q.set_defaults(func=_runners_export)
+    q = rsub.add_parser("report", help="a runner's progress report as HTML or PDF")
+    q.add_argument("runner", help="runner id")
+    q.set_defaults(session=None)
+    _runner_period(q)
+    _report_output(q)
     q = rsub.add_parser("delete", help="delete a runner (a patient's request)")
     q.add_argument("runner", help="runner id")
     q.add_argument(

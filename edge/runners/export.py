@@ -1,5 +1,6 @@
 """A runner's whole history, for a patient's request: JSON (everything recorded live, per
-session, as ``treadwatch export --format session``) or CSV (every step of every session)."""
+session, as ``treadwatch sessions export --format session``) or CSV (every step of every
+session)."""
 
 from __future__ import annotations
 

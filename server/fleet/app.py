@@ -10,16 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, status
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
 
 from edge import __version__
 from edge.live.config import ServerConfig
-from server.app import _include_review
-from server.auth import COOKIE, PinAuth
+from server.auth import PinAuth
 from server.fleet.ingest import HubIngest
 from server.static_files import static_file
+from server.web import include_review, make_auth, secure
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -29,7 +28,6 @@ class HubState:
     """``app.state.live`` on the hub: what the shared PIN dependency and review read."""
 
     auth: PinAuth
-    server: ServerConfig
     ingest: HubIngest | None
 
 
@@ -85,46 +83,6 @@ def health(request: Request) -> dict[str, Any]:
     }
 
 
-class Login(BaseModel):
-    pin: str
-
-
-@router.get("/api/auth")
-def auth_state(request: Request) -> dict[str, bool]:
-    auth = _state(request).auth
-    return {"enabled": auth.enabled, "authenticated": auth.token_ok(request.cookies.get(COOKIE))}
-
-
-@router.post("/api/auth/login", status_code=status.HTTP_204_NO_CONTENT)
-def login(body: Login, request: Request, response: Response) -> None:
-    st = _state(request)
-    result, token = st.auth.login(body.pin)
-    if result == "disabled":
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "review is locked: set server.settings_pin in the config"
-        )
-    if result == "locked":
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, "too many wrong PINs; wait 30 s and try again"
-        )
-    if result == "wrong" or token is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong PIN")
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(st.server.auth_ttl_s),
-        httponly=True,
-        samesite="strict",
-        path="/",
-    )
-
-
-@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response) -> None:
-    _state(request).auth.logout(request.cookies.get(COOKIE))
-    response.delete_cookie(COOKIE, path="/")
-
-
 def create_hub_app(db_path: Path, server: ServerConfig, ingest: HubIngest | None) -> FastAPI:
     """The hub app over ``db_path``; ``ingest`` (started and closed with the app) fills it."""
 
@@ -146,10 +104,9 @@ def create_hub_app(db_path: Path, server: ServerConfig, ingest: HubIngest | None
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.live = HubState(
-        auth=PinAuth(server.settings_pin, server.auth_ttl_s), server=server, ingest=ingest
-    )
+    app.state.live = HubState(auth=make_auth(server), ingest=ingest)
     app.state.review_db = Path(db_path)
+    secure(app, server)  # the same guard, PIN throttle and cookie as a device's app
     app.include_router(router)
-    _include_review(app)
+    include_review(app)
     return app

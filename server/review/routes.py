@@ -35,7 +35,6 @@ from edge.recording.export import (
     session_summary,
     strides_csv,
 )
-from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from edge.runners.store import list_runners, session_runner
 from server.static_files import static_file
@@ -327,40 +326,6 @@ def delete_mark(mark_id: MarkId, store: Store) -> Response:
     if not found:
         raise HTTPException(404, f"no mark {mark_id}")
     return Response(status_code=204)
-
-
-class LiveMark(BaseModel):
-    note: str = Field("", max_length=2000)
-
-
-def _recorders(request: Request) -> list[Recorder]:
-    live = getattr(request.app.state, "live", None)
-    sinks = getattr(getattr(live, "pipeline", None), "sinks", [])
-    return [s for s in sinks if isinstance(s, Recorder)]
-
-
-@router.post("/api/review/live/mark", status_code=202)
-def mark_live(request: Request, body: Annotated[LiveMark, Body()]) -> dict[str, Any]:
-    """The therapist's "mark" on the live page: a mark (and a clip, if clips are on) at the
-    latest frame of the session being recorded."""
-    recorders = [r for r in _recorders(request) if r.recording]
-    if not recorders:
-        raise HTTPException(409, "no session is being recorded right now")
-    for r in recorders:
-        r.mark(body.note)
-    return {"marked": True, "note": body.note}
-
-
-@router.get("/api/review/live/recorder")
-def recorder_status(request: Request) -> dict[str, Any]:
-    """Recording figures for staff: storage level, free space, dropped/unstored counts."""
-    recorders = _recorders(request)
-    return {
-        "recorders": [
-            {"db_path": str(r.db_path), "recording": r.recording, **r.stats().as_json()}
-            for r in recorders
-        ]
-    }
 
 
 @router.get("/api/review/clips/{clip_id}")

@@ -1,4 +1,4 @@
-"""Settings: ``GET/PUT /api/config`` and the PIN login.
+"""Settings: ``GET/PUT /api/config`` (the PIN login is :mod:`server.web`).
 
 ``PUT`` takes a partial configuration of the sections a therapist may change on the page
 (``gait``, ``alerts``, ``pose``), merges it over the one in force, validates the result
@@ -12,16 +12,16 @@ whether that worked (``no`` when the app has no settings file, or the disk refus
 from __future__ import annotations
 
 import logging
-import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from edge.config import Config
+from edge.redact import redact
 from edge.saved_settings import EDITABLE, merge, save
-from server.auth import COOKIE, client_address, locked_message, require_settings
+from server.auth import require_settings
 from server.routes.live import rules_json
 from server.state import State
 
@@ -31,8 +31,7 @@ router = APIRouter(prefix="/api", tags=["config"])
 
 
 def public_config(config: Config) -> dict[str, Any]:
-    data = config.model_dump(mode="json")
-    data["server"].pop("settings_pin", None)
+    data: dict[str, Any] = redact(config.model_dump(mode="json"))
     return data
 
 
@@ -92,50 +91,3 @@ def put_config(patch: Annotated[dict[str, Any], Body()], state: State) -> JSONRe
             except OSError as exc:
                 log.warning("settings apply now but were not saved: %s", exc)
     return JSONResponse(public_config(new), headers={"X-Settings-Saved": saved})
-
-
-class Login(BaseModel):
-    pin: str = Field(max_length=256)
-
-
-@router.get("/auth")
-def auth_state(request: Request, state: State) -> dict[str, bool]:
-    return {
-        "enabled": state.auth.enabled,
-        "authenticated": state.auth.token_ok(request.cookies.get(COOKIE)),
-    }
-
-
-@router.post("/auth/login", status_code=status.HTTP_204_NO_CONTENT)
-def login(body: Login, request: Request, response: Response, state: State) -> None:
-    address = client_address(request)
-    result, token = state.auth.login(body.pin, address)
-    if result == "disabled":
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "settings are locked: set server.settings_pin in the config file",
-        )
-    if result == "locked":
-        wait = state.auth.wait_s(address)
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            locked_message(wait),
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
-        )
-    if result == "wrong" or token is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong PIN")
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(state.config.server.auth_ttl_s),
-        httponly=True,
-        secure=request.url.scheme == "https",  # over HTTPS the cookie never goes in clear
-        samesite="strict",
-        path="/",
-    )
-
-
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, state: State) -> None:
-    state.auth.logout(request.cookies.get(COOKIE))
-    response.delete_cookie(COOKIE, path="/")

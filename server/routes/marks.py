@@ -21,12 +21,8 @@ def mark(state: State, note: Note = "") -> dict[str, Any]:
     t_s = pipeline.last_frame_t
     if not pipeline.session_active or t_s is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "no session is being recorded")
-    marked = 0
-    for sink in pipeline.sinks:
-        mark_fn = getattr(sink, "mark", None)
-        if callable(mark_fn):
-            mark_fn(note, t_s)
-            marked += 1
-    if not marked:
+    recorder = state.sinks.recorder
+    if recorder is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "recording is off: nothing to mark")
+    recorder.mark(note, t_s)
     return {"t": round(t_s, 3), "note": note}

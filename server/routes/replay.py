@@ -117,12 +117,8 @@ EARLIER_VISIT = "earlier_visit"
 
 def _live_session_id(state: State) -> int | None:
     """The stored id of the session being recorded (None: recording is off or idle)."""
-    for sink in state.pipeline.sinks:
-        stats = getattr(sink, "stats", None)
-        sid = getattr(stats(), "session_id", None) if callable(stats) else None
-        if isinstance(sid, int):
-            return sid
-    return None
+    recorder = state.sinks.recorder
+    return None if recorder is None else recorder.stats().session_id
 
 
 def _earlier_visit(state: State, use: Callable[[SessionStore, int, int], T]) -> T:
@@ -196,8 +192,8 @@ def keep(request: Request, state: State, first: FrameId, last: FrameId) -> dict[
     _, buffer = _service(request)
     if not state.pipeline.session_active:
         raise HTTPException(status.HTTP_409_CONFLICT, "no session is being recorded")
-    keepers = [k for s in state.pipeline.sinks if callable(k := getattr(s, "keep_clip", None))]
-    if not keepers:
+    recorder = state.sinks.recorder
+    if recorder is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "recording is off: a replay cannot be kept")
     try:
         frames = buffer.frames_between(first, last)
@@ -205,7 +201,7 @@ def keep(request: Request, state: State, first: FrameId, last: FrameId) -> dict[
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     if len(frames) < 2:
         raise HTTPException(status.HTTP_409_CONFLICT, "a replay needs at least two frames")
-    refused = keepers[0](frames, "replay")
+    refused = recorder.keep_clip(frames, "replay")
     if refused is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"not kept: {refused}")
     return {

@@ -27,6 +27,7 @@ from edge.runners.export import runner_csv, runner_json
 from edge.runners.progress import before_after, progress
 from edge.runners.report import runner_report_html, session_report_html
 from server.review.routes import db_path, parse_day
+from server.state import live_recorder
 from server.static_files import static_file
 
 router = APIRouter(tags=["runners"])
@@ -260,14 +261,9 @@ def reassign_session(
     return {**_assignment(store, session_id), "clips_deleted": deleted}
 
 
-def _recorders(request: Request) -> list[Recorder]:
-    live = getattr(request.app.state, "live", None)
-    sinks = getattr(getattr(live, "pipeline", None), "sinks", [])
-    return [s for s in sinks if isinstance(s, Recorder)]
-
-
 def _live_session(request: Request) -> tuple[Recorder, int]:
-    for r in _recorders(request):
+    r = live_recorder(request)
+    if r is not None:
         sid = r.stats().session_id
         if r.recording and sid is not None:
             return r, sid

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
 from tests.conftest import REPO, require
+from treadwatch.cli import main
 
 # A side view with the whole body in frame: in treadmill_side_male_gt the console hides the
 # far leg, the model guesses it, and a guess may land differently on another CPU.
@@ -82,7 +82,7 @@ def test_arm64_analyze_gives_the_x86_report(
         cfg = tmp_path / f"{kind}.toml"
         cfg.write_text(f'[pose]\nlandmark_model = "{kind}"\n')
         out = tmp_path / f"arm-{kind}"
-        args = ["-m", "edge.cli", "analyze", str(clip), "--max-frames", str(FRAMES), "-q"]
+        args = ["-m", "treadwatch.cli", "analyze", str(clip), "--max-frames", str(FRAMES), "-q"]
         args += ["--config", str(cfg), "--report", f"{out}.json", "--landmarks", f"{out}.npz"]
         runs[kind] = (emulated(args, cache), out, cfg)
     for kind, (_, _, cfg) in runs.items():

@@ -50,8 +50,7 @@ def host(tmp_path: Path) -> Iterator[str]:
         with serve(app) as h:
             yield f"http://{h}"
     finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
+        sinks.close()
 
 
 def test_cue_and_tiles_agree_and_the_end_is_said(browser: Any, host: str) -> None:

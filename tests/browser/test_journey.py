@@ -29,7 +29,6 @@ import numpy as np
 import pytest
 
 from edge.catalogue import info
-from edge.cli import main
 from edge.config import Config
 from edge.gait.cadence import running_cadence
 from edge.recording.live import make_sinks
@@ -42,6 +41,7 @@ from tests.fleet.test_fleet_e2e import Proc, wait_for
 from tests.support.browser import CHROMIUM
 from tests.support.serving import serve
 from tests.support.sources import HeldVideoFile
+from treadwatch.cli import main
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,7 +70,7 @@ def hub(tmp_path: Path) -> Iterator[tuple[Mosquitto, str, Path]]:
     conf.write_text(f'[server]\nsettings_pin = "{PIN}"\n', encoding="utf-8")
     port, db = free_port(), tmp_path / "hub.db"
     env = {**os.environ, "TREADWATCH_DATA_DIR": str(tmp_path / "hub-data")}
-    cmd = [sys.executable, "-m", "edge.cli", "hub", "--broker", broker.url, "--db", str(db)]
+    cmd = [sys.executable, "-m", "treadwatch.cli", "hub", "--broker", broker.url, "--db", str(db)]
     cmd += ["--port", str(port), "--host", "127.0.0.1", "--config", str(conf)]
     proc = Proc(cmd, tmp_path / "hub.log", env)
     proc.start()
@@ -254,12 +254,11 @@ def test_one_session_reads_the_same_on_every_screen(
             assert analysis["aspect"] == pytest.approx(720 / 1280, abs=1e-3)
             uid = s["session"]["uid"]
     finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
+        sinks.close()
 
     # The one-page PDF, read back.
     pdf = tmp_path / "report.pdf"
-    assert main(["report", str(sid), "--db", str(db), "--pdf", str(pdf)]) == 0
+    assert main(["sessions", "report", str(sid), "--db", str(db), "--pdf", str(pdf)]) == 0
     in_pdf = _pdf_figures(pdf)
 
     # The hub: the same session, received over MQTT, on the hub's own review page.

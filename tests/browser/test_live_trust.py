@@ -1,4 +1,4 @@
-"""What the live page shows can be trusted (issue 8), in a real headless Chromium against a
+"""What the live page shows can be trusted, in a real headless Chromium against a
 real server running the simulated runner.
 
 The demo's fault schedule is shortened (4 s phases: clean, overstride, clean, arms from the
@@ -376,8 +376,8 @@ def test_a_tablet_opened_after_200_strides_draws_the_skeleton(browser: Any) -> N
 def test_the_chart_keeps_its_labels_clear_of_a_full_minute_of_traces(browser: Any) -> None:
     """With more than a minute of steps replayed, the traces start at the plot's left edge:
     the label gutter and the last-value gutter stay clear (no trace drawn over a label)."""
-    cfg = Config.model_validate({"recording": {"enabled": False}, "server": {"client_queue": 1000}})
-    app = create_app(cfg, FastForwardDemo.from_config(cfg.capture))
+    cfg = Config.model_validate({"recording": {"enabled": False}})
+    app = create_app(cfg, FastForwardDemo.from_config(cfg.capture), client_queue=1000)
     with serve(app) as h:
         assert _count_strides(h, 200, 40.0) >= 200
         page, _, errors = _open(browser, h, (1280, 800))
@@ -440,9 +440,10 @@ def _stride(index: int, t: float, value: float, band: str | None) -> dict[str, A
 
 
 def test_a_band_from_the_server_marks_its_tile(browser: Any) -> None:
-    """Normal ranges (issue 10) colour a tile's edge: the band of its number as shown,
-    against the range the server sent; none for a number not sure enough to show. The steps are
-    published into the real hub as the pipeline would (nobody runs in front of this demo)."""
+    """Normal ranges (``edge.gait.ranges``) colour a tile's edge: the band of its number as
+    shown, against the range the server sent; none for a number not sure enough to show. The
+    steps are published into the real hub as the pipeline would (nobody runs in front of
+    this demo)."""
     cfg = Config.model_validate(
         {"recording": {"enabled": False}, "capture": {"demo_schedule": ["absent"]}}
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from edge.config import Config
+from edge.live import capture
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import REPO, require
@@ -199,10 +200,10 @@ def test_settings_refuse_a_wrong_pin_and_open_with_the_right_one(host: str, brow
     page.close()
 
 
-def test_page_says_when_the_camera_is_lost(browser: Any) -> None:
-    cfg = Config.model_validate(
-        {"capture": {"retry_initial_s": 0.2, "retry_max_s": 0.5}, "recording": {"enabled": False}}
-    )
+def test_page_says_when_the_camera_is_lost(browser: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(capture, "RETRY_INITIAL_S", 0.2)  # retried within the test's time
+    monkeypatch.setattr(capture, "RETRY_MAX_S", 0.5)
+    cfg = Config.model_validate({"recording": {"enabled": False}})
     app = create_app(cfg, UnpluggedCamera())  # type: ignore[arg-type]
     with serve(app) as h:
         page = browser.new_page(viewport={"width": 1280, "height": 800})

@@ -1,4 +1,4 @@
-"""The settings page and the PIN prompt in a real headless Chromium (issue 8): a review link
+"""The settings page and the PIN prompt in a real headless Chromium: a review link
 survives the PIN, only same-site paths are followed after it, the form speaks in words and
 units, a refused value is shown next to its field, and "Saved" is only said when it was."""
 

@@ -36,7 +36,7 @@ def wait_for(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
 
 
 def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "edge.cli", *args]
+    return [sys.executable, "-m", "treadwatch.cli", *args]
 
 
 class Proc:
@@ -219,7 +219,7 @@ def test_two_devices_and_a_hub(
         ("tm-2", False, "stopped"),
     ]
     # The JSON list for scripts: the hub's sessions are the devices' sessions.
-    from edge.cli import main
+    from treadwatch.cli import main
 
     assert main(["sessions", "list", "--db", str(hub.db), "--json"]) == 0
     at_hub = json.loads(capsys.readouterr().out)

@@ -16,7 +16,6 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.cli import main
 from edge.config import parse_config
 from edge.errors import ConfigError
 from edge.fleet import messages
@@ -36,6 +35,7 @@ from server.fleet.ingest import HubIngest
 from tests.fleet.broker import Mosquitto
 from tests.recording.synth import SynthSession, recording_config
 from tests.support.serving import serve
+from treadwatch.cli import main
 
 
 def wait_for(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -383,7 +383,7 @@ def test_user_mistakes_give_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 
     config = parse_config({"fleet": {"enabled": True}, "recording": {"enabled": False}})
     with pytest.raises(ConfigError, match=r"fleet\.enabled needs recording\.enabled"):
-        make_sinks(config, headless=True)
+        make_sinks(config, required=True)
     assert main(["hub", "--broker", "http://h", "--db", str(tmp_path / "h.db")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "mqtt://host:port" in err

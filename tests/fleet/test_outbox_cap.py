@@ -309,8 +309,7 @@ def test_api_status_reports_the_outbox(tmp_path: Path, mosquitto: Mosquitto) -> 
         with serve(app) as host:
             status = httpx.get(f"http://{host}/api/status", timeout=10.0).json()
     finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
+        sinks.close()
     fleet = status["fleet"]
     assert fleet["connected"] is False and fleet["device_id"] == "dev-s"
     assert fleet["outbox_max_bytes"] == 256 * 1024 * 1024

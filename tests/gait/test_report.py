@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
 from edge.errors import FrameError
 from edge.gait.report import SCHEMA_VERSION, Report, analyze_landmarks, report_schema
 from edge.gait.synthetic import RunnerParams, generate
+from treadwatch.cli import main
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "edge" / "gait" / "report.schema.json"
 # an overstride: heel well ahead of the hips with slow, long steps (two landing signs)

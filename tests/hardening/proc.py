@@ -1,4 +1,4 @@
-"""A real ``treadwatch serve`` / ``run --headless`` in its own process, on a free loopback port."""
+"""A real ``treadwatch serve`` / ``run`` in its own process, on a free loopback port."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def start(
     preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", *args],
+        [sys.executable, "-m", "treadwatch.cli", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.recording.store import SessionStore
+from treadwatch.cli import main
 
 STRIDES_PER_SESSION = 20
 

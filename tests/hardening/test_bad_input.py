@@ -1,4 +1,4 @@
-"""Finding 7: out-of-range input is a 4xx naming the field, never a 500; a bad value
+"""Out-of-range input is a 4xx naming the field, never a 500; a bad value
 already stored does not break a session's export or compare; a mark can be deleted."""
 
 from __future__ import annotations

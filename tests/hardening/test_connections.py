@@ -1,9 +1,9 @@
-"""Finding 2: connection exhaustion and log flood.
+"""Connection exhaustion and log flood.
 
-1,000 WebSocket clients made ``/healthz`` take 27 s and 1,100 half-open connections made it
-time out. Now live pages and video viewers are capped (refused with close code 1013 / 503),
-a connection that never sends a request or never reads is dropped, and a flood of one
-log line is collapsed. Counts stay modest (loopback, bounded loops).
+Without limits, 1,000 WebSocket clients made ``/healthz`` take 27 s and 1,100 half-open
+connections made it time out. Live pages and video viewers are capped (refused with close
+code 1013 / 503), a connection that never sends a request or never reads is dropped, and a
+flood of one log line is collapsed. Counts stay modest (loopback, bounded loops).
 """
 
 from __future__ import annotations

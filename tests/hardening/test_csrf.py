@@ -1,6 +1,6 @@
-"""Finding 9: a form on another page (another port of the same host is the same *site*, so
-the SameSite cookie goes along) could create marks with a ``text/plain`` POST. State-changing
-requests now need ``application/json`` or a custom header (415 otherwise), and a browser
+"""A form on another page (another port of the same host is the same *site*, so
+the SameSite cookie goes along) must not create marks with a ``text/plain`` POST: a
+state-changing request needs ``application/json`` or a custom header (415 otherwise), and a browser
 WebSocket must come from the page's own origin."""
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ def logged_in() -> Iterator[httpx.Client]:
     ("method", "path"),
     [
         ("POST", "/api/mark"),
-        ("POST", "/api/review/live/mark"),
         ("PUT", "/api/config"),
         ("POST", "/api/review/sessions/1/marks"),
         ("DELETE", "/api/review/sessions/1"),

@@ -1,4 +1,4 @@
-"""Finding 6: ``/healthz`` says degraded (503, with the reason) when the device is not doing
+"""``/healthz`` says degraded (503, with the reason) when the device is not doing
 its job: recording off because the database is corrupt, or the pose stage failing on every
 frame. ``/api/status`` carries the same."""
 
@@ -14,7 +14,7 @@ import numpy as np
 from edge.config import Config
 from edge.live.demo import DemoSource
 from edge.live.frames import Frame
-from edge.live.sink import close_sinks, load_sinks
+from edge.recording.live import make_sinks
 from server.app import create_app
 from tests.support.serving import serve
 
@@ -32,7 +32,7 @@ def test_corrupt_database_makes_health_degraded(tmp_path: Path) -> None:
     db = tmp_path / "sessions.db"
     db.write_bytes(b"this is not a database" * 512)
     cfg = Config.model_validate({"recording": {"db_path": str(db)}})
-    sinks = load_sinks(cfg, headless=False)
+    sinks = make_sinks(cfg, required=False)
     app = create_app(cfg, DemoSource.from_config(cfg.capture), sinks=sinks)
     try:
         with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=10) as c:
@@ -46,7 +46,7 @@ def test_corrupt_database_makes_health_degraded(tmp_path: Path) -> None:
             status = c.get("/api/status").json()
             assert status["health"] == {"status": "degraded", "reasons": [reason]}
     finally:
-        close_sinks(sinks)
+        sinks.close()
 
 
 class BrokenCamera:

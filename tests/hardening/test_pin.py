@@ -1,4 +1,4 @@
-"""Finding 3: wrong PINs from one device lock out that device only, with a growing wait;
+"""Wrong PINs from one device lock out that device only, with a growing wait;
 trivial PINs are refused by the config check."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.cli import main
 from edge.config import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import PIN_HEADER
 from server.throttle import Throttle
 from tests.support.serving import serve
+from treadwatch.cli import main
 
 PIN = "582039"
 
@@ -44,12 +44,12 @@ def test_a_phone_guessing_does_not_lock_out_the_tablet(host: str) -> None:
         # 3 free tries, then the phone waits (1 s, then 2 s, ...): 429 at once.
         assert codes == [401, 401, 401, 429, 429, 429]
         assert phone.post("/api/auth/login", json={"pin": PIN}).status_code == 429
-        r = phone.get("/api/review/live/recorder", headers={PIN_HEADER: PIN})
+        r = phone.get("/api/review/sessions", headers={PIN_HEADER: PIN})
         assert r.status_code == 429
         assert "wait" in r.json()["detail"]
         # The tablet, at the same moment, logs in and uses the header.
         assert tablet.post("/api/auth/login", json={"pin": PIN}).status_code == 204
-        assert tablet.get("/api/review/live/recorder", headers={PIN_HEADER: PIN}).status_code == 200
+        assert tablet.get("/api/review/sessions", headers={PIN_HEADER: PIN}).status_code == 200
 
 
 def test_the_wait_grows_and_a_success_clears_it() -> None:

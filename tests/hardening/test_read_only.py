@@ -1,4 +1,4 @@
-"""Finding 8: a read-only data directory is reported as read-only (data intact, what to
+"""A read-only data directory is reported as read-only (data intact, what to
 check), not as a broken database to "move away"."""
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_headless_run_notifies_systemd(tmp_path: Path) -> None:
     sock = _listen(tmp_path / "notify")
     cfg = write_config(tmp_path / "c.toml", "[recording]\nenabled = false\n")
     proc = start(
-        ["run", "--headless", "--source", "demo", "--config", str(cfg), "--status-every", "0"],
+        ["run", "--source", "demo", "--config", str(cfg), "--status-every", "0"],
         env={"NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "600000"},
     )
     try:

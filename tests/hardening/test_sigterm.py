@@ -1,8 +1,8 @@
-"""Finding 4: ``systemctl stop`` (SIGTERM) ends the session with reason "stopped", exit 0.
+"""``systemctl stop`` (SIGTERM) ends the session with reason "stopped", exit 0.
 
 uvicorn re-raised SIGTERM after its own shutdown, so the process died (exit 143) before the
 recorder closed the session: in 5 of 10 runs the session was left open and later closed as
-"recovered". Here 10 real processes (5 ``serve``, 5 ``run --headless``) on the demo
+"recovered". Here 10 real processes (5 ``serve``, 5 ``run``) on the demo
 runner each get SIGTERM while a session is being recorded.
 """
 
@@ -67,7 +67,7 @@ def test_sigterm_ends_the_session_as_stopped_every_time(tmp_path: Path) -> None:
             )
             wait_http(f"http://127.0.0.1:{port}", proc)
         else:
-            proc = start(["run", "--headless", "--source", "demo", "--config", str(cfg)])
+            proc = start(["run", "--source", "demo", "--config", str(cfg)])
         _wait_session(tmp / "s.db")
         proc.send_signal(signal.SIGTERM)
         try:

@@ -1,4 +1,4 @@
-"""Finding 10: HTTPS with a certificate made on the device (as deploy/install.sh does)."""
+"""HTTPS with a certificate made on the device (as deploy/install.sh does)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.cli import main
 from tests.hardening.proc import serving, write_config
+from treadwatch.cli import main
 
 PIN = "582039"
 

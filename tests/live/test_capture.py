@@ -77,10 +77,11 @@ def _collect(worker: CaptureWorker, slot: LatestSlot[Frame], n: int) -> list[Fra
 
 def test_lost_camera_is_retried_with_backoff_and_timeline_stays_continuous() -> None:
     cam = FlakyCamera(fail_opens=3, burst=4, bursts=3)
-    cfg = CaptureConfig(retry_initial_s=0.05, retry_max_s=0.2, pace_files=False)
+    cfg = CaptureConfig(pace_files=False)
     slot: LatestSlot[Frame] = LatestSlot()
     stop = threading.Event()
     worker = CaptureWorker(cam, slot, cfg, stop)
+    worker.retry_initial_s, worker.retry_max_s = 0.05, 0.2
     seen: list[tuple[int, float]] = []
     states: set[str] = set()
 
@@ -216,7 +217,8 @@ def test_a_crashing_capture_loop_is_restarted_within_a_budget(crashes: int, stat
     cam = BuggyDriver(crashes)
     slot: LatestSlot[Frame] = LatestSlot()
     stop = threading.Event()
-    worker = CaptureWorker(cam, slot, CaptureConfig(retry_initial_s=0.05), stop)
+    worker = CaptureWorker(cam, slot, CaptureConfig(), stop)
+    worker.retry_initial_s = 0.05
     worker.start()
     deadline = time.monotonic() + 5.0
 

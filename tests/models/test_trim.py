@@ -107,7 +107,7 @@ def test_without_tooling_or_a_writable_cache_the_fetched_model_runs(
 def test_models_fetch_makes_the_trimmed_model_too(
     cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from edge.cli import main
+    from treadwatch.cli import main
 
     assert main(["models", "fetch", "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out

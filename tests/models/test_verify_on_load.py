@@ -1,5 +1,5 @@
-"""A corrupt cached model is refused when it is loaded, with the command that repairs it
-(issue 9, finding 5): before, flipped weight bytes loaded, `serve` reported healthy while
+"""A corrupt cached model is refused when it is loaded, with the command that repairs it:
+without the check, flipped weight bytes loaded, `serve` reported healthy while
 every frame failed and `analyze` ended in a ValueError traceback."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.errors import ModelError
 from edge.pose.config import PoseConfig
 from models import resolve
+from treadwatch.cli import main
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 For each clip (except the two-person one, where MediaPipe tracks the wrong person) the
 per-frame error is the mean pixel distance of the body landmarks (11–32: shoulders to
 feet) from the reference, divided by the reference torso length (mid-shoulder to
-mid-hip). Tolerances (from the pose-engine issue): median ≤ 0.03 torso lengths, 95th
+mid-hip). Tolerances: median ≤ 0.03 torso lengths, 95th
 percentile ≤ 0.10, and a person on at least as many frames as the reference.
 
 The two-person clip checks lock-on instead (see ``test_two_people_tracks_the_runner``).
@@ -21,7 +21,7 @@ import pytest
 from edge.config import Config
 from edge.landmarks import BODY_LANDMARKS, Landmark
 
-#: The issue's tolerance: (median, 95th percentile) in torso lengths.
+#: The tolerance: (median, 95th percentile) in torso lengths.
 TARGET = (0.03, 0.10)
 
 #: Per clip tolerance. Three clips cannot meet TARGET against a single MediaPipe run, and

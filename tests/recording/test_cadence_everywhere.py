@@ -1,4 +1,4 @@
-"""One cadence everywhere: steps per minute of running, pauses excluded (issue 8).
+"""One cadence everywhere: steps per minute of running, pauses excluded.
 
 The session list and summary divided steps by the whole duration, pauses included (160 where
 the runner ran at 170), while the per-step values and the live tile said 170, and the
@@ -115,7 +115,7 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
 
     # the CLI's session list and export say the same
     out = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "sessions", "list", "--db", str(db)],
+        [sys.executable, "-m", "treadwatch.cli", "sessions", "list", "--db", str(db)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -123,9 +123,9 @@ def test_list_summary_compare_and_exports_agree(tmp_path: Path) -> None:
         timeout=60,
     ).stdout
     assert f"{RUNNING_SPM:7.0f}" in out  # rounded as every screen shows it
-    export = ["export", str(a), "--format", "session", "--db", str(db)]
+    export = ["sessions", "export", str(a), "--format", "session", "--db", str(db)]
     out = subprocess.run(
-        [sys.executable, "-m", "edge.cli", *export],
+        [sys.executable, "-m", "treadwatch.cli", *export],
         cwd=REPO,
         capture_output=True,
         text=True,

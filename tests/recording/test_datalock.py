@@ -1,7 +1,7 @@
-"""Two treadwatch processes on one data directory: the second refuses to start (issue 8).
+"""Two treadwatch processes on one data directory: the second refuses to start.
 
 Before, the second server opened the same database and marked the first one's open session
-"recovered". Real processes (``python -m edge.cli``), real lock file; ``kill -9`` of the
+"recovered". Real processes (``python -m treadwatch.cli``), real lock file; ``kill -9`` of the
 holder leaves no stale lock (flock dies with the process).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from edge.recording.store import SessionStore
 from tests.conftest import REPO
 
-CLI = [sys.executable, "-m", "edge.cli"]
+CLI = [sys.executable, "-m", "treadwatch.cli"]
 
 
 def _env() -> dict[str, str]:
@@ -25,7 +25,7 @@ def _env() -> dict[str, str]:
 
 
 def _headless(db: Path, seconds: float) -> list[str]:
-    return [*CLI, "run", "--headless", "--source", "demo", "--db", str(db), "--duration",
+    return [*CLI, "run", "--source", "demo", "--db", str(db), "--duration",
             str(seconds), "--status-every", "0"]  # fmt: skip
 
 
@@ -79,7 +79,7 @@ def test_a_second_instance_on_the_same_data_dir_refuses_with_the_pid(tmp_path: P
         open_session = _wait_for_open_session(db)
         # run --headless, then serve, on the same directory: both refuse, one line each
         for args in (
-            ["run", "--headless", "--source", "demo", "--db", str(db), "--duration", "5"],
+            ["run", "--source", "demo", "--db", str(db), "--duration", "5"],
             ["serve", "--source", "demo", "--db", str(db), "--port", "0"],
         ):
             second = _cli([*CLI, *args])

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.cli import main
 from edge.gait.records import AnalysisUpdate, MetricValue, StrideRecord
 from edge.gait.report import SCHEMA_VERSION
 from edge.landmarks import PoseResult
@@ -23,6 +22,7 @@ from edge.recording.export import (
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from tests.recording.synth import SynthSession, as_in_csv, recording_config
+from treadwatch.cli import main
 
 
 @pytest.fixture
@@ -87,11 +87,11 @@ def test_cli_export_and_list(
 ) -> None:
     db, synth = recorded
     out = tmp_path / "out" / "s.csv"
-    assert main(["export", "exp-1", "--db", str(db), "-o", str(out)]) == 0
+    assert main(["sessions", "export", "exp-1", "--db", str(db), "-o", str(out)]) == 0
     assert parse_strides_csv(out.read_text()) == as_in_csv(synth.strides)
-    assert main(["export", "1", "--db", str(db), "--format", "session"]) == 0
+    assert main(["sessions", "export", "1", "--db", str(db), "--format", "session"]) == 0
     assert json.loads(capsys.readouterr().out)["session"]["id"] == 1
-    assert main(["export", "1", "--db", str(db), "--format", "json"]) == 0
+    assert main(["sessions", "export", "1", "--db", str(db), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["schema_version"] == SCHEMA_VERSION
     assert report["frames"] == 180
@@ -100,11 +100,11 @@ def test_cli_export_and_list(
     assert len(listing) == 2
     assert listing[1].split()[0] == "1"
     assert " 17 " in listing[1]  # steps
-    assert main(["export", "42", "--db", str(db)]) == 2
+    assert main(["sessions", "export", "42", "--db", str(db)]) == 2
     assert "no session '42'" in capsys.readouterr().err
     assert main(["sessions", "delete", "1", "--db", str(db)]) == 0
     assert capsys.readouterr().out == "session 1 deleted\n"
-    assert main(["export", "1", "--db", str(db)]) == 2
+    assert main(["sessions", "export", "1", "--db", str(db)]) == 2
     assert main(["sessions", "list", "--db", str(tmp_path / "none.db")]) == 2
     assert "no session database" in capsys.readouterr().err
 

@@ -114,20 +114,20 @@ def test_sink_factory_with_an_unusable_database(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     cfg = Config.model_validate({"recording": {"db_path": str(blocker / "sessions.db")}})
-    # The live page runs without recording; the stand-in sink tells the health check why.
-    (off_sink,) = make_sinks(cfg, headless=False)
-    assert getattr(off_sink, "problem", "").startswith(
-        "recording is off: cannot open the session database"
-    )
+    # The live page runs without recording; the health check is told why.
+    off_sinks = make_sinks(cfg, required=False)
+    assert off_sinks.recorder is None and off_sinks.all() == []
+    (problem,) = off_sinks.problems()
+    assert problem.startswith("recording is off: cannot open the session database")
     with pytest.raises(StorageError, match="cannot open the session database"):
-        make_sinks(cfg, headless=True)  # headless, recording is the point: say so
+        make_sinks(cfg, required=True)  # `run`: recording is the point, so say so
     off = Config.model_validate({"recording": {"enabled": False}})
-    assert make_sinks(off) == []
+    assert make_sinks(off).all() == []
     sinks = make_sinks(
-        Config.model_validate({"recording": {"db_path": str(tmp_path / "ok.db")}}), headless=True
+        Config.model_validate({"recording": {"db_path": str(tmp_path / "ok.db")}}), required=True
     )
-    assert len(sinks) == 1 and isinstance(sinks[0], Recorder)
-    sinks[0].close()  # type: ignore[attr-defined]
+    assert isinstance(sinks.recorder, Recorder) and sinks.all() == [sinks.recorder]
+    sinks.close()
 
 
 def test_recorder_asks_for_video_only_when_clips_are_on(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ import httpx
 import numpy as np
 import pytest
 
-from edge.cli import main
 from edge.recording.analysis_import import store_report_as_session
 from edge.recording.export import export_session_json
 from edge.recording.recorder import Recorder
@@ -23,6 +22,7 @@ from edge.recording.store import SessionStore
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
 from tests.recording.synth import STEP_S, SynthSession, recording_config
+from treadwatch.cli import main
 
 PRAISE = "good: landing under your hips"  # edge.gait.config: the overstride rule's praise
 CUE = "land under your hips"
@@ -110,7 +110,7 @@ def test_session_export_holds_the_praise(
     with SessionStore(db) as store:
         assert _alerts(json.loads(export_session_json(store, store.session(sid)))) == want
     out = tmp_path / "session.json"
-    argv = ["export", str(sid), "--db", str(db), "--format", "session", "-o", str(out)]
+    argv = ["sessions", "export", str(sid), "--db", str(db), "--format", "session", "-o", str(out)]
     assert main(argv) == 0
     assert _alerts(json.loads(out.read_text())) == want
 

@@ -199,39 +199,6 @@ def test_review_is_behind_the_pin_in_the_real_app(
         assert json.loads(export.text)["session"]["id"] == 1
 
 
-def test_live_mark_reaches_the_recorder(tmp_path: Path) -> None:
-    from edge.live.demo import DemoSource
-    from server.app import create_app
-    from server.auth import PIN_HEADER
-
-    cfg = Config.model_validate(
-        {"server": {"settings_pin": "246813"}, "recording": {"db_path": str(tmp_path / "s.db")}}
-    )
-    rec = Recorder(recording_config(tmp_path, db_path=tmp_path / "s.db"))
-    app = create_app(cfg, DemoSource.from_config(cfg.capture), sinks=[rec])
-    pin = {PIN_HEADER: "246813"}
-    try:
-        with serve(app, lifespan="off") as url, httpx.Client(base_url=url, timeout=10) as c:
-            assert c.post("/api/review/live/mark", json={"note": "x"}).status_code == 401
-            r = c.post("/api/review/live/mark", json={"note": "x"}, headers=pin)
-            assert r.status_code == 409  # nobody on the belt
-            synth = SynthSession(duration_s=2.0)
-            rec.session_started("live", synth.t0, {})
-            for f in synth:
-                rec.frame(*f)
-            r = c.post("/api/review/live/mark", json={"note": "hips drop"}, headers=pin)
-            assert r.status_code == 202
-            rec.session_ended(synth.t_end)
-            assert rec.flush()
-            status = c.get("/api/review/live/recorder", headers=pin).json()["recorders"][0]
-            assert status["frames_received"] == 60
-            assert status["level"] == "all"
-            marks = c.get("/api/review/sessions/1", headers=pin).json()["marks"]
-            assert [(m["note"], m["t_s"]) for m in marks] == [("hips drop", synth.t_end)]
-    finally:
-        rec.close()
-
-
 def test_delete_a_session(tmp_path: Path) -> None:
     rec = Recorder(recording_config(tmp_path))
     for uid in ("keep", "delete"):

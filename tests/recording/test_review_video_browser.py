@@ -1,4 +1,4 @@
-"""Review pages for an analysed phone video (issue 8), in a real headless Chromium: the
+"""Review pages for an analysed phone video, in a real headless Chromium: the
 session keeps a low-resolution copy of the video, which replays as itself with the skeleton
 over it, in sync with the stored landmarks; a portrait clip fits the screen; a constant
 series gets a readable axis.

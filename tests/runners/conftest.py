@@ -134,8 +134,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
                 wait_for_cue(cfg.recording.resolved_db_path(), sid)
                 time.sleep(CLIP_AFTER_CUE_S)
         finally:
-            for sink in sinks:
-                sink.close()  # type: ignore[attr-defined]
+            sinks.close()
     return Recorded(d, ana, ben, sessions, answers)
 
 

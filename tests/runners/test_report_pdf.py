@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import main
 from edge.recording.store import SessionStore
 from edge.runners.progress import digits, label
 from edge.runners.ranges import MetricRange, range_for
@@ -20,6 +19,7 @@ from tests.conftest import require
 from tests.runners.conftest import Recorded
 from tests.runners.test_runners_live import _medians
 from tests.support.browser import CHROMIUM
+from treadwatch.cli import main
 
 
 def _tools() -> None:
@@ -39,7 +39,7 @@ def test_session_report_pdf_has_the_runners_numbers(recorded: Recorded, tmp_path
     _tools()
     sid = recorded.sessions[0]
     out = tmp_path / "out.pdf"
-    assert main(["report", str(sid), "--db", str(recorded.db), "--pdf", str(out)]) == 0
+    assert main(["sessions", "report", str(sid), "--db", str(recorded.db), "--pdf", str(out)]) == 0
     with SessionStore(recorded.db) as store:
         data = session_report_data(store, sid)
     assert out.read_bytes()[:5] == b"%PDF-"
@@ -82,7 +82,7 @@ def test_runner_report_over_a_date_range(recorded: Recorded, tmp_path: Path) -> 
     _tools()
     out = tmp_path / "runner.pdf"
     html = tmp_path / "runner.html"
-    argv = ["report", "--runner", str(recorded.ben), "--db", str(recorded.db)]
+    argv = ["runners", "report", str(recorded.ben), "--db", str(recorded.db)]
     assert main([*argv, "--from", "2000-01-01", "--pdf", str(out), "--html", str(html)]) == 0
     text = subprocess.run(
         ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
@@ -100,9 +100,9 @@ def test_report_mistakes_are_one_line(
     recorded: Recorded, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = ["--db", str(recorded.db)]
-    assert main(["report", "99999", *db]) == 2
-    assert main(["report", "--runner", str(2**63), *db]) == 2
-    assert main(["report", "--runner", "999", *db]) == 2
+    assert main(["sessions", "report", "99999", *db]) == 2
+    assert main(["runners", "report", str(2**63), *db]) == 2
+    assert main(["runners", "report", "999", *db]) == 2
     assert main(["report", *db]) == 2
     assert main(["runners", "export", "x", *db]) == 2
     assert main(["runners", "delete", "999", "--sessions", "delete", *db]) == 2

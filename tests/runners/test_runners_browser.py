@@ -106,8 +106,7 @@ def test_who_is_running_on_the_live_page(browser: Any, tmp_path: Path) -> None:
             )
             assert pg.errors == [] and member.errors == []
     finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
+        sinks.close()
     with SessionStore(tmp_path / "sessions.db") as store:
         assert runners.session_runner(store, sid) == ana
         assert [s.id for s in runners.runner_sessions(store, ana)] == [sid]

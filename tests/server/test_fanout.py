@@ -1,6 +1,6 @@
 """20 tablets on the real server for 60 s of demo, one of them never reading.
 
-The issue's acceptance test: the 19 others get at least 95 % of the frames, and the pipeline
+What must hold: the 19 others get at least 95 % of the frames, and the pipeline
 drops nothing because of the dead one (its own queue loses its oldest messages instead).
 """
 

@@ -1,4 +1,4 @@
-"""A page opened late still gets the hello (skeleton edges) and the status (issue 8).
+"""A page opened late still gets the hello (skeleton edges) and the status.
 
 ``LiveHub.join`` used to queue hello + status + up to 200 recent strides into a client queue
 of 120 that drops its oldest: the hello was the first thing lost, so a tablet connecting
@@ -75,11 +75,12 @@ def test_a_page_opened_after_more_strides_than_its_queue_holds_draws_the_skeleto
     cfg = Config.model_validate(
         {
             "capture": {"demo_phase_s": 5.0, "presence_start_s": 0.0},
-            "server": {"client_queue": queue, "status_interval_s": 0.2},
             "recording": {"enabled": False},
         }
     )
-    app = create_app(cfg, DemoSource.from_config(cfg.capture))
+    app = create_app(
+        cfg, DemoSource.from_config(cfg.capture), client_queue=queue, status_interval_s=0.2
+    )
     with serve(app) as host:
         with connect(f"ws://{host}/ws/live") as early:  # an early page counts the strides
             strides_seen = 0

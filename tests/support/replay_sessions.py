@@ -31,8 +31,7 @@ def live(cfg: Config) -> Iterator[tuple[httpx.Client, str]]:
             finally:
                 viewer.close()
     finally:
-        for sink in sinks:
-            sink.close()  # type: ignore[attr-defined]
+        sinks.close()
 
 
 def last_stride(c: httpx.Client) -> dict[str, Any]:

@@ -1,32 +1,27 @@
 """The ``treadwatch`` command.
 
-Each area registers its own subcommands (``register(subparsers)`` in the modules listed in
-``COMMAND_MODULES``); this module only parses, dispatches and turns a
+Each area registers its own subcommands (``register(subparsers)``), nested by what they
+act on (``sessions export|report``, ``runners export|report``, ``models fetch|list``);
+this module only puts them together, parses, dispatches and turns a
 :class:`~edge.errors.TreadwatchError` into one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+import edge.analyze
+import edge.bench
+import edge.commands
+import edge.gait.commands
+import edge.recording.commands
+import edge.runners.commands
+import treadwatch.hub
+import treadwatch.serve
 from edge import __version__
 from edge.errors import TreadwatchError
-
-#: Modules that add subcommands. Each has ``register(sub: argparse._SubParsersAction)``
-#: and sets ``func`` (``Callable[[argparse.Namespace], int]``) on its parsers.
-COMMAND_MODULES: tuple[str, ...] = (
-    "edge.commands",
-    "edge.analyze",
-    "edge.bench",
-    "edge.gait.commands",
-    "edge.live.commands",
-    "edge.recording.commands",
-    "edge.runners.commands",
-    "server.fleet.commands",
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,8 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"treadwatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    edge.commands.register(sub)
+    edge.analyze.register(sub)
+    edge.bench.register(sub)
+    edge.gait.commands.register(sub)
+    treadwatch.serve.register(sub)
+    sessions = edge.recording.commands.register(sub)
+    edge.runners.commands.register(sub, sessions)
+    treadwatch.hub.register(sub)
     return parser
 
 

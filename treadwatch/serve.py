@@ -1,14 +1,13 @@
-"""``treadwatch serve`` (the live page) and ``treadwatch run --headless`` (no server)."""
+"""``treadwatch serve`` (the live page) and ``treadwatch run`` (recording, no web server)."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -16,12 +15,6 @@ from typing import Any
 from edge.config import Config, load_config
 from edge.datalock import DataDirLock
 from edge.errors import TreadwatchError
-from edge.live.capture import open_source
-from edge.live.frames import FrameSource
-from edge.live.pipeline import LivePipeline
-from edge.live.sink import PipelineSink, close_sinks, load_sinks
-from edge.live.stages import Estimator, EstimatorFactory
-from edge.pose.config import PoseConfig
 from edge.saved_settings import apply_saved, settings_path
 from edge.system import (
     PipelineWatchdog,
@@ -29,6 +22,13 @@ from edge.system import (
     pipeline_progress,
     raise_nofile_limit,
     watchdog_interval_s,
+)
+from treadwatch.compose import (
+    device_app,
+    headless_pipeline,
+    open_device,
+    url_of,
+    web_server,
 )
 
 log = logging.getLogger("treadwatch")
@@ -55,41 +55,12 @@ def _lock_data_dir(config: Config) -> DataDirLock:
     return lock
 
 
-def _where(config: Config, sinks: list[PipelineSink]) -> str:
-    """Where sessions go, for the start-up line."""
-    paths = [p for s in sinks if (p := getattr(s, "db_path", None)) is not None]
-    if paths:
-        return f"recording sessions to {paths[0]}"
-    if not config.recording.enabled:
-        return "not recording (recording.enabled = false)"
-    return "not recording (the session database cannot be opened; see the log)"
-
-
 def _with_saved_settings(base: Config) -> Config:
     """``base`` with the settings saved from the page laid over it (see edge.saved_settings)."""
     config, warning = apply_saved(base, settings_path(base))
     if warning:
         log.warning("%s", warning)
     return config
-
-
-def _estimator_factory(config: Config, source: FrameSource) -> EstimatorFactory | None:
-    """Load the pose model now (a missing model is a one-line error at start, not per
-    frame), and hand that instance to the pipeline first."""
-    if source.simulated:
-        return None
-    from models.resolve import pose_engine
-
-    models_dir = config.models.cache_dir
-    first: list[Estimator] = [pose_engine(config.pose, models_dir)]
-
-    def make(cfg: PoseConfig) -> Estimator:
-        if first and cfg == config.pose:
-            return first.pop()
-        engine: Estimator = pose_engine(cfg, models_dir)
-        return engine
-
-    return make
 
 
 def _logging(verbose: bool) -> None:
@@ -130,67 +101,56 @@ def _service_start() -> tuple[SystemdNotifier, float | None]:
     return SystemdNotifier(), watchdog_interval_s()
 
 
-def _serve(args: argparse.Namespace) -> int:
+#: What a command does once the service is set up: (config, stops, notifier, watchdog) -> exit.
+_Body = Callable[[Config, _StopSignals, SystemdNotifier, float | None], int]
+
+
+def _as_service(
+    args: argparse.Namespace, make_config: Callable[[argparse.Namespace], Config], body: _Body
+) -> int:
+    """Run ``body`` as a service: stop signals from the very start, logging (before the
+    config is read: its warnings are logged), the systemd notifier, and the data directory
+    locked for this process."""
     stops = _StopSignals()
     try:
-        return _serve_until_stopped(args, stops)
+        _logging(args.verbose)
+        notifier, watchdog_s = _service_start()
+        config = make_config(args)
+        lock = _lock_data_dir(config)
+        try:
+            return body(config, stops, notifier, watchdog_s)
+        finally:
+            lock.release()
     finally:
         stops.restore()
 
 
-def _serve_until_stopped(args: argparse.Namespace, stops: _StopSignals) -> int:
-    _logging(args.verbose)
-    notifier, watchdog_s = _service_start()
+def _serve_config(args: argparse.Namespace) -> Config:
+    """The config file with the command line's source, database, host and port."""
     base = _base_config(args)
     server = base.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
-    base = base.model_copy(update={"server": server})
-    lock = _lock_data_dir(base)
-    try:
-        return _serve_locked(base, stops, notifier, watchdog_s)
-    finally:
-        lock.release()
+    return base.model_copy(update={"server": server})
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return _as_service(args, _serve_config, _serve_locked)
 
 
 def _serve_locked(
     base: Config, stops: _StopSignals, notifier: SystemdNotifier, watchdog_s: float | None
 ) -> int:
-    import uvicorn
-
-    from server.app import create_app
-    from server.limits import uvicorn_options
-
     server = base.server
-    config = _with_saved_settings(base)
-    source = open_source(config.capture.source, config.capture)
-    factory = _estimator_factory(config, source)
-    sinks: list[PipelineSink] = load_sinks(config, headless=False)
-    app = create_app(
-        config,
-        source,
-        sinks=sinks,
-        estimator_factory=factory,
-        base_config=base,
-        settings_file=settings_path(base),
-    )
-    scheme = "https" if server.tls_certfile is not None else "http"
+    device = open_device(_with_saved_settings(base), recording_required=False)
+    app = device_app(device, base)
     print(
-        f"treadwatch: serving {source.name} on {scheme}://{server.host}:{server.port}/"
+        f"treadwatch: serving {device.source.name} on {url_of(server)}"
         + ("  (settings locked: no server.settings_pin)" if server.settings_pin is None else ""),
         flush=True,
     )
-    print(f"treadwatch: {_where(config, sinks)}", flush=True)
-    uv = _Server(
-        uvicorn.Config(
-            app,
-            host=server.host,
-            port=server.port,
-            log_level="warning",
-            log_config=None,  # our handlers (with the repeat filter) print uvicorn's lines
-            **uvicorn_options(server),
-        )
-    )
+    print(f"treadwatch: {device.where()}", flush=True)
+    uv = web_server(app, server, own_signals=True)
 
     def stop_server() -> None:
         uv.should_exit = True
@@ -206,23 +166,9 @@ def _serve_locked(
         uv.run()
     finally:
         notifier.notify("STOPPING=1")
-        close_sinks(sinks)
+        device.close()
         notifier.close()
     return 0
-
-
-def _Server(config: Any) -> Any:  # noqa: N802 (reads as the class it builds)
-    """uvicorn's server with our signal handling: a SIGTERM ends it like a normal stop
-    (uvicorn would re-raise the signal after its shutdown, killing the process before the
-    sinks close: the session left open, exit 143)."""
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            yield  # _StopSignals is installed for the whole command
-
-    return Server(config)
 
 
 def _notify_when_started(
@@ -261,22 +207,12 @@ def _status_line(status: dict[str, Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    stops = _StopSignals()
-    try:
-        return _run_until_stopped(args, stops)
-    finally:
-        stops.restore()
+    def body(
+        base: Config, stops: _StopSignals, notifier: SystemdNotifier, dog: float | None
+    ) -> int:
+        return _run_locked(args, _with_saved_settings(base), stops, notifier, dog)
 
-
-def _run_until_stopped(args: argparse.Namespace, stops: _StopSignals) -> int:
-    _logging(args.verbose)
-    notifier, watchdog_s = _service_start()
-    base = _base_config(args)
-    lock = _lock_data_dir(base)
-    try:
-        return _run_locked(args, _with_saved_settings(base), stops, notifier, watchdog_s)
-    finally:
-        lock.release()
+    return _as_service(args, _base_config, body)
 
 
 def _run_locked(
@@ -286,11 +222,9 @@ def _run_locked(
     notifier: SystemdNotifier,
     watchdog_s: float | None,
 ) -> int:
-    source = open_source(config.capture.source, config.capture)
-    factory = _estimator_factory(config, source)
-    sinks = load_sinks(config, headless=True)
-    print(f"treadwatch: {source.name}, {_where(config, sinks)}", flush=True)
-    pipeline = LivePipeline(config, source, sinks=sinks, estimator_factory=factory)
+    device = open_device(config, recording_required=True)
+    print(f"treadwatch: {device.source.name}, {device.where()}", flush=True)
+    pipeline = headless_pipeline(device)
     stop = stops.event
     pipeline.start()
     notifier.notify("READY=1")
@@ -317,7 +251,7 @@ def _run_locked(
         if dog is not None:
             dog.stop()
         pipeline.stop()
-        close_sinks(sinks)
+        device.close()
         notifier.close()
     status = pipeline.status()
     print(_status_line(status))
@@ -343,12 +277,8 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("run", help="run the pipeline without the web server (session logging)")
-    p.add_argument(
-        "--headless",
-        action="store_true",
-        default=True,
-        help="no web server (the only mode; accepted for clarity)",
-    )
+    # Accepted, unlisted: systemd units written before ``run`` had only one mode say it.
+    p.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--source", default=None, help="demo | camera | picamera | PATH | URL")
     p.add_argument("--config", type=Path, default=None, help="config file (TOML)")
     p.add_argument(
