@@ -224,11 +224,12 @@ DbId = Annotated[int | None, Query(ge=0, le=2**53)]
 @router.get("/kept", dependencies=[Depends(require_settings)])
 def kept(state: State, runner: DbId = None, session: DbId = None) -> dict[str, Any]:
     """The kept replays of a runner's visits, oldest visit first."""
+    from edge.errors import StorageError
     from edge.live.replay_stored import is_kept_replay
     from edge.runners.store import runner_session_ids, session_runner
 
     if (runner is None) == (session is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "give runner or session")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give runner or session")
     store = _store(state)
     try:
         if session is not None:
@@ -245,6 +246,8 @@ def kept(state: State, runner: DbId = None, session: DbId = None) -> dict[str, A
             for c in store.clips(sid)
             if is_kept_replay(c.reason) and (store.clips_dir / c.path).is_file()
         ]
+    except StorageError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     finally:
         store.close()
     return {"runner": runner, "kept": out}
