@@ -85,12 +85,15 @@ def run_pose_on_video(
     Frame ``i`` is stamped ``i / fps`` (the file's rate, or ``clock_fps`` when given: the
     smoothing filters run on these timestamps).
     """
+    from edge.pose.precision import precision_line
     from models.resolve import pose_engine
 
     rows: list[npt.NDArray[np.float32]] = []
     with VideoFile(video) as vf:  # the video is checked before the model loads
         info = vf.info
         engine = pose_engine(config.pose, config.models.cache_dir)
+        if progress:
+            print(f"landmark model in {precision_line(engine.precision)}", file=sys.stderr)
         bar = Progress(info.frame_count) if progress else None
         for i, frame in enumerate(vf):
             if max_frames is not None and i >= max_frames:
@@ -138,7 +141,9 @@ def _write_text(path: Path, text: str, option: str) -> None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    from edge.pose.precision import with_precision
+
+    config = with_precision(load_config(args.config), args.precision)
     if args.landmarks is None and args.report is None and not args.store:
         raise TreadwatchError(
             "nothing to write: give --landmarks OUT.npz, --report OUT.json and/or --store"
@@ -257,5 +262,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--config", type=Path, default=None, help="config file")
     p.add_argument("--max-frames", type=int, default=None, help="analyse only the first N frames")
+    from edge.pose.precision import add_precision_option
+
+    add_precision_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=_analyze)

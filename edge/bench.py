@@ -20,6 +20,7 @@ import cv2
 
 from edge.config import Config, load_config
 from edge.errors import TreadwatchError
+from edge.pose.precision import Precision, add_precision_option, precision_line, with_precision
 
 #: Frame rates offered as a fallback when the configured one cannot be held.
 STANDARD_FPS = (60.0, 50.0, 30.0, 25.0, 20.0, 15.0, 10.0)
@@ -35,6 +36,7 @@ class BenchResult:
     analysis_thread_ms: float
     target_fps: float
     detector_runs: int
+    precision: Precision | None = None  # what the landmark model ran in, and why
 
     @property
     def holdable_fps(self) -> float:
@@ -49,8 +51,8 @@ class BenchResult:
             return f"holds {fps} with {headroom:.0f} % headroom ({need:.1f} of {budget:.1f} ms)"
         holdable = self.holdable_fps
         lower = next((f for f in STANDARD_FPS if f < self.target_fps and f <= holdable), None)
-        # Not the int8 model: it is no faster than the float model the engine runs (the
-        # float one is trimmed to the outputs it reads; docs/int8.md).
+        # Not another precision: which one is fastest here depends on the CPU (fp16 where
+        # it has FP16 arithmetic, int8 per docs/int8.md); the line above says what ran.
         fixes = []
         if lower is not None:
             fixes.append(f"{lower:g} fps (capture.fps = {lower:g})")
@@ -138,23 +140,21 @@ def run_bench(config: Config, video: Path | None, frames: int) -> BenchResult:
         analysis_thread_ms=thread,
         target_fps=target,
         detector_runs=engine.detector_runs - runs0,
+        precision=engine.precision,
     )
 
 
 def _bench(args: argparse.Namespace) -> int:
     config = load_config(args.config) if args.config is not None else Config()
-    if args.landmark_model is not None:
-        config = config.model_copy(
-            update={"pose": config.pose.model_copy(update={"landmark_model": args.landmark_model})}
-        )
+    config = with_precision(config, args.precision)
     if args.frames < 1:
         raise TreadwatchError("--frames must be at least 1, e.g. 150")
     video = Path(args.video) if args.video is not None else None
     r = run_bench(config, video, args.frames)
     src = str(video) if video is not None else config.capture.source
     print(
-        f"treadwatch bench: {r.frames} frames from {src}, landmark model "
-        f"{config.pose.landmark_model}, {config.pose.num_threads} thread(s)"
+        f"treadwatch bench: {r.frames} frames from {src}, {config.pose.num_threads} thread(s), "
+        f"landmark model in {precision_line(r.precision)}"
     )
     for name, ms in r.stages_ms.items():
         extra = f"  (ran on {r.detector_runs} of {r.frames} frames)" if name == "detector" else ""
@@ -179,7 +179,5 @@ def register(sub: Any) -> None:
     p.add_argument("--config", type=Path, default=None, help="config file (default: defaults)")
     p.add_argument("--video", default=None, help="a video file instead of the camera")
     p.add_argument("--frames", type=int, default=150, help="frames to time (default 150)")
-    p.add_argument(
-        "--landmark-model", choices=("float", "int8"), default=None, help="override the config"
-    )
+    add_precision_option(p)
     p.set_defaults(func=_bench)

@@ -29,14 +29,23 @@ def _models_dir(args: argparse.Namespace) -> Path | None:
 
 
 def _models_fetch(args: argparse.Namespace) -> int:
+    from edge.errors import TreadwatchError
     from models.fetch import fetch_models
-    from models.resolve import float_landmark_model
+    from models.trim import TrimToolingMissingError
+    from models.resolve import float_landmark_model, fp16_model
 
     cache = _models_dir(args)
     fetch_models(cache_dir=cache, wheel=args.wheel)
-    # Made now so a service that cannot write the cache still runs the trimmed model.
+    # Made now so a service that cannot write the cache still runs the trimmed model (and,
+    # on a CPU with FP16 arithmetic, its fp16 variant).
     trimmed = float_landmark_model(cache)
     print(f"{trimmed.name}: the landmark model as the engine runs it ({trimmed.parent})")
+    try:
+        fp16 = fp16_model(cache)
+    except (OSError, TreadwatchError, TrimToolingMissingError) as exc:
+        print(f"no fp16 landmark model ({exc}): fp16 runs as fp32")
+    else:
+        print(f"{fp16.name}: the same, marked for fp16 arithmetic ({fp16.parent})")
     return 0
 
 

@@ -2,10 +2,13 @@
 
 The engine (:class:`edge.pose.engine.PoseEngine`) is handed paths; this module decides
 which files those are (the fetched detector; for landmarks, the fetched float model trimmed
-to the outputs the engine reads (:mod:`models.trim`), or the int8 model trained for int8
-and committed in ``models/weights/``) and checks each file's SHA-256 once per process
-before it is used, against ``models/manifest.toml``. A corrupt or altered file is refused
-with the command that repairs it, instead of loading and failing on every frame.
+to the outputs the engine reads (:mod:`models.trim`), its fp16 variant (:mod:`models.fp16`)
+or the int8 model trained for int8 and committed in ``models/weights/``), which precision
+runs (:mod:`edge.pose.precision`: ``pose.precision``, the CPU, and whether the fp16 file
+could be made) and checks each file's SHA-256 once per process before it is used, against
+``models/manifest.toml`` (or the record beside a file made from a fetched one). A corrupt
+or altered file is refused with the command that repairs it, instead of loading and failing
+on every frame.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from pathlib import Path
 from edge.errors import ModelError
 from edge.pose.config import PoseConfig
 from edge.pose.engine import PoseEngine, PoseModels
+from edge.pose.precision import CpuFp16, Precision, choose_precision, read_cpu_fp16
 from models.fetch import default_cache_dir, model_path, sha256_of
+from models.fp16 import FP16_FILENAME, fp16_landmark_model
 from models.manifest import load_manifest
 from models.trim import TRIMMED_FILENAME, TrimToolingMissingError, trimmed_landmark_model
 
@@ -96,16 +101,51 @@ def int8_landmark_model(cache_dir: Path | None = None) -> Path:
     return verify_file(spec.path, spec.sha256, fix)
 
 
-def pose_models(config: PoseConfig, cache_dir: Path | None = None) -> PoseModels:
-    """The verified files for ``config`` (``landmark_model`` float or int8)."""
+def fp16_model(cache_dir: Path | None = None) -> Path:
+    """The fp16 variant of the trimmed landmark model (:mod:`models.fp16`), made on first
+    use. :class:`TrimToolingMissingError` or :class:`OSError` where it cannot be made; a
+    :class:`ModelError` when the trimmed model it is made from cannot be made either."""
+    cache = cache_dir or default_cache_dir()
+    key = _key(cache / FP16_FILENAME)
+    if key is not None and key in _verified:
+        return cache / FP16_FILENAME
+    source = float_landmark_model(cache_dir)
+    if source.name != TRIMMED_FILENAME:
+        raise ModelError("the trimmed landmark model could not be made (see the log)")
+    path = fp16_landmark_model(source, sha256_of(source), cache)
+    made = _key(path)
+    if made is not None:
+        _verified.add(made)
+    return path
+
+
+def _fp16_or_fp32(precision: Precision, cache_dir: Path | None) -> tuple[Path, Precision]:
+    try:
+        return fp16_model(cache_dir), precision
+    except (TrimToolingMissingError, OSError, ModelError) as exc:
+        log.warning("running the landmark model in fp32: the fp16 model cannot be made (%s)", exc)
+        reason = f"{precision.reason}; the fp16 model cannot be made ({exc}): running fp32"
+        return float_landmark_model(cache_dir), Precision(precision.requested, "fp32", reason)
+
+
+def pose_models(
+    config: PoseConfig, cache_dir: Path | None = None, cpu: CpuFp16 | None = None
+) -> PoseModels:
+    """The verified files for ``config`` and the precision they run in (``pose.precision``
+    on ``cpu``, this machine's CPU unless given)."""
     detector = fetched_model("pose_detection", cache_dir)
-    if config.landmark_model == "int8":
+    precision = choose_precision(config.precision, cpu or read_cpu_fp16())
+    if precision.running == "int8":
         landmarks = int8_landmark_model(cache_dir)
+    elif precision.running == "fp16":
+        landmarks, precision = _fp16_or_fp32(precision, cache_dir)
     else:
         landmarks = float_landmark_model(cache_dir)
-    return PoseModels(detector=detector, landmarks=landmarks)
+    return PoseModels(detector=detector, landmarks=landmarks, precision=precision)
 
 
-def pose_engine(config: PoseConfig, cache_dir: Path | None = None) -> PoseEngine:
+def pose_engine(
+    config: PoseConfig, cache_dir: Path | None = None, cpu: CpuFp16 | None = None
+) -> PoseEngine:
     """A pose engine on the verified model files for ``config``."""
-    return PoseEngine(config, pose_models(config, cache_dir))
+    return PoseEngine(config, pose_models(config, cache_dir, cpu))

@@ -101,16 +101,15 @@ def engine_outputs(shape: tuple[int, ...]) -> bool:
     )
 
 
-def _current(path: Path, record_path: Path, source_sha256: str) -> bool:
+def derived_is_current(path: Path, record_path: Path, source_sha256: str) -> bool:
+    """Whether the derived model file ``path`` is the one its JSON record (beside it)
+    says was made from the file whose SHA-256 is ``source_sha256``, unaltered since."""
     try:
-        record = TrimRecord(**json.loads(record_path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        made_from, digest = record["source_sha256"], record["sha256"]
+    except (OSError, ValueError, TypeError, KeyError):
         return False
-    return (
-        record.source_sha256 == source_sha256
-        and path.is_file()
-        and sha256_of(path) == record.sha256
-    )
+    return made_from == source_sha256 and path.is_file() and sha256_of(path) == digest
 
 
 def trimmed_landmark_model(source: Path, source_sha256: str, out_dir: Path) -> Path:
@@ -120,7 +119,7 @@ def trimmed_landmark_model(source: Path, source_sha256: str, out_dir: Path) -> P
     :class:`OSError` when ``out_dir`` cannot be written."""
     path = out_dir / TRIMMED_FILENAME
     record_path = out_dir / TRIMMED_RECORD
-    if _current(path, record_path, source_sha256):
+    if derived_is_current(path, record_path, source_sha256):
         return path
     data = prune_outputs(source.read_bytes(), engine_outputs)
     from ai_edge_litert.tools import flatbuffer_utils as fbu

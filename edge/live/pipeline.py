@@ -368,7 +368,7 @@ class LivePipeline:
 
     def status(self) -> dict[str, Any]:
         now = time.monotonic()
-        return pipeline_status(
+        status = pipeline_status(
             now=now,
             capture=self.capture.status(),
             stats=self._stage,
@@ -381,3 +381,12 @@ class LivePipeline:
             uptime_s=now - self._started_mono,
             view=self._config.gait.view,
         )
+        status["pose"] = {"precision": self._precision()}
+        return status
+
+    def _precision(self) -> dict[str, str] | None:
+        """What the landmark model runs in and why (None until the model is loaded, and
+        for a simulated source, which has no model)."""
+        precision = getattr(self._estimator, "precision", None)
+        as_json = getattr(precision, "as_json", None)
+        return as_json() if callable(as_json) else None

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from edge.configbase import Section
+
+log = logging.getLogger(__name__)
+
+#: What the former ``pose.landmark_model`` values meant, in ``pose.precision`` terms.
+LANDMARK_MODEL_AS_PRECISION = {"float": "fp32", "int8": "int8"}
+#: Former keys already warned about in this process (each is said once).
+_warned: set[str] = set()
 
 
 class BeltZone(Section):
@@ -30,12 +39,14 @@ class ModelsConfig(Section):
 
 
 class PoseConfig(Section):
-    landmark_model: Literal["float", "int8"] = Field(
-        "float",
+    precision: Literal["auto", "fp32", "fp16", "int8"] = Field(
+        "auto",
         description=(
-            "Landmark model: float (MediaPipe's, trimmed to the outputs the engine reads) or "
-            "int8 (trained for int8, shipped in models/weights/: every op int8, about 1.9x "
-            "faster, see docs/int8.md)."
+            "Arithmetic of the landmark model. auto: fp16 where the CPU has FP16 arithmetic "
+            "(asimdhp: Raspberry Pi 5), fp32 elsewhere (Pi 4, x86). fp16 on a CPU without it "
+            "runs fp32 (treadwatch bench and /api/status say what ran). int8: the model "
+            "trained for int8 (models/weights/: every op int8, about 1.9x faster than fp32, "
+            "docs/int8.md). Replaces landmark_model (float = fp32)."
         ),
     )
     num_threads: int = Field(
@@ -60,3 +71,37 @@ class PoseConfig(Section):
             "are inside it is tracked. When unset, the person who shows running motion wins."
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _landmark_model_is_precision(cls, data: Any) -> Any:
+        """The former ``landmark_model`` key, still accepted: ``float`` is ``precision =
+        "fp32"`` (what it ran), ``int8`` is ``"int8"``; said once in the log."""
+        if not isinstance(data, dict) or "landmark_model" not in data:
+            return data
+        data = dict(data)
+        old = data.pop("landmark_model")
+        if "precision" in data:
+            raise PydanticCustomError(
+                "landmark_model",
+                "landmark_model is replaced by precision: remove landmark_model and keep "
+                "precision = {precision}",
+                {"precision": repr(data["precision"])},
+            )
+        if not isinstance(old, str) or old not in LANDMARK_MODEL_AS_PRECISION:
+            raise PydanticCustomError(
+                "landmark_model",
+                "landmark_model = {old} is not known; it is replaced by precision "
+                '("auto", "fp32", "fp16" or "int8")',
+                {"old": repr(old)},
+            )
+        data["precision"] = LANDMARK_MODEL_AS_PRECISION[old]
+        if old not in _warned:
+            _warned.add(old)
+            log.warning(
+                'pose.landmark_model = "%s" is read as pose.precision = "%s"; write precision '
+                'instead ("auto" runs fp16 where the CPU has FP16 arithmetic)',
+                old,
+                data["precision"],
+            )
+        return data

@@ -28,6 +28,7 @@ from edge.pose.config import PoseConfig
 from edge.pose.detector import Detection, PersonDetector
 from edge.pose.interpreter import TFLiteModel
 from edge.pose.landmarker import LandmarkModel, RawLandmarks
+from edge.pose.precision import Precision
 from edge.pose.roi import roi_from_alignment_points
 from edge.pose.runner_lock import MotionHistory, RunnerLock, in_zone, legs_region
 from edge.pose.smoothing import AUX_FILTER, BODY_FILTER, LandmarkSmoother, object_scale
@@ -60,10 +61,13 @@ def validate_frame(frame: object) -> npt.NDArray[np.uint8]:
 @dataclass(frozen=True, slots=True)
 class PoseModels:
     """The two model files the engine runs. Finding and verifying them is the job of
-    :func:`models.resolve.pose_models`; the engine only loads what it is handed."""
+    :func:`models.resolve.pose_models`; the engine only loads what it is handed.
+    ``precision`` is what the landmark model runs in, when the resolver chose it (None for
+    files handed over directly)."""
 
     detector: Path
     landmarks: Path
+    precision: Precision | None = None
 
 
 class PoseEngine:
@@ -75,6 +79,8 @@ class PoseEngine:
         det_model = TFLiteModel(models.detector, config.num_threads)
         lm_model = TFLiteModel(models.landmarks, config.num_threads)
         self.runtime = lm_model.runtime
+        #: The landmark model's precision and why (``treadwatch bench``, ``/api/status``).
+        self.precision = models.precision
         self._detector = PersonDetector(det_model, config.min_detection_score)
         self._landmarks = LandmarkModel(lm_model)
         self._lock = RunnerLock(config.belt_zone)
