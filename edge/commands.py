@@ -31,8 +31,8 @@ def _models_dir(args: argparse.Namespace) -> Path | None:
 def _models_fetch(args: argparse.Namespace) -> int:
     from edge.errors import TreadwatchError
     from models.fetch import fetch_models
-    from models.trim import TrimToolingMissingError
     from models.resolve import float_landmark_model, fp16_model
+    from models.trim import TrimToolingMissingError
 
     cache = _models_dir(args)
     fetch_models(cache_dir=cache, wheel=args.wheel)

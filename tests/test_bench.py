@@ -57,3 +57,25 @@ def test_bench_on_a_clip_prints_every_stage(
 def test_bench_refuses_zero_frames(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--video", "x.mp4", "--frames", "0"]) == 2
     assert "--frames must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_bench_says_which_precision_ran_and_why(
+    shared_data: Path,
+    model_paths: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    precision: str,
+) -> None:
+    from edge.pose.precision import choose_precision, read_cpu_fp16
+
+    clip = shared_data / "videos" / "front_jog_single.mp4"
+    args = ["bench", "--video", str(clip), "--frames", "3", "--precision", precision]
+    assert main(args) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    # This CPU decides: on x86 fp16 runs fp32 and the line says so.
+    ran = choose_precision(precision, read_cpu_fp16())  # type: ignore[arg-type]
+    assert first.endswith(f"landmark model in {ran.running} ({ran.reason})"), first
+    if precision == "fp16" and not read_cpu_fp16().available:
+        assert "landmark model in fp32 (fp16 configured, but " in first
+        assert first.endswith(": running fp32 instead)")
