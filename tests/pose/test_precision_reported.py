@@ -1,5 +1,5 @@
-"""``/api/status`` says which precision the landmark model runs in, and why (a real
-server on a clip, with the real pose engine)."""
+"""``/api/status`` and ``treadwatch analyze`` say which precision the landmark model runs
+in, and why (a real server on a clip and a real analysis, with the real pose engine)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from edge.cli import main
 from edge.config import Config
 from edge.live.capture import open_source
 from edge.pose.precision import choose_precision, read_cpu_fp16
@@ -47,3 +48,22 @@ def test_status_has_no_precision_for_a_simulated_runner() -> None:
     with serve(app) as host, httpx.Client(base_url=f"http://{host}", timeout=10.0) as c:
         status = c.get("/api/status").json()
     assert status["pose"] == {"precision": None}
+
+
+@pytest.mark.data
+def test_analyze_says_which_precision_ran(
+    shared_data: Path,
+    model_paths: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clip = shared_data / "videos" / "front_jog_single.mp4"
+    report = tmp_path / "r.json"
+    args = ["analyze", str(clip), "--max-frames", "3", "--report", str(report)]
+    assert main([*args, "--precision", "fp16"]) == 0
+    ran = choose_precision("fp16", read_cpu_fp16())
+    assert f"landmark model in {ran.running} ({ran.reason})" in capsys.readouterr().err
+    assert report.is_file()
+    # -q: nothing but errors.
+    assert main([*args, "--precision", "fp32", "-q"]) == 0
+    assert "landmark model" not in capsys.readouterr().err
