@@ -20,7 +20,14 @@ import cv2
 
 from edge.config import Config, load_config
 from edge.errors import TreadwatchError
-from edge.pose.precision import Precision, add_precision_option, precision_line, with_precision
+from edge.pose.precision import (
+    CpuFp16,
+    Precision,
+    add_precision_option,
+    precision_line,
+    read_cpu_fp16,
+    with_precision,
+)
 
 #: Frame rates offered as a fallback when the configured one cannot be held.
 STANDARD_FPS = (60.0, 50.0, 30.0, 25.0, 20.0, 15.0, 10.0)
@@ -42,7 +49,9 @@ class BenchResult:
     def holdable_fps(self) -> float:
         return 1000.0 / max(self.analysis_thread_ms, self.capture_ms, 1e-6)
 
-    def verdict(self, config: Config) -> str:
+    def verdict(self, config: Config, cpu: CpuFp16 | None = None) -> str:
+        """Whether the frame rate holds, and if not, what to change. ``cpu``: whether this
+        CPU has FP16 arithmetic (read here when not given)."""
         budget = 1000.0 / self.target_fps
         need = max(self.analysis_thread_ms, self.capture_ms)
         fps = f"{self.target_fps:g} fps"
@@ -51,9 +60,12 @@ class BenchResult:
             return f"holds {fps} with {headroom:.0f} % headroom ({need:.1f} of {budget:.1f} ms)"
         holdable = self.holdable_fps
         lower = next((f for f in STANDARD_FPS if f < self.target_fps and f <= holdable), None)
-        # Not another precision: which one is fastest here depends on the CPU (fp16 where
-        # it has FP16 arithmetic, int8 per docs/int8.md); the line above says what ran.
+        # fp16 where fp32 ran on a CPU that has FP16 arithmetic. Not int8: it is not
+        # advised as a speed fix (docs/int8.md); the first line says what ran.
         fixes = []
+        ran_fp32 = self.precision is not None and self.precision.running == "fp32"
+        if ran_fp32 and (cpu or read_cpu_fp16()).available:
+            fixes.append('fp16 (pose.precision = "auto")')
         if lower is not None:
             fixes.append(f"{lower:g} fps (capture.fps = {lower:g})")
         advice = " or ".join(fixes) if fixes else "a faster device"

@@ -54,6 +54,21 @@ def test_bench_on_a_clip_prints_every_stage(
     assert last.startswith(("holds 30 fps", "cannot hold 30 fps"))
 
 
+def test_verdict_names_fp16_where_fp32_ran_on_a_cpu_with_fp16_arithmetic() -> None:
+    from dataclasses import replace
+
+    from edge.pose.precision import CpuFp16, Precision
+
+    fp32 = replace(result(48.0), precision=Precision("fp32", "fp32", "fp32 configured"))
+    pi5, pi4 = CpuFp16(True, "CPU has asimdhp"), CpuFp16(False, "CPU has no asimdhp")
+    v = fp32.verdict(Config(), pi5)
+    assert v.startswith("cannot hold 30 fps (48.0 ms per frame, 33.3 ms available): use fp16 (")
+    assert 'fp16 (pose.precision = "auto") or 20 fps' in v
+    assert "fp16" not in fp32.verdict(Config(), pi4)
+    fp16 = replace(result(48.0), precision=Precision("auto", "fp16", "auto: CPU has asimdhp"))
+    assert "pose.precision" not in fp16.verdict(Config(), pi5)
+
+
 def test_bench_refuses_zero_frames(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--video", "x.mp4", "--frames", "0"]) == 2
     assert "--frames must be at least 1" in capsys.readouterr().err
