@@ -37,7 +37,7 @@ class CpuFp16:
     """Whether the CPU has FP16 arithmetic XNNPACK can run in, and how that was found."""
 
     available: bool
-    evidence: str  # e.g. "CPU has asimdhp", "x86_64 CPU: no FP16 arithmetic XNNPACK uses"
+    evidence: str  # e.g. "CPU has asimdhp", "x86_64 CPU: no FP16 arithmetic"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def cpu_fp16(machine: str, cpuinfo: str | None, hwcap: int | None) -> CpuFp16:
     text and, on aarch64 where that text lists no features, the hwcap word (what XNNPACK
     itself reads)."""
     if machine.lower() not in ARM64_MACHINES:
-        return CpuFp16(False, f"{machine} CPU: no FP16 arithmetic that XNNPACK runs natively")
+        return CpuFp16(False, f"{machine} CPU: no FP16 arithmetic")
     listed = fp16_from_cpuinfo(cpuinfo) if cpuinfo is not None else None
     if listed is not None:
         return CpuFp16(listed, "CPU has asimdhp" if listed else "CPU has no asimdhp")
