@@ -7,6 +7,7 @@ except under ``CI=true`` where absence is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,14 @@ def model_paths() -> dict[str, Path]:
         f"pose models not fetched into {cache} (run `treadwatch models fetch`)",
     )
     return paths
+
+
+def copy_models(model_paths: dict[str, Path], dest: Path) -> Path:
+    """A private copy of the fetched models in ``dest`` (a test may alter or add files)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in model_paths.values():
+        shutil.copy2(p, dest / p.name)
+    return dest
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.conftest import REPO, require
+from tests.conftest import REPO, copy_models, require
 from treadwatch.cli import main
 
 # A side view with the whole body in frame: in treadmill_side_male_gt the console hides the
@@ -154,10 +154,7 @@ def runs(
         f"no arm64 root in {base} (run `make test-aarch64`)",
     )
     tmp = tmp_path_factory.mktemp("arm64")
-    cache = tmp / "models"
-    cache.mkdir()
-    for p in model_paths.values():
-        shutil.copy2(p, cache / p.name)
+    cache = copy_models(model_paths, tmp / "models")
     from models.resolve import fp16_model
 
     fp16_model(cache)  # made here, so the emulated runs do not race to make it

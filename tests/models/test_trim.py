@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +15,12 @@ from edge.pose.config import PoseConfig
 from edge.pose.interpreter import TFLiteModel
 from models import resolve, trim
 from models.trim import TRIMMED_FILENAME, TRIMMED_RECORD
+from tests.conftest import copy_models
 
 
 @pytest.fixture
 def cache(model_paths: dict[str, Path], tmp_path: Path) -> Path:
-    out = tmp_path / "models"
-    out.mkdir()
-    for p in model_paths.values():
-        shutil.copy2(p, out / p.name)
-    return out
+    return copy_models(model_paths, tmp_path / "models")
 
 
 def _outputs(model: TFLiteModel, x: np.ndarray) -> dict[tuple[int, ...], np.ndarray]:

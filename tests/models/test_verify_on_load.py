@@ -12,16 +12,14 @@ import pytest
 from edge.errors import ModelError
 from edge.pose.config import PoseConfig
 from models import resolve
+from tests.conftest import copy_models
 from treadwatch.cli import main
 
 
 @pytest.fixture
 def corrupt_cache(model_paths: dict[str, Path], tmp_path: Path) -> Path:
     """A model cache whose landmark model has weight bytes flipped (same size)."""
-    cache = tmp_path / "models"
-    cache.mkdir()
-    for p in model_paths.values():
-        shutil.copy2(p, cache / p.name)
+    cache = copy_models(model_paths, tmp_path / "models")
     lm = cache / "pose_landmark_full.tflite"
     data = bytearray(lm.read_bytes())
     for k in range(len(data) // 2, len(data) // 2 + 4096):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from edge.pose.precision import (
 from models import resolve
 from models.fp16 import FP16_FILENAME, FP16_RECORD, reduced_precision_support
 from models.trim import TRIMMED_FILENAME
+from tests.conftest import copy_models
 
 # /proc/cpuinfo as a Raspberry Pi 5 (Cortex-A76) and a Pi 4 (Cortex-A72) print it (two of
 # the four identical cores shown), and an x86 machine's.
@@ -131,11 +131,7 @@ def test_former_landmark_model_key_is_read_as_precision(
 
 @pytest.fixture
 def cache(model_paths: dict[str, Path], tmp_path: Path) -> Path:
-    out = tmp_path / "models"
-    out.mkdir()
-    for p in model_paths.values():
-        shutil.copy2(p, out / p.name)
-    return out
+    return copy_models(model_paths, tmp_path / "models")
 
 
 PI5_CPU = cpu_fp16("aarch64", PI5, None)

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from edge.cli import main
+
 from edge.config import Config
 from edge.live.capture import open_source
 from edge.pose.precision import choose_precision, read_cpu_fp16
