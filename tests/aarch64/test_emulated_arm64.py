@@ -46,9 +46,9 @@ from treadwatch.cli import main
 # far leg, the model guesses it, and a guess may land differently on another CPU.
 CLIP = "treadmill_side_good_A"
 FRAMES = 90  # the int8 run
-# fp16 arithmetic is emulated about 2.7x slower than fp32: fewer frames (45 frames of this
-# clip give the same cadence, overstride and cues on x86 as 90).
-FP16_FRAMES = 45
+# fp16 arithmetic is emulated about 2.7x slower than fp32: fewer frames (60 frames of this
+# clip are the fewest that give a cadence: 4 steps' contacts; 45 give none).
+FP16_FRAMES = 60
 CROP_CLIPS = ("treadmill_side_male_gt", "treadmill_side_overstride_A", "treadmill_side_good_A")
 CROP_FRAMES = (15, 30, 45, 60)
 PI5_CPU, PI4_CPU = "cortex-a76", "cortex-a72"
@@ -300,8 +300,9 @@ def test_int8_on_arm64_gives_the_x86_report(runs: Runs) -> None:
     problems = report_problems("int8", arm, x86, 0.5, 0.02)
     # Close numbers, not only the same summary. Not bit-equal: the arm64 run uses
     # ai-edge-litert 2.1.2 (2.2+ crash under qemu 7.2) with other XNNPACK kernels, and
-    # smoothing and tracking carry a small difference forward. Measured: median 5e-4,
-    # p99 2e-2 of the frame.
-    if not (med < 1e-3 and p99 < 3e-2):
+    # smoothing and tracking carry a small difference forward. Measured with the trained
+    # int8 model: median 1.6e-3, p99 3.9e-2 of the frame (the same cadence, 158.7); the
+    # bounds are twice the median and 1.5x the p99.
+    if not (med < 3.2e-3 and p99 < 6e-2):
         problems.append(f"int8: landmarks differ (median {med:.1e}, p99 {p99:.1e})")
     assert not problems, problems
