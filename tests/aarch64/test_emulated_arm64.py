@@ -13,13 +13,11 @@ is built by ``tests/aarch64/build_root.sh`` (``make test-aarch64`` or ``make tes
 without it the tests skip, and fail under CI=true.
 
 Frames are limited (emulation is slow): the first frames of one side-view clip, and the
-landmark model alone on twelve real crops. Measured here: about 14 minutes of CPU for the
-emulated runs (fp16 analyze 6.5, int8 analyze 5, crops 2.5), all started together; 48
-minutes wall on a shared 2-core machine at load 12, about 8 on an idle one. Figures of one
-run (printed with -s): fp16 vs fp32 on the crops, median 2.4e-3 of the crop, p99 1.3e-2,
-fp32 arm64 vs x86 median 8.9e-8; fp16 (arm64) vs fp32 (x86) on 45 frames of good_A,
-cadence 157.9 vs 157.9, overstride 0.064 vs 0.060, no cues on either, landmarks median
-7.9e-4 of the frame.
+landmark model alone on twelve real crops. Measured here: 9 minutes wall with all runs
+started together on a 2-core machine at load 2 (48 at load 12). Figures of one run (printed
+with -s): fp16 vs fp32 on the crops, median 2.4e-3 of the crop, p99 1.3e-2, fp32 arm64 vs
+x86 median 8.9e-8; fp16 (arm64) vs fp32 (x86) on 60 frames of good_A, cadence 156.5 vs
+156.5, overstride 0.056 vs 0.057, no cues on either, landmarks median 8.4e-4 of the frame.
 """
 
 from __future__ import annotations
