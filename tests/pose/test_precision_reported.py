@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
-from edge.cli import main
 
 from edge.config import Config
 from edge.live.capture import open_source
 from edge.pose.precision import choose_precision, read_cpu_fp16
 from server.app import create_app
 from tests.support.serving import serve
+from treadwatch.cli import main
 
 
 @pytest.mark.data
