@@ -126,11 +126,11 @@ def retired_options(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 def parse_config(data: dict[str, Any], source: str = "config") -> Config:
     data, retired = retired_options(data)
-    for name in retired:
+    if retired:  # one line naming them all (a flood filter may hold back repeats of a line)
         log.warning(
-            "%s: %s is no longer a setting (it is internal now) and is ignored: remove it",
+            "%s: ignored, no longer user settings (internal now): %s; remove from the file",
             source,
-            name,
+            ", ".join(retired),
         )
     try:
         return Config.model_validate(data)

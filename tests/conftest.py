@@ -76,6 +76,21 @@ def copy_models(model_paths: dict[str, Path], dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(autouse=True)
+def _no_log_filter_leaks() -> Iterator[None]:
+    """A command run in-process (``serve``) puts its flood filter on the root logger's
+    handlers, which include pytest's capture handlers: take it off after each test so that
+    the next test sees every record it logs."""
+    yield
+    import logging
+
+    from edge.logfilter import RepeatFilter
+
+    for handler in logging.getLogger().handlers:
+        for flt in [f for f in handler.filters if isinstance(f, RepeatFilter)]:
+            handler.removeFilter(flt)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright, one per test module."""
