@@ -35,7 +35,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.fleet import messages
 from edge.fleet.config import parse_broker_url
 from edge.fleet.mqtt import stop_client

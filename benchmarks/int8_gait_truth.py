@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from edge.gait.report import analyze_landmarks
+from edge.media.video import VideoFile
 from edge.pose.config import PoseConfig
 from edge.pose.engine import PoseEngine, PoseModels
-from edge.video import VideoFile
 from models.resolve import fetched_model, float_landmark_model, int8_landmark_model
 
 CLIPS = ("treadmill_side_male_gt", "treadmill_side_overstride_A", "treadmill_side_good_A")

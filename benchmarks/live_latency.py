@@ -33,7 +33,7 @@ import numpy as np
 import uvicorn
 from websockets.asyncio.client import connect
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.capture import open_source
 from edge.live.frames import Frame, FrameSource
 from server.app import create_app

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.config import Config
+from edge.config.root import Config
+from edge.media.video import VideoFile
 from edge.pose.interpreter import TFLiteModel
-from edge.video import VideoFile
 from models.fetch import model_path
 from models.resolve import pose_engine
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from edge import __version__
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.frames import FrameSource
 from edge.live.pipeline import LivePipeline
 from edge.live.replay import ReplayBuffer

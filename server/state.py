@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.pipeline import LivePipeline
 from edge.recording.live import LiveSinks
 from edge.recording.recorder import Recorder

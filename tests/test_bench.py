@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from edge.bench import BenchResult
-from edge.config import Config
+from edge.config.root import Config
+from edge.offline.bench import BenchResult
 from treadwatch.cli import main
 
 

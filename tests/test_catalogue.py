@@ -85,9 +85,9 @@ def test_the_session_figure() -> None:
 
 
 def test_analyze_summary_flags_what_is_outside_its_range() -> None:
-    from edge.analyze_summary import summary_lines
     from edge.gait.report import analyze_landmarks
     from edge.gait.synthetic import RunnerParams, generate
+    from edge.offline.summary import summary_lines
 
     p = RunnerParams(trunk_lean_deg=14.0, fps=30.0, view="side-left")  # normal 2–12, cue 15
     clip = generate(p, 20.0)
@@ -127,9 +127,9 @@ def test_the_report_shows_low_confidence_and_does_not_judge_it(tmp_path: Path) -
 def test_analyze_store_list_and_review_show_one_cadence(tmp_path: Path) -> None:
     """``analyze --store`` of a clip: the summary it prints, the session list and the
     session's summary show the same cadence, rounded alike."""
-    from edge.analyze_summary import summary_lines
     from edge.gait.report import analyze_landmarks
     from edge.gait.synthetic import RunnerParams, generate
+    from edge.offline.summary import summary_lines
     from edge.recording.analysis_import import store_report_as_session
     from edge.recording.store import SessionStore
 
@@ -151,7 +151,7 @@ def test_analyze_store_list_and_review_show_one_cadence(tmp_path: Path) -> None:
 def test_sessions_carry_the_devices_configured_name(tmp_path: Path) -> None:
     """Without ``recording.device_id``, a session is named as the hub names the treadmill
     (``fleet.device_id``), not by the host name."""
-    from edge.config import Config
+    from edge.config.root import Config
     from edge.recording.live import named_recording
 
     cfg = Config.model_validate(

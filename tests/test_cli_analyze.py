@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.analyze import Progress
 from edge.gait.records import MetricValue, StrideRecord
+from edge.offline.analyze import Progress
 from edge.recording.export import strides_csv
 from tests.conftest import REPO
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import Config, example_toml, load_config, parse_config
+from edge.config.root import Config, example_toml, load_config, parse_config
 from edge.errors import ConfigError
 from treadwatch.cli import main
 
@@ -101,7 +101,7 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_a_partial_rule_section_keeps_the_rules_own_defaults() -> None:
     """``[alerts.overstride]`` with only a threshold keeps the rule's metric, unit and cue
     (it used to fall back to the generic rule: no cue, another metric)."""
-    from edge.config import parse_config
+    from edge.config.root import parse_config
     from edge.gait.config import AlertsConfig
 
     cfg = parse_config({"alerts": {"overstride": {"threshold": 2.5}}})

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import PIN_HEADER

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.mp4meta import capture_fps
+from edge.media.mp4meta import capture_fps
 from treadwatch.cli import main
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from edge.config import Config
+from edge.config.root import Config
+from edge.config.saved import apply_saved, differences, save, settings_path
 from edge.live.demo import DemoSource
-from edge.saved_settings import apply_saved, differences, save, settings_path
 from server.app import create_app
 from server.auth import PIN_HEADER
 from tests.support.serving import serve

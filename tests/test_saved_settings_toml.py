@@ -9,8 +9,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from edge.config import Config
-from edge.saved_settings import apply_saved, save, settings_path
+from edge.config.root import Config
+from edge.config.saved import apply_saved, save, settings_path
 
 AWKWARD = 'land "under" your\nhips \\ ünd fúß — 走'
 

@@ -12,12 +12,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import edge.analyze
-import edge.bench
-import edge.commands
 import edge.gait.commands
+import edge.offline.analyze
+import edge.offline.bench
 import edge.recording.commands
 import edge.runners.commands
+import treadwatch.commands
 import treadwatch.hub
 import treadwatch.serve
 from edge import __version__
@@ -32,9 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"treadwatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    edge.commands.register(sub)
-    edge.analyze.register(sub)
-    edge.bench.register(sub)
+    treadwatch.commands.register(sub)
+    edge.offline.analyze.register(sub)
+    edge.offline.bench.register(sub)
     edge.gait.commands.register(sub)
     treadwatch.serve.register(sub)
     sessions = edge.recording.commands.register(sub)

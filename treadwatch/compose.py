@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edge.config import Config
+from edge.config.root import Config
+from edge.config.saved import settings_path
 from edge.fleet.config import BrokerSpec, parse_broker_url
 from edge.live.capture import open_source
 from edge.live.config import ServerConfig
@@ -27,7 +28,6 @@ from edge.live.pipeline import LivePipeline
 from edge.live.stages import Estimator, EstimatorFactory
 from edge.pose.config import PoseConfig
 from edge.recording.live import LiveSinks, make_sinks
-from edge.saved_settings import settings_path
 
 if TYPE_CHECKING:  # the web stack is loaded only by the commands that serve
     from fastapi import FastAPI

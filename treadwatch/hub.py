@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from edge.config import load_config
+from edge.config.root import load_config
 from edge.errors import ConfigError
 from edge.redact import redact_url
 from treadwatch.compose import hub_app, hub_broker, url_of, web_server

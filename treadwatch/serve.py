@@ -12,10 +12,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from edge.config import Config, load_config
+from edge.config.root import Config, load_config
+from edge.config.saved import apply_saved, settings_path
 from edge.datalock import DataDirLock
 from edge.errors import TreadwatchError
-from edge.saved_settings import apply_saved, settings_path
 from edge.system import (
     PipelineWatchdog,
     SystemdNotifier,
@@ -56,7 +56,7 @@ def _lock_data_dir(config: Config) -> DataDirLock:
 
 
 def _with_saved_settings(base: Config) -> Config:
-    """``base`` with the settings saved from the page laid over it (see edge.saved_settings)."""
+    """``base`` with the settings saved from the page laid over it (see edge.config.saved)."""
     config, warning = apply_saved(base, settings_path(base))
     if warning:
         log.warning("%s", warning)

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
-from edge.configbase import Section
+from edge.config.base import Section
 from edge.errors import ConfigError
 from edge.redact import redact_url
 

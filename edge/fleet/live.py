@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.errors import ConfigError
 from edge.fleet.outbox import OutboxWriter
 from edge.fleet.publisher import FleetPublisher

@@ -46,7 +46,7 @@ def load_landmark_file(path: Path) -> tuple[np.ndarray[Any, Any], float, float]:
 
 
 def _report_landmarks(args: argparse.Namespace) -> int:
-    from edge.config import load_config
+    from edge.config.root import load_config
 
     cfg = load_config(args.config)
     lm, fps, aspect = load_landmark_file(Path(args.landmarks))

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from edge.configbase import Section
+from edge.config.base import Section
 from edge.gait.records import View
 
 #: A configured view: one of :data:`edge.gait.records.View`, or detected from the landmarks.

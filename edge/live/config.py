@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from edge.configbase import Section
+from edge.config.base import Section
+from edge.config.pinrules import pin_problem
 from edge.gait.records import View
-from edge.pinrules import pin_problem
 
 DemoPhase = Literal["clean", "overstride", "arms", "head_down", "absent"]
 DemoView = View  # the camera views, defined once with the gait records

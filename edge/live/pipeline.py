@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.records import AlertRecord
 from edge.landmarks import PoseResult
 from edge.live import messages
@@ -344,7 +344,7 @@ class LivePipeline:
         self._fanout.session_started(self._session_id, t_s, settings)
 
     def _tell_sinks_settings_changed(self, t_s: float, old: Config, new: Config) -> None:
-        from edge.config_changes import changed_options
+        from edge.config.changes import changed_options
 
         changes = changed_options(old, new)
         if not changes:

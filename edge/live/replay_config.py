@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edge.configbase import Section
+from edge.config.base import Section
 
 
 class ReplayConfig(Section):

@@ -26,8 +26,8 @@ from edge.live.replay import (
     ReplayFrame,
     missing_spans,
 )
+from edge.media.video import VideoFile
 from edge.recording.store import SessionStore
-from edge.video import VideoFile
 
 REASON = "replay"
 #: A stored landmark counts for a video frame when it is this close in time (s).

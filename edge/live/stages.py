@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.records import AnalysisUpdate, MetricValue
 from edge.landmarks import FloatArray, PoseResult
 from edge.live.frames import Image

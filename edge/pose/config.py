@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from edge.configbase import Section
+from edge.config.base import Section
 
 log = logging.getLogger(__name__)
 

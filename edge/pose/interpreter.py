@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import ModelError
-from edge.native_stderr import native_stderr
+from edge.media.native_stderr import native_stderr
 
 
 class _Interpreter(Protocol):

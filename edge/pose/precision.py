@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from edge.config import Config
+    from edge.config.root import Config
 
 Requested = Literal["auto", "fp32", "fp16", "int8"]
 Running = Literal["fp32", "fp16", "int8"]

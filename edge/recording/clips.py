@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.native_stderr import NOISE, native_stderr
+from edge.media.native_stderr import NOISE, native_stderr
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from edge.atomic import write_atomic
 from edge.catalogue import info
-from edge.config import load_config
+from edge.config.root import load_config
 from edge.errors import StorageError, TreadwatchError
 from edge.recording.export import export_json, export_session_json, strides_csv
 from edge.recording.store import SessionStore

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from edge.configbase import Section
+from edge.config.base import Section
 
 
 def default_data_dir() -> Path:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.errors import StorageError
 from edge.fleet.publisher import FleetPublisher
 from edge.live.sink import PipelineSink

@@ -16,9 +16,9 @@ from pathlib import Path
 import cv2
 
 from edge.errors import VideoError
+from edge.media.video import VideoFile
 from edge.recording.clips import _open_writer
 from edge.recording.store import SessionStore
-from edge.video import VideoFile
 
 log = logging.getLogger(__name__)
 

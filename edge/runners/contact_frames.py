@@ -15,9 +15,9 @@ import numpy as np
 from edge.errors import VideoError
 from edge.landmarks import SKELETON_EDGES, Channel
 from edge.live.replay_stored import is_kept_replay
+from edge.media.video import VideoFile
 from edge.recording.rows import ClipInfo, SessionInfo
 from edge.recording.store import SessionStore
-from edge.video import VideoFile
 
 N_FRAMES = 3  # frames at contact shown
 VIS_MIN = 0.3  # landmarks less visible than this are not drawn

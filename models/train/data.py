@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.landmarks import Roi
-from edge.video import VideoFile
+from edge.media.video import VideoFile
 
 Uint8Array = npt.NDArray[np.uint8]
 
@@ -47,9 +47,9 @@ class TrackedFrame:
 
 def track_clips(videos: Sequence[Path], detector: Path, landmarks: Path) -> list[TrackedFrame]:
     """The region the float engine used on every frame where it found the runner."""
+    from edge.media.video import VideoFile
     from edge.pose.config import PoseConfig
     from edge.pose.engine import PoseEngine, PoseModels
-    from edge.video import VideoFile
 
     out: list[TrackedFrame] = []
     for video in videos:

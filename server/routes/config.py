@@ -4,7 +4,7 @@
 (``gait``, ``alerts``, ``pose``), merges it over the one in force, validates the result
 with the same models as ``config.toml`` and applies it to the pipeline from its next frame.
 An invalid value gives a 422 whose ``detail`` names the field (``gait.view``). Accepted
-changes are saved (``edge.saved_settings``: differences from the config file, beside the
+changes are saved (``edge.config.saved``: differences from the config file, beside the
 sessions) and come back at the next start; the response header ``X-Settings-Saved`` says
 whether that worked (``no`` when the app has no settings file, or the disk refused).
 """
@@ -18,9 +18,9 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from edge.config import Config
+from edge.config.root import Config
+from edge.config.saved import EDITABLE, merge, save
 from edge.redact import redact
-from edge.saved_settings import EDITABLE, merge, save
 from server.auth import require_settings
 from server.routes.live import rules_json
 from server.state import State

@@ -23,7 +23,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from edge.catalogue import MIN_CONFIDENCE, catalogue_json
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.ranges import ranges_json
 from edge.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
 from server.hub import LiveClient

@@ -108,10 +108,10 @@ class Runs:
 def real_crops(shared: Path, cache: Path) -> npt.NDArray[np.uint8]:
     """The landmark model's input (RGB, 256x256) on frames of three clips, cut where the
     engine (fp32, on x86) tracked the runner."""
+    from edge.media.video import VideoFile
     from edge.pose.config import PoseConfig
     from edge.pose.interpreter import TFLiteModel
     from edge.pose.landmarker import LandmarkModel
-    from edge.video import VideoFile
     from models.resolve import pose_engine, pose_models
 
     cfg = PoseConfig(precision="fp32", num_threads=1)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.recording.live import make_sinks
 from server.app import create_app

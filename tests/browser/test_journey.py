@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 
 from edge.catalogue import info
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.cadence import running_cadence
 from edge.recording.live import make_sinks
 from edge.recording.store import SessionStore

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import websockets
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.config import GaitConfig
 from edge.live.demo import DemoSource
 from server.app import create_app

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live import capture
 from edge.live.demo import DemoSource
 from server.app import create_app

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import require

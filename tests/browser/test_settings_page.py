@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import require

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import Config, load_config
+from edge.config.root import Config, load_config
 from treadwatch.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.config import parse_config
+from edge.config.root import parse_config
 from edge.errors import ConfigError
 from edge.fleet import messages
 from edge.fleet.config import FleetConfig, parse_broker_url

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import parse_config
+from edge.config.root import parse_config
 from edge.recording.store import SessionStore
 from edge.redact import redact, redact_url
 from tests.fleet.broker import Mosquitto
@@ -139,7 +139,7 @@ def test_redact_finds_every_secret_key_and_every_url_login() -> None:
 
 
 def test_a_camera_login_stays_out_of_snapshots_settings_changes_and_the_public_config() -> None:
-    from edge.config_changes import changed_options
+    from edge.config.changes import changed_options
     from edge.live.demo import DemoSource
     from edge.live.pipeline import settings_snapshot
     from server.routes.config import public_config

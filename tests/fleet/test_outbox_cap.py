@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.config import Config, parse_config
+from edge.config.root import Config, parse_config
 from edge.errors import ConfigError
 from edge.fleet.config import FleetConfig, parse_broker_url
 from edge.fleet.outbox import OutboxReader, OutboxWriter

@@ -174,8 +174,8 @@ def labelled_report(shared_data: Path, name: str, request: pytest.FixtureRequest
     if name not in OURS:
         return report(shared_data, name)
     if name not in _ours:
-        from edge.analyze import run_pose_on_video
-        from edge.config import Config
+        from edge.config.root import Config
+        from edge.offline.analyze import run_pose_on_video
 
         request.getfixturevalue("model_paths")  # the fetched models, or skip
         lm, info = run_pose_on_video(shared_data / "videos" / f"{name}.mp4", Config(), False)

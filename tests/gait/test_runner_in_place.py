@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from edge.analyze_summary import summary_lines
 from edge.gait.report import Report, analyze_landmarks
 from edge.gait.synthetic import RunnerParams, generate
+from edge.offline.summary import summary_lines
 
 PARAMS = RunnerParams(fps=60.0, noise=0.002, seed=1, height_frac=0.5)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.recording.recorder import Recorder
 from server.app import create_app

@@ -22,7 +22,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.logfilter import RepeatFilter
 from server.app import create_app

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import COOKIE

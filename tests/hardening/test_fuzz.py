@@ -20,7 +20,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.recording.recorder import Recorder
 from server.app import create_app

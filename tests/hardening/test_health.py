@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.live.frames import Frame
 from edge.recording.live import make_sinks

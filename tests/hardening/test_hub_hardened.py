@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from server.auth import COOKIE
 from server.fleet.app import create_hub_app
 from tests.conftest import REPO

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from server.auth import PIN_HEADER

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.errors import StorageError
 from edge.live.demo import DemoSource
 from edge.recording.recorder import Recorder

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.live.frames import Frame
 from edge.live.pipeline import LivePipeline

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.records import AnalysisUpdate
 from edge.landmarks import Landmark, PoseResult
 from edge.live.demo import DemoSource

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.landmarks import PoseResult
 from edge.live.frames import Frame
 from edge.live.governor import HOLD_S, FrameRateGovernor

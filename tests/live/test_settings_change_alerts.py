@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.records import AnalysisUpdate
 from edge.landmarks import PoseResult
 from edge.live.demo import DemoSource

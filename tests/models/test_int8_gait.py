@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.analyze import run_pose_on_video
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.report import Report, analyze_landmarks
+from edge.offline.analyze import run_pose_on_video
 
 pytestmark = [pytest.mark.data, pytest.mark.model, pytest.mark.slow]
 

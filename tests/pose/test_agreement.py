@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.landmarks import BODY_LANDMARKS, Landmark
 
 #: The tolerance: (median, 95th percentile) in torso lengths.
@@ -54,7 +54,7 @@ _cache: dict[str, npt.NDArray[np.float32]] = {}
 
 def run_clip(shared: Path, name: str) -> npt.NDArray[np.float32]:
     if name not in _cache:
-        from edge.analyze import run_pose_on_video
+        from edge.offline.analyze import run_pose_on_video
 
         _cache[name], _ = run_pose_on_video(
             shared / "videos" / f"{name}.mp4", Config(), False, clock_fps=REFERENCE_CLOCK_FPS

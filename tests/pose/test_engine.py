@@ -57,7 +57,7 @@ def test_timestamps_must_increase(engine: PoseEngine) -> None:
 
 
 def test_finds_runner_in_real_frame(engine: PoseEngine, shared_data: Path) -> None:
-    from edge.video import VideoFile
+    from edge.media.video import VideoFile
 
     engine.reset()
     with VideoFile(shared_data / "videos" / "treadmill_side_good_A.mp4") as vf:
@@ -70,7 +70,7 @@ def test_finds_runner_in_real_frame(engine: PoseEngine, shared_data: Path) -> No
 
 
 def test_belt_zone_excludes_people_outside(model_paths: dict[str, Path], shared_data: Path) -> None:
-    from edge.video import VideoFile
+    from edge.media.video import VideoFile
 
     zone = BeltZone(x_min=0.0, y_min=0.0, x_max=0.1, y_max=0.1)  # nobody's hips are here
     eng = PoseEngine(PoseConfig(belt_zone=zone), float_models(model_paths))
@@ -84,7 +84,7 @@ def test_int8_landmark_model_tracks_like_float(
     model_paths: dict[str, Path], shared_data: Path, tmp_path: Path
 ) -> None:
     """The engine runs on the int8 model trained for int8 (committed in models/weights/)."""
-    from edge.video import VideoFile
+    from edge.media.video import VideoFile
     from models.resolve import pose_engine
 
     cache = model_paths["pose_detection"].parent

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edge.config import parse_config
+from edge.config.root import parse_config
 from edge.errors import ConfigError
 from edge.pose.config import PoseConfig
 from edge.pose.interpreter import TFLiteModel

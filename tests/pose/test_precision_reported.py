@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.capture import open_source
 from edge.pose.precision import choose_precision, read_cpu_fp16
 from server.app import create_app

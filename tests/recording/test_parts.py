@@ -107,7 +107,7 @@ def test_startup_housekeeping_failure_does_not_stop_recording(
 
 
 def test_sink_factory_with_an_unusable_database(tmp_path: Path) -> None:
-    from edge.config import Config
+    from edge.config.root import Config
     from edge.errors import StorageError
     from edge.recording.live import make_sinks
 

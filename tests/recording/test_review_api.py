@@ -11,7 +11,7 @@ import cv2
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.report import SCHEMA_VERSION
 from edge.recording.export import parse_strides_csv
 from edge.recording.recorder import Recorder

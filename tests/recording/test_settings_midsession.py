@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.records import StrideRecord
 from edge.live.demo import DemoSource
 from edge.recording.live import make_sinks

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.recording.live import make_sinks
 from server.app import create_app

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.gait.config import AlertsConfig
 from edge.landmarks import SKELETON_EDGES
 from edge.live import capture

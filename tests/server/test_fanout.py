@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from server.app import create_app
 from tests.conftest import REPO

@@ -12,7 +12,7 @@ import time
 
 from websockets.sync.client import connect
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.landmarks import SKELETON_EDGES
 from edge.live.demo import DemoSource
 from server.app import create_app

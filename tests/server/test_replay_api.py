@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.live.replay_pack import MEDIA_TYPE, unpack_clip
 from server.app import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.errors import CameraError
 from edge.live.demo import DemoSource
 from edge.live.sources import StreamSource

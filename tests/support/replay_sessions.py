@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.live.demo import DemoSource
 from edge.live.replay_pack import unpack_clip
 from edge.recording.live import make_sinks

@@ -18,7 +18,7 @@ from typing import Any
 
 import cv2
 
-from edge.config import Config, load_config
+from edge.config.root import Config, load_config
 from edge.errors import TreadwatchError
 from edge.pose.precision import (
     CpuFp16,

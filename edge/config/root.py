@@ -1,7 +1,7 @@
 """The one typed configuration: ``config.toml`` → :class:`Config`.
 
 Every section lives next to the code it configures and derives from
-:class:`edge.configbase.Section` (unknown keys rejected). Defaults are defined once, on
+:class:`edge.config.base.Section` (unknown keys rejected). Defaults are defined once, on
 the fields; ``config.example.toml`` is generated from them (``treadwatch config-example``)
 and a test keeps the committed file in step.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from edge.configbase import Section
+from edge.config.base import Section
 from edge.errors import ConfigError
 from edge.fleet.config import FleetConfig
 from edge.gait.config import AlertsConfig, GaitConfig
@@ -83,8 +83,8 @@ class Config(Section):
 
     @model_validator(mode="after")
     def _meaningful(self) -> Config:
-        """Checks across fields (inverted pairs, per-unit ranges): edge.config_checks."""
-        from edge.config_checks import problems
+        """Checks across fields (inverted pairs, per-unit ranges): edge.config.checks."""
+        from edge.config.checks import problems
 
         found = problems(self)
         if found:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 if TYPE_CHECKING:
-    from edge.config import Config
+    from edge.config.root import Config
 
 UNIT_LIMITS: dict[str, tuple[float, float]] = {
     "deg": (-90.0, 90.0),

@@ -22,7 +22,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from edge.atomic import write_atomic
-from edge.config import Config
+from edge.config.root import Config
 
 #: Sections the settings page may change; the rest only in the config file.
 EDITABLE: tuple[str, ...] = ("gait", "alerts", "pose")

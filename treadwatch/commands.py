@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edge.config import example_toml, load_config
+from edge.config.root import example_toml, load_config
 
 
 def _check_config(args: argparse.Namespace) -> int:

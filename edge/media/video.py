@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.errors import VideoError
-from edge.native_stderr import native_stderr
+from edge.media.native_stderr import native_stderr
 
 DEFAULT_FPS = 30.0
 #: Pseudo-codecs ffmpeg offers for files that are not video (a text file as "ANSI art").

@@ -15,11 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.atomic import atomic_path, write_atomic
-from edge.config import Config, load_config
+from edge.config.root import Config, load_config
 from edge.errors import TreadwatchError
 from edge.landmarks import NUM_LANDMARKS
-from edge.mp4meta import capture_fps
-from edge.video import VideoFile, VideoInfo
+from edge.media.mp4meta import capture_fps
+from edge.media.video import VideoFile, VideoInfo
 
 #: A declared capture rate counts as slow motion when it is this much above the stored rate.
 SLOW_MOTION_FACTOR = 1.2
@@ -206,7 +206,7 @@ def _analyze(args: argparse.Namespace) -> int:
             f"{args.video}: {len(landmarks)} frames at {info.fps:.2f} fps, person found on {found}"
         )
         if report is not None:
-            from edge.analyze_summary import summary_lines
+            from edge.offline.summary import summary_lines
 
             view = f"view {report.view or '–'} ({report.view_source})"
             print(f"  {view}")

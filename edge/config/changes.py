@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.config import Config
+from edge.config.root import Config
 from edge.redact import redact
 
 _MISSING = object()

@@ -1,0 +1,1 @@
+"""Media I/O: video files, MP4 metadata, native libraries' stderr."""

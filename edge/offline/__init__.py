@@ -1,0 +1,1 @@
+"""Offline analysis of recorded clips: ``analyze`` and ``bench``."""
