@@ -139,3 +139,16 @@ def test_an_old_file_that_sets_a_now_internal_option_still_loads_and_says_so(
     assert capsys.readouterr().out == f"{old}: OK\n"
     with pytest.raises(ConfigError, match=r"server\.client_queu: unknown option"):
         parse_config({"server": {"client_queu": 50}})
+
+
+def test_interpreter_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TREADWATCH_THREADS`` sets the interpreter's threads where the file does not (a suite
+    can run at another thread count); the file still wins, and a bad value is named."""
+    monkeypatch.setenv("TREADWATCH_THREADS", "1")
+    assert parse_config({}).pose.num_threads == 1
+    assert parse_config({"pose": {"num_threads": 3}}).pose.num_threads == 3
+    monkeypatch.setenv("TREADWATCH_THREADS", "lots")
+    with pytest.raises(ConfigError, match=r"TREADWATCH_THREADS='lots': give a whole number"):
+        parse_config({})
+    monkeypatch.delenv("TREADWATCH_THREADS")
+    assert parse_config({}).pose.num_threads == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from edge.config.base import Section
+from edge.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,17 @@ class ModelsConfig(Section):
     )
 
 
+def default_threads() -> int:
+    """The interpreter's threads when the config does not say: ``TREADWATCH_THREADS`` (1-8),
+    else 2."""
+    text = os.environ.get("TREADWATCH_THREADS", "").strip()
+    if not text:
+        return 2
+    if not text.isdigit() or not 1 <= int(text) <= 8:
+        raise ConfigError(f"TREADWATCH_THREADS={text!r}: give a whole number from 1 to 8")
+    return int(text)
+
+
 class PoseConfig(Section):
     precision: Literal["auto", "fp32", "fp16", "int8"] = Field(
         "auto",
@@ -50,7 +63,12 @@ class PoseConfig(Section):
         ),
     )
     num_threads: int = Field(
-        2, ge=1, le=8, description="CPU threads for the model interpreter (Pi 4/5: 2-4)."
+        default_factory=default_threads,
+        ge=1,
+        le=8,
+        description=(
+            "CPU threads for the model interpreter (Pi 4/5: 2-4). Also set by TREADWATCH_THREADS."
+        ),
     )
     min_detection_score: float = Field(
         0.5, ge=0.05, le=0.99, description="Minimum person-detector score to start tracking."
