@@ -68,7 +68,16 @@ HEEL_BACK_M = 0.06  # heel behind the ankle
 TOE_FWD_M = 0.15  # foot index ahead of the ankle
 FOOT_M = HEEL_BACK_M + TOE_FWD_M
 NECK_M = 0.20  # shoulder midpoint → ear midpoint, vertical
-HIP_HEIGHT_M = 0.87  # mean hip height above the belt
+#: Mean hip height above the belt of a runner landing under the hips: high enough for the
+#: legs (thigh + shank + ankle, 0.97 m) to land with the knee bent ~15-20 deg and the shank
+#: near vertical, as a good runner does (real side clips: shank -2 deg, knee 13 deg at an
+#: overstride of 0.06). A lower hip bends every landing knee ~50 deg and tilts the shank
+#: back ~20 deg, outside the shank's normal range.
+HIP_HEIGHT_M = 0.96
+#: A runner reaching further ahead lands lower, the knee bent to reach the belt: the hips
+#: drop this much (m) per leg length of overstride (real clips: shank +5 deg and knee 23 deg
+#: at an overstride of 0.29).
+OVERSTRIDE_HIP_DROP_M = 0.25
 BODY_HEIGHT_M = 1.75
 CAMERA_DISTANCE_M = 3.0  # front/rear views only (perspective)
 #: Angle of the ear → nose line below horizontal with the head level (gaze forward).
@@ -284,8 +293,10 @@ def body_points(phase: F64, p: RunnerParams) -> F64:
     L = Landmark  # noqa: N806
     stride_phase = np.mod(phase, 1.0)
     q = np.mod(2.0 * phase, 1.0)
-    hip_u = HIP_HEIGHT_M - 0.5 * p.vertical_oscillation * LEG_M * np.cos(
-        2 * np.pi * (q - p.duty_factor)
+    hip_u = (
+        HIP_HEIGHT_M
+        - OVERSTRIDE_HIP_DROP_M * p.overstride
+        - 0.5 * p.vertical_oscillation * LEG_M * np.cos(2 * np.pi * (q - p.duty_factor))
     )
     zero = np.zeros(n)
 

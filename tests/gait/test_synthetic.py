@@ -111,3 +111,26 @@ def test_units_leg_length_in_the_frame() -> None:
     p = pose_at_phase(0.25, RunnerParams())
     scale = 0.6 * 720 / 1.75  # px per metre for the default body height
     assert _leg_length(p, 1280 / 720) * 720 == pytest.approx(LEG_M * scale, rel=0.02)
+
+
+@pytest.mark.parametrize("view", ["side-left", "side-right"])
+def test_a_good_runner_lands_with_the_shank_near_vertical_and_the_knee_bent(view: str) -> None:
+    """As on the real side clips (good: shank -2 deg, knee 13 deg; overstrider: shank +5 deg,
+    knee 23 deg), the demo's clean runner (heel 0.05 leg lengths ahead) lands inside the
+    shank's and the knee's normal ranges, and an overstrider's shank leans further forward."""
+    from dataclasses import replace
+
+    from edge.gait.ranges import band
+    from edge.gait.report import analyze_landmarks
+
+    shank = {}
+    for overstride in (0.05, 0.30):
+        params = replace(RunnerParams(), view=view, overstride=overstride, fps=30.0)  # type: ignore[arg-type]
+        clip = generate(params, 12.0)
+        summary = analyze_landmarks(clip.landmarks, clip.fps, aspect=params.aspect).summary
+        shank[overstride] = summary.shank_angle_deg.value
+        knee = summary.knee_flexion_deg.value
+        assert shank[overstride] is not None and knee is not None
+        assert band("knee_flexion_deg", knee) == "green", knee
+    assert band("shank_angle_deg", shank[0.05]) == "green", shank
+    assert shank[0.30] > shank[0.05] + 5.0
