@@ -33,9 +33,20 @@ def test_a_rule_check_speaks_its_own_sentence() -> None:
         parse_config({"alerts": {"overstride": {"threshold": 0.5, "clear": 1.0}}})
     assert "Value error" not in str(err.value)
     assert str(err.value).endswith(
-        "alerts.overstride.clear: clear (1) must be at or below the threshold (0.5) "
-        "for a cue raised above it"
+        "alerts.overstride.clear: 1 is past the threshold 0.5: a cue raised above "
+        "its threshold must clear at or below it"
     )
+
+
+def test_a_value_out_of_range_names_its_range_before_the_pair_order() -> None:
+    """A cadence cue's threshold of 400 is outside 60–260 steps/min; that is what is said,
+    not that the default clear (160) is on the wrong side of it."""
+    with pytest.raises(ConfigError) as err:
+        parse_config({"alerts": {"cadence_spm": {"threshold": 400}}})
+    msg = str(err.value)
+    assert "alerts.cadence_spm.threshold" in msg
+    assert "60–260" in msg
+    assert "past the threshold" not in msg and "must clear" not in msg
 
 
 def test_out_of_range_value_names_the_key() -> None:

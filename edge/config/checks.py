@@ -5,7 +5,8 @@ start-up, the saved page settings and ``PUT /api/config`` all refuse the same th
 naming its field (``alerts.overstride.clear``):
 
 - an alert rule whose ``clear`` is on the wrong side of its ``threshold`` (a rule raised
-  *above* its threshold must clear at or below it; a *below* rule at or above it);
+  *above* its threshold must clear at or below it; a *below* rule at or above it), checked
+  once both values are inside their metric's range (else the range is what is named);
 - a belt zone whose right (bottom) edge is not right of (below) its left (top) edge;
 - ``fleet.outbox_max_mib`` above a quarter of ``recording.max_gib`` with fleet reporting on
   (the outbox is in the session database, whose size retention bounds, and takes about 1.6×
@@ -96,11 +97,13 @@ def _rule_problems(name: str, rule: Any) -> list[InitErrorDetails]:
                     _error(
                         ("alerts", name, field),
                         "out_of_metric_range",
-                        f"{value:g} is not a meaningful {metric} ({what}): use {lo:g} to {hi:g}",
+                        f"{value:g} is outside the range of {metric} ({what}): use {lo:g}–{hi:g}",
                         value,
                     )
                 )
-    if isinstance(threshold, int | float) and isinstance(clear, int | float):
+    if not out and isinstance(threshold, int | float) and isinstance(clear, int | float):
+        # a value outside its metric's range is named with that range first: the pair's
+        # order means nothing until both values can be measured
         inverted = (direction == "above" and clear > threshold) or (
             direction == "below" and clear < threshold
         )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from edge.config.base import Section
 from edge.gait.records import View
@@ -137,25 +137,6 @@ class AlertRule(Section):
     praise: str = Field(
         "", max_length=80, description="Shown when the fault is gone (positive feedback)."
     )
-
-    @field_validator("clear")
-    @classmethod
-    def _clear_on_the_calm_side(cls, clear: float, info: ValidationInfo) -> float:
-        """The cue clears on the calm side of its threshold, or it could never clear."""
-        threshold, direction = info.data.get("threshold"), info.data.get("direction")
-        if threshold is None or direction is None:
-            return clear
-        if direction == "above" and clear > threshold:
-            raise ValueError(
-                f"clear ({clear:g}) must be at or below the threshold ({threshold:g}) "
-                "for a cue raised above it"
-            )
-        if direction == "below" and clear < threshold:
-            raise ValueError(
-                f"clear ({clear:g}) must be at or above the threshold ({threshold:g}) "
-                "for a cue raised below it"
-            )
-        return clear
 
 
 def _rule(**kw: object) -> AlertRule:
