@@ -149,7 +149,7 @@ def test_csv_values_are_rounded_per_unit() -> None:
         },
     )
     row = next(csv.DictReader(io.StringIO(strides_csv([stride], 1.0))))
-    assert row["t_s"] == "1.235"
+    assert row["capture_time_s"] == "1.235"
     assert row["session_time_s"] == "0.235"
     assert row["overstride [leg lengths]"] == "0.980"
     assert row["overstride confidence"] == "0.88"

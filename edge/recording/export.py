@@ -1,6 +1,9 @@
 """Export a stored session: strides as CSV, everything as JSON; compare two sessions.
 
-CSV layout (one row per step): ``index, foot, frame_index, t_s, session_time_s``, then for
+CSV layout (one row per step): ``index, foot, frame_index, capture_time_s, session_time_s``
+(the step's time on the capture clock, which starts with the camera or the video, and the
+time into the session, which starts when the runner was recognised: the time every screen
+shows, marks and cues included), then for
 every metric ``NAME [UNIT]`` (the value; empty when not measurable), ``NAME confidence``,
 ``NAME reason`` and ``NAME label`` (a category, e.g. foot strike). Numbers are rounded to
 what their unit means (``edge.units``: 0.1 deg, 0.001 leg lengths, 1 ms, times to 1 ms,
@@ -40,7 +43,9 @@ from edge.wire import AlertWire, EventWire, StepWire
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 JSON_SCHEMA = "treadwatch.session/1"
-_BASE_COLS = ("index", "foot", "frame_index", "t_s", "session_time_s")
+_BASE_COLS = ("index", "foot", "frame_index", "capture_time_s", "session_time_s")
+#: The capture time's column as exports before it was named for what it is called it.
+_LEGACY_BASE_COLS = ("index", "foot", "frame_index", "t_s", "session_time_s")
 _VALUE_COL = re.compile(r"^(?P<name>.+) \[(?P<unit>.*)\]$")
 
 
@@ -88,7 +93,7 @@ def stride_row(s: StrideRecord, cols: Sequence[tuple[str, str]], t_start_s: floa
 def parse_strides_csv(text: str) -> list[StrideRecord]:
     """Read :func:`strides_csv` back (metrics marked ``absent`` are left out)."""
     rows = list(csv.reader(io.StringIO(text)))
-    if not rows or tuple(rows[0][: len(_BASE_COLS)]) != _BASE_COLS:
+    if not rows or tuple(rows[0][: len(_BASE_COLS)]) not in (_BASE_COLS, _LEGACY_BASE_COLS):
         raise ValueError("not a treadwatch strides CSV")
     header = rows[0]
     metrics: list[tuple[int, str, str]] = []
@@ -211,8 +216,16 @@ def stored_session_cues(
 
 
 def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
-    """The whole session as JSON (landmarks excluded: export those with the API)."""
+    """The whole session as JSON (landmarks excluded: export those with the API).
+
+    Steps, events, cues and marks carry ``t_s`` (capture clock, as stored) and
+    ``session_time_s``, the time into the session that every screen shows."""
     strides = store.strides(info.id)
+
+    def into(item: dict[str, Any]) -> dict[str, Any]:
+        item["session_time_s"] = round(float(item["t_s"]) - info.t_start_s, 3)
+        return item
+
     return {
         "schema": JSON_SCHEMA,
         "session": info.as_json(),
@@ -220,11 +233,11 @@ def session_json(store: SessionStore, info: SessionInfo) -> dict[str, Any]:
         "summary": session_summary(info, strides),
         "cues": stored_session_cues(store, info, strides),
         "ranges": ranges_json(),
-        "strides": [stride_json(s) for s in strides],
-        "events": [event_json(e) for e in store.events(info.id)],
-        "alerts": [alert_json(a) for a in store.alerts(info.id)],
+        "strides": [into(stride_json(s)) for s in strides],
+        "events": [into(event_json(e)) for e in store.events(info.id)],
+        "alerts": [into(alert_json(a)) for a in store.alerts(info.id)],
         "marks": [
-            {"id": m.id, "t_s": m.t_s, "created_at": m.created_at, "note": m.note}
+            into({"id": m.id, "t_s": m.t_s, "created_at": m.created_at, "note": m.note})
             for m in store.marks(info.id)
         ],
         "clips": [clip_json(c) for c in store.clips(info.id)],

@@ -33,8 +33,9 @@ def runner_json(store: SessionStore, runner_id: int) -> str:
 def runner_csv(store: SessionStore, runner_id: int) -> str:
     """One row per step of every session: ``session_id, session_started_at`` (ISO 8601,
     local time with its offset), then the columns of the session export
-    (:func:`edge.recording.export.strides_csv`: ``index, foot, frame_index, t_s,
-    session_time_s``, per metric its value, confidence, reason, label), rounded alike."""
+    (:func:`edge.recording.export.strides_csv`: ``index, foot, frame_index,
+    capture_time_s, session_time_s``, per metric its value, confidence, reason, label),
+    rounded alike."""
     get_runner(store, runner_id)
     sessions = [(info, store.strides(info.id)) for info in runner_sessions(store, runner_id)]
     cols = metric_columns([s for _, strides in sessions for s in strides])
@@ -46,7 +47,7 @@ def runner_csv(store: SessionStore, runner_id: int) -> str:
         "index",
         "foot",
         "frame_index",
-        "t_s",
+        "capture_time_s",
         "session_time_s",
     ]
     for name, unit in cols:

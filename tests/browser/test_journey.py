@@ -151,7 +151,7 @@ def _csv_figures(text: str) -> dict[str, float]:
             if r[col] and r[f"{k} confidence"] and float(r[f"{k} confidence"]) >= 0.5
         ]
         out[k] = float(np.median(vals))
-    cad = running_cadence([float(r["t_s"]) for r in rows], [r["foot"] for r in rows])
+    cad = running_cadence([float(r["capture_time_s"]) for r in rows], [r["foot"] for r in rows])
     assert cad is not None
     out["cadence_spm"] = cad.spm
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -44,7 +46,9 @@ def test_csv_reads_back_to_the_same_strides(recorded: tuple[Path, SynthSession])
         info = store.session("exp-1")
         text = strides_csv(store.strides(info.id), info.t_start_s)
     lines = text.splitlines()
-    assert lines[0].startswith("index,foot,frame_index,t_s,session_time_s,overstride [leg],")
+    assert lines[0].startswith(
+        "index,foot,frame_index,capture_time_s,session_time_s,overstride [leg],"
+    )
     assert len(synth.strides) == 17
     assert len(lines) == 1 + len(synth.strides)
     assert parse_strides_csv(text) == as_in_csv(synth.strides)
@@ -222,3 +226,28 @@ def test_compare_gives_the_difference_of_means() -> None:
     assert diff["b"]["n"] == 3
     assert diff["diff"] == pytest.approx(-0.15)
     assert diff["diff_pct"] == pytest.approx(-60.0)
+
+
+def test_exports_name_both_clocks_and_give_every_time_into_the_session(
+    recorded: tuple[Path, SynthSession],
+) -> None:
+    """The CSV's capture time is named for what it is; steps, cues and marks carry the time
+    into the session (what the live page and review show: a mark made 2.0 s into the session
+    reads 2.0 s), the capture time less the session's start."""
+    db, synth = recorded
+    with SessionStore(db) as store:
+        info = store.session("exp-1")
+        rows = list(
+            csv.DictReader(io.StringIO(strides_csv(store.strides(info.id), info.t_start_s)))
+        )
+        data = json.loads(export_session_json(store, info))
+    assert synth.t0 > 0.5  # the capture clock started before the session
+    assert "t_s" not in rows[0]
+    for row, s in zip(rows, synth.strides, strict=True):
+        assert float(row["capture_time_s"]) == pytest.approx(s.t_s, abs=5e-4)
+        assert float(row["session_time_s"]) == pytest.approx(s.t_s - synth.t0, abs=5e-4)
+    assert data["marks"][0]["session_time_s"] == pytest.approx(2.0, abs=1e-3)
+    for kind in ("strides", "alerts", "events"):
+        assert data[kind], kind
+        for item in data[kind]:
+            assert item["session_time_s"] == pytest.approx(item["t_s"] - synth.t0, abs=1e-3)

@@ -92,7 +92,7 @@ def test_a_settings_change_mid_session_keeps_every_step(tmp_path: Path) -> None:
     assert all(b > a for a, b in itertools.pairwise(times))
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len(rows) >= len(before) + 24
-    csv_times = [float(r["t_s"]) for r in rows]
+    csv_times = [float(r["capture_time_s"]) for r in rows]
     assert all(b > a for a, b in itertools.pairwise(csv_times))
     assert [int(r["index"]) for r in rows] == list(range(len(rows)))
     # the review data carries both changes, in order, with what changed

@@ -336,7 +336,7 @@ def test_export_of_a_runners_whole_history(review_host: str, recorded: Recorded)
                 assert shown == ""
             else:
                 assert len(shown.split(".")[1]) == 3 and float(shown) == round(m.value, 3)
-            assert row["t_s"] == f"{s.t_s:.3f}"
+            assert row["capture_time_s"] == f"{s.t_s:.3f}"
             # an ISO 8601 time with its offset, not Unix seconds
             started = dt.datetime.fromisoformat(row["session_started_at"])
             assert started.utcoffset() is not None
