@@ -115,6 +115,7 @@ class LivePipeline:
         )
         self._rate_changed = False  # the governor changed the analysis rate (model only)
         self._session_id: str | None = None
+        self._session_t0: float | None = None  # capture time the session started at
         self._started_mono = time.monotonic()
         self._done = threading.Event()
         self._last_frame_mono: float | None = None
@@ -185,6 +186,11 @@ class LivePipeline:
     @property
     def session_active(self) -> bool:
         return self._session_id is not None
+
+    @property
+    def session_start_t(self) -> float | None:
+        """Capture time the running session started at (its time 0 on every screen)."""
+        return self._session_t0 if self._session_id is not None else None
 
     @property
     def running(self) -> bool:
@@ -336,6 +342,7 @@ class LivePipeline:
         self._active_alerts.clear()
         self._clears = []
         self._session_id = new_session_id()
+        self._session_t0 = t_s
         settings = settings_snapshot(self._config, self.source)
         if self._frame_size is not None:  # kept with the session: its landmarks' shape
             settings["frame"] = {"width": self._frame_size[0], "height": self._frame_size[1]}

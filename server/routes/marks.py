@@ -25,4 +25,7 @@ def mark(state: State, note: Note = "") -> dict[str, Any]:
     if recorder is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "recording is off: nothing to mark")
     recorder.mark(note, t_s)
-    return {"t": round(t_s, 3), "note": note}
+    # the time into the session, as review and every export show the mark
+    t0 = pipeline.session_start_t
+    into = None if t0 is None else round(t_s - t0, 3)
+    return {"t": round(t_s, 3), "session_time_s": into, "note": note}

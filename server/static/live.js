@@ -639,10 +639,11 @@
       headers: { "Content-Type": "application/json" }, body: JSON.stringify({ note: "" }),
     });
     const body = await r.json().catch(() => ({}));
-    // The time into the session, as the review page shows the mark.
-    const t0 = state.sessionT0;
+    // The time into the session (from the server, which knows when it started), as the
+    // review page and the exports show the mark.
+    const into = body.session_time_s ?? (state.sessionT0 === null ? null : body.t - state.sessionT0);
     $("mark-msg").textContent = r.status === 201
-      ? (t0 === null ? `Marked at ${body.t.toFixed(1)} s` : `Marked at ${(body.t - t0).toFixed(1)} s into the session`)
+      ? (into === null ? "Marked" : `Marked at ${into.toFixed(1)} s into the session`)
       : (body.detail || "Not marked");
   });
 

@@ -279,6 +279,7 @@ def test_marks_need_the_pin_and_a_recorded_session(tmp_path: Path) -> None:
             assert r.status_code == 201
             t_mark = r.json()["t"]
             assert t_mark > 0
+            into = r.json()["session_time_s"]  # what the live page shows
             status = c.get("/api/status").json()
             assert status["recording"]["write_errors"] == 0
             assert "session_id" not in status["recording"]
@@ -291,3 +292,5 @@ def test_marks_need_the_pin_and_a_recorded_session(tmp_path: Path) -> None:
     finally:
         store.close()
     assert [(m.note, round(m.t_s, 3)) for m in marks] == [("knee drift", t_mark)]
+    # the live page's time of the mark is review's: the stored time less the session's start
+    assert into == pytest.approx(marks[0].t_s - sessions[0].t_start_s, abs=1e-3)
