@@ -118,13 +118,16 @@ _codec_choice: dict[tuple[int, int], tuple[str, str, str]] = {}
 
 
 def _open_writer(
-    base: Path, size: tuple[int, int], fps: float
+    base: Path, size: tuple[int, int], fps: float, bitrate: int | None = None
 ) -> tuple[cv2.VideoWriter, Path, str]:
+    """A writer with the first encoder this machine has; ``bitrate`` (bits/s) caps the
+    stream (else the encoder's default, about one bit per pixel per frame)."""
+    params = [] if bitrate is None else [cv2.VIDEOWRITER_PROP_BITRATE, int(bitrate)]
     with _codec_lock, native_stderr(NOISE + CODEC_PROBE):
         known = _codec_choice.get(size)
         for suffix, fourcc, mime in (known,) if known else CODECS:
             path = base.with_suffix(suffix)
-            writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size, params)
             if writer.isOpened():
                 _codec_choice[size] = (suffix, fourcc, mime)
                 return writer, path, mime

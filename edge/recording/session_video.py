@@ -1,11 +1,13 @@
 """A low-resolution copy of an analysed video, kept with its session for review.
 
 ``treadwatch analyze clip.mp4 --store`` stores the landmarks as a session; this keeps the
-video itself too, scaled down (longest side ``max_side`` pixels) and written with the same
-encoders as the live clips (:mod:`edge.recording.clips`: VP8 in WebM where H.264 is not
-available), as one clip of the session with reason ``"video"``. Frame ``i`` of the copy is
-at capture time ``i / rate`` — the times the stored landmarks carry — so the review page
-plays the video with the skeleton over it, in sync, in slow motion.
+video itself too, scaled down (longest side ``max_side`` pixels, at most :data:`BITRATE`
+bits per second: a 480-pixel copy takes about 0.1 MB a second, where the encoder's default
+of a bit per pixel per frame made it nearly as large as the phone's original) and written
+with the same encoders as the live clips (:mod:`edge.recording.clips`: VP8 in WebM where
+H.264 is not available), as one clip of the session with reason ``"video"``. Frame ``i`` of
+the copy is at capture time ``i / rate`` — the times the stored landmarks carry — so the
+review page plays the video with the skeleton over it, in sync, in slow motion.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: The reason a whole analysed video is stored under (the review page opens it at once).
 VIDEO_REASON = "video"
+#: The copy's stream (bits/s): plenty for a 480-pixel picture to review a runner's form.
+BITRATE = 800_000
 
 
 def store_session_video(
@@ -55,7 +59,7 @@ def store_session_video(
                 size = (max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2))
                 base.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    writer, path, mime = _open_writer(base, size, playback)
+                    writer, path, mime = _open_writer(base, size, playback, BITRATE)
                 except OSError as exc:
                     log.warning("no copy of the video kept: %s", exc)
                     return None
