@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from edge.catalogue import CATALOGUE, MIN_CONFIDENCE, info, session_figure, step_band
+from edge.catalogue import (
+    CATALOGUE,
+    MIN_CONFIDENCE,
+    catalogue_json,
+    info,
+    session_figure,
+    step_band,
+)
 from edge.gait.config import AlertsConfig
 from edge.gait.metrics import METRICS
 from edge.gait.ranges import RANGES
@@ -162,3 +169,34 @@ def test_sessions_carry_the_devices_configured_name(tmp_path: Path) -> None:
         {"recording": {"device_id": "front-desk"}, "fleet": {"device_id": "treadmill-7"}}
     )
     assert named_recording(own).resolved_device_id() == "front-desk"
+
+
+#: Words a therapist's screen never shows: the project's notes and coaching-text numbering,
+#: config class names, dotted or starred setting keys, file names.
+DEVELOPER_WORDS = re.compile(
+    r"seed|PRODUCT\.md|\.md\b|[A-Z][a-z]+Config|\w+\.\w+_\w+|\w+_\*|shared clips|shared/", re.I
+)
+
+
+def _texts(obj: object) -> list[str]:
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [t for v in obj.values() for t in _texts(v)]
+    if isinstance(obj, list | tuple):
+        return [t for v in obj for t in _texts(v)]
+    return []
+
+
+def test_what_the_live_page_is_sent_has_no_developer_words() -> None:
+    """The ranges (the tiles' tooltips: where each range comes from), the catalogue and the
+    rules the live page is sent name people and papers, never the project's notes, its
+    coaching texts' numbers or its settings' names."""
+    from edge.config import Config
+    from edge.gait.ranges import ranges_json
+    from server.routes.live import rules_json
+
+    sent = {"ranges": ranges_json(), "catalogue": catalogue_json(), "rules": rules_json(Config())}
+    found = [t for t in _texts(sent) if DEVELOPER_WORDS.search(t)]
+    assert found == []
+    assert all(r["source"] for r in sent["ranges"].values())

@@ -19,7 +19,9 @@ Sources (short names used below):
   mechanics during running, Med Sci Sports Exerc 43(2):296-302.
 - Folland 2017: J. P. Folland et al., Running technique is an important component of
   running economy and performance, Med Sci Sports Exerc 49(7):1412-1423.
-- Seeds: the coaching texts the product brief was distilled from (``shared/seeds``).
+- Running coaches: the coaching texts the product brief was distilled from. Sources are
+  shown on therapists' screens (tile tooltips, the report): they name people and papers,
+  never this project's files, settings or notes.
 """
 
 from __future__ import annotations
@@ -59,15 +61,15 @@ RANGES: dict[str, Range] = {
         (163.0, 195.0),
         (150.0, 205.0),
         "steps/min",
-        "coaches aim near 170-180 (seeds 000, PRODUCT.md); recreational runners 150-170, "
+        "running coaches aim near 170-180; recreational runners run 150-170, "
         "+5-10 % reduces loading (Heiderscheit 2011)",
     ),
     "overstride": Range(
         (-0.08, 0.12),
         (-0.15, 0.2),
         "leg lengths",
-        "land under the hips (seed 001); heel ~0.05 leg lengths ahead when landing under the "
-        "body, 0.2 (~18 cm) a clear overstride (Souza 2016)",
+        "land under the hips (running coaches); heel ~0.05 leg lengths ahead when landing "
+        "under the body, 0.2 (~18 cm) a clear overstride (Souza 2016)",
     ),
     "shank_angle_deg": Range(
         (-6.0, 8.0),
@@ -85,45 +87,45 @@ RANGES: dict[str, Range] = {
         (0.0, 1.0),
         (0.0, 1.5),
         "signs",
-        "heel under the hips, or ahead with no other sign of overstriding (see "
-        "GaitConfig.overstride_*: Souza 2016, Heiderscheit 2011)",
+        "heel under the hips, or ahead with no other sign of overstriding (forward shank, "
+        "straight knee, low cadence: Souza 2016, Heiderscheit 2011)",
     ),
     "trunk_lean_deg": Range(
         (2.0, 12.0),
         (-2.0, 15.0),
         "deg",
-        "a slight forward lean, ~7 deg self-selected (Souza 2016, quoted in seed 004; seed 000)",
+        "a slight forward lean, ~7 deg self-selected (Souza 2016; running coaches)",
     ),
     "head_pitch_deg": Range(
         (-12.0, 12.0),
         (-20.0, 20.0),
         "deg",
         "gaze forward, not at the belt: 'if your shoes come into view you are looking down' "
-        "(seed 001); measured from the runner's own level gaze",
+        "(running coaches); measured from the runner's own level gaze",
     ),
     "head_forward": Range(
         (-0.1, 0.18),
         (-0.2, 0.25),
         "torso lengths",
-        "head over the shoulders, neck in line with the spine (seed 000; Souza 2016)",
+        "head over the shoulders, neck in line with the spine (running coaches; Souza 2016)",
     ),
     "head_tilt_deg": Range(
         (-5.0, 5.0),
         (-10.0, 10.0),
         "deg",
-        "head level, not tilted (seed 000)",
+        "head level, not tilted (running coaches)",
     ),
     "elbow_angle_deg": Range(
         (70.0, 110.0),
         (55.0, 130.0),
         "deg",
-        "elbows bent about 90 deg (seeds 000, 001)",
+        "elbows bent about 90 deg (running coaches)",
     ),
     "arm_crossover": Range(
         (-1.0, 0.0),
         (-1.0, 0.1),
         "shoulder widths",
-        "hands swing forward and back, not across the body's midline (seed 001)",
+        "hands swing forward and back, not across the body's midline (running coaches)",
     ),
     "vertical_oscillation": Range(
         (0.05, 0.11),
@@ -148,28 +150,28 @@ RANGES: dict[str, Range] = {
         (0.0, 16.0),
         "deg",
         "Pose method: shoulder, hip and ball of foot on one line at mid-stance, leaning "
-        "forward ~7 deg (seeds 001, 002, 004)",
+        "forward ~7 deg (Pose method coaches)",
     ),
     "alignment_offset": Range(
         (-0.08, 0.08),
         (-0.14, 0.14),
         "leg lengths",
-        "Pose method: the hip on the shoulder-to-ball-of-foot line at mid-stance (seeds 001, "
-        "002): no bend at the waist, no sitting back",
+        "Pose method: the hip on the shoulder-to-ball-of-foot line at mid-stance: "
+        "no bend at the waist, no sitting back",
     ),
     "pull_heel_height": Range(
         (0.1, 0.6),
         (0.03, 0.8),
         "leg lengths",
-        "Pose method 'pull': the foot lifted up under the hip in swing, not dragged low "
-        "(seeds 001, 002); no published norm: a wide band around the shared clips' runners",
+        "Pose method 'pull': the foot lifted up under the hip in swing, not dragged low; "
+        "no published norm: a wide band around the runners we have measured",
     ),
     "pull_heel_behind": Range(
         (0.0, 0.7),
         (-0.1, 0.85),
         "leg lengths",
-        "Pose method 'pull': the foot pulled up under the hip, not kicked far back (seeds "
-        "001, 002); no published norm: a wide band around the shared clips' runners",
+        "Pose method 'pull': the foot pulled up under the hip, not kicked far back; "
+        "no published norm: a wide band around the runners we have measured",
     ),
 }
 
