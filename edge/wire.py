@@ -154,13 +154,22 @@ class EventWire(WireModel):
         return cls._of(e)
 
 
+class FrameWire(WireModel):
+    """The camera's frame size in pixels: the shape of a session's landmarks."""
+
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+
+
 class SessionStartWire(WireModel):
-    """A session started: capture time, wall clock and the settings in force (no secrets)."""
+    """A session started: capture time, wall clock, the settings in force (no secrets) and
+    the frame size where known (optional: older devices do not send it)."""
 
     event: Literal["start"] = "start"
     t_s: float
     started_at: float
     settings: dict[str, Any] = Field(default_factory=dict)
+    frame: FrameWire | None = None
 
 
 class SessionSummaryWire(WireModel):

@@ -5,7 +5,8 @@ Topics, under ``treadwatch/<device_id>/``:
 ``status``   retained; the device's state now (see :func:`status_payload`), or the text
              ``offline`` (the last will: the device was lost) or ``stopped`` (a clean
              shutdown).
-``session``  QoS 1; ``{"event": "start", ...}`` and ``{"event": "end", ...}`` with a summary.
+``session``  QoS 1; ``{"event": "start", ...}`` (with ``frame``: the camera's width and
+             height, where known) and ``{"event": "end", ...}`` with a summary.
 ``step``     QoS 1; one step's metrics (``edge.gait.records.StrideRecord``).
 ``alert``    QoS 1; a coaching cue raised or cleared (``AlertRecord``).
 
@@ -26,6 +27,7 @@ from edge.gait.records import AlertRecord, StrideRecord
 from edge.wire import (
     SCHEMA,
     AlertWire,
+    FrameWire,
     SessionEndWire,
     SessionStartWire,
     SessionSummaryWire,
@@ -51,9 +53,21 @@ def dumps(obj: dict[str, Any]) -> str:
 
 
 def session_start(
-    uid: str, t_start_s: float, started_at: float, settings: dict[str, Any]
+    uid: str,
+    t_start_s: float,
+    started_at: float,
+    settings: dict[str, Any],
+    frame: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    return SessionStartWire(t_s=t_start_s, started_at=started_at, settings=settings).model_dump()
+    """``frame``: (width, height) of the camera's frames, the shape of the session's
+    landmarks (a hub re-analyses, replays and reports with it); left out when unknown."""
+    size = None if frame is None else FrameWire(width=int(frame[0]), height=int(frame[1]))
+    out = SessionStartWire(
+        t_s=t_start_s, started_at=started_at, settings=settings, frame=size
+    ).model_dump()
+    if size is None:
+        del out["frame"]
+    return out
 
 
 def session_end(

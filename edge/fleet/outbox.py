@@ -70,6 +70,17 @@ def outbox_stats(conn: sqlite3.Connection) -> OutboxStats:
     return OutboxStats(0, 0, 0) if row is None else OutboxStats(*(int(x) for x in row))
 
 
+def _frame_size(settings: dict[str, Any]) -> tuple[int, int] | None:
+    """The frame size kept with the session (its settings' ``frame``), if known."""
+    frame = settings.get("frame")
+    if not isinstance(frame, dict):
+        return None
+    w, h = frame.get("width"), frame.get("height")
+    if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+        return w, h
+    return None
+
+
 class OutboxWriter:
     """Queues the fleet messages of what the recorder commits (recorder writer thread)."""
 
@@ -114,7 +125,11 @@ class OutboxWriter:
         seq = int(found[0])
         if batch.created:
             start = messages.session_start(
-                batch.uid, batch.t_start_s, batch.started_at, redact(batch.settings)
+                batch.uid,
+                batch.t_start_s,
+                batch.started_at,
+                redact(batch.settings),
+                _frame_size(batch.settings),
             )
             rows.append(self._rows(batch.uid, seq, "session", start, now))
             seq += 1

@@ -68,6 +68,9 @@ class HubSessions:
         store = self.store
         match msg:
             case SessionStartWire(t_s=t_s, started_at=started_at, settings=settings):
+                if msg.frame is not None:  # the landmarks' shape, as the device keeps it
+                    frame = {"width": msg.frame.width, "height": msg.frame.height}
+                    settings = {**settings, "frame": frame}
                 row = store.conn.execute(
                     "SELECT id FROM sessions WHERE device_id = ? AND uid = ?", (device, uid)
                 ).fetchone()
