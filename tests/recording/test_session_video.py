@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from edge.gait.report import analyze_landmarks
-from edge.recording.export import store_report_as_session
+from edge.recording.analysis_import import store_report_as_session
 from edge.recording.session_video import store_session_video
 from edge.recording.store import SessionStore
 
