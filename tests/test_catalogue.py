@@ -192,7 +192,7 @@ def test_what_the_live_page_is_sent_has_no_developer_words() -> None:
     """The ranges (the tiles' tooltips: where each range comes from), the catalogue and the
     rules the live page is sent name people and papers, never the project's notes, its
     coaching texts' numbers or its settings' names."""
-    from edge.config import Config
+    from edge.config.root import Config
     from edge.gait.ranges import ranges_json
     from server.routes.live import rules_json
 
