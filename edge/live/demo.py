@@ -16,13 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from edge.gait.synthetic import (
-    BODY_HEIGHT_M,
-    HIP_HEIGHT_M,
-    RunnerParams,
-    advance_phase,
-    pose_at_phase,
-)
+from edge.gait.synthetic import RunnerParams, advance_phase, pose_at_phase
+from edge.gait.synthetic_body import BODY_HEIGHT_M, HIP_HEIGHT_M
 from edge.landmarks import NUM_LANDMARKS, Channel, PoseResult
 from edge.live.config import CaptureConfig, DemoPhase
 from edge.live.frames import Frame

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from edge.gait.synthetic import (
-    LEG_M,
     RunnerParams,
     advance_phase,
     generate,
@@ -16,6 +15,7 @@ from edge.gait.synthetic import (
     pose_at,
     pose_at_phase,
 )
+from edge.gait.synthetic_body import LEG_M
 from edge.landmarks import LEFT_RIGHT_PAIRS, Landmark
 
 L = Landmark
