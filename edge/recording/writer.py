@@ -1,7 +1,8 @@
 """The recorder's writer thread: owns the database connection, the landmark blocks, the
 JPEG ring and the clip policy; drains the recorder's queue of
 :mod:`~edge.recording.writer_messages`, commits every ``flush_interval_s`` at the storage
-level the :class:`~edge.recording.disk.DiskGuard` allows, and applies retention.
+level the :class:`~edge.recording.disk.DiskGuard` allows (the
+:class:`~edge.recording.writer_flush.Flusher` does that), and applies retention.
 
 Everything here runs on the writer thread except the constructor; the recorder reads the
 counters from other threads (plain ints and references: a read sees a recent value).
@@ -9,7 +10,6 @@ counters from other threads (plain ints and references: a read sees a recent val
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import sqlite3
@@ -21,12 +21,13 @@ from typing import Any
 from edge.recording.blocks import LandmarkBlocks
 from edge.recording.clip_policy import ClipPolicy
 from edge.recording.clips import lower_priority
-from edge.recording.commit import CommitHook, PendingWrites, RecordingSession, write_commit
+from edge.recording.commit import CommitHook, PendingWrites, RecordingSession
 from edge.recording.config import RecordingConfig
 from edge.recording.disk import GIB, DiskGuard, DiskUsageFn, StorageLevel, is_disk_full
 from edge.recording.retention import apply_retention, close_open_sessions
 from edge.recording.short_session import ended_session_cues
 from edge.recording.store import SessionStore
+from edge.recording.writer_flush import Flusher
 from edge.recording.writer_messages import (
     ClipDone,
     ClipFailed,
@@ -41,7 +42,6 @@ from edge.recording.writer_messages import (
     Sync,
     WriterMessage,
 )
-from edge.runners.store import delete_session_clips
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,7 @@ class Writer:
         self.config = config
         self.store = store
         self._queue = messages
-        self._hooks = commit_hooks
         self._wall = wall_clock
-        self._device_id = config.resolved_device_id()
         self.dequeued = 0  # frames taken off the queue
         self.session: RecordingSession | None = None
         self._blocks = LandmarkBlocks()
@@ -76,15 +74,21 @@ class Writer:
         self._no_clips: set[int] = set()  # sessions whose runner did not consent to clips
         self.disk = DiskGuard(config, disk_usage)
         self.out_of_order = 0
-        self.strides_written = 0
-        self.strides_unstored = 0
-        self.commits = 0
         self.write_errors = 0
-        self.failed_flushes = 0
-        self.clips_written = 0
-        self.clips_skipped = 0
+        self._clips_skipped = 0  # by the clip policy; the flusher counts the clips it drops
         self.deleted = 0
         self.last_error: str | None = None
+        self._flusher = Flusher(
+            store,
+            self.disk,
+            device_id=config.resolved_device_id(),
+            blocks=self._blocks,
+            pending=self._pending,
+            no_clips=self._no_clips,
+            hooks=commit_hooks,
+            check_headroom=self._check_headroom,
+            on_error=self._error,
+        )
         self.clips: ClipPolicy | None = None
         if config.clips:
             self.clips = ClipPolicy(
@@ -101,6 +105,31 @@ class Writer:
         self._check_headroom()
         self._run_retention()
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+
+    # The recorder's figures; the flusher's own are read through.
+    @property
+    def commits(self) -> int:
+        return self._flusher.commits
+
+    @property
+    def strides_written(self) -> int:
+        return self._flusher.strides_written
+
+    @property
+    def strides_unstored(self) -> int:
+        return self._flusher.strides_unstored
+
+    @property
+    def failed_flushes(self) -> int:
+        return self._flusher.failed_flushes
+
+    @property
+    def clips_written(self) -> int:
+        return self._flusher.clips_written
+
+    @property
+    def clips_skipped(self) -> int:
+        return self._clips_skipped + self._flusher.clips_dropped
 
     def start(self) -> None:
         self._thread.start()
@@ -167,7 +196,7 @@ class Writer:
             case ClipDone(clip):
                 self._pending.clips.append(clip)
             case ClipFailed(error):
-                self.clips_skipped += 1
+                self._clips_skipped += 1
                 self._error(error)
                 if is_disk_full(error):
                     self.disk.write_failed(StorageLevel.NO_CLIPS)
@@ -279,7 +308,7 @@ class Writer:
         if s is None or self.clips is None or not s.keep_clips:
             return  # no session, no clips, or no consent to keep video of this runner
         if self.disk.effective >= StorageLevel.NO_CLIPS:
-            self.clips_skipped += 1
+            self._clips_skipped += 1
             return
         self.clips.want(s.clips, t_s, reason)
 
@@ -300,7 +329,7 @@ class Writer:
 
     def _cut_clip(self, s: RecordingSession) -> None:
         if self.clips is not None and not self.clips.cut(s.clips, s.sid):
-            self.clips_skipped += 1
+            self._clips_skipped += 1
 
     # --- disk -----------------------------------------------------------------------------------
 
@@ -328,86 +357,8 @@ class Writer:
             self.deleted += len(deleted)
             log.info("retention deleted %d session(s): %s", len(deleted), deleted)
 
-    # --- committing -----------------------------------------------------------------------------
-
     def _flush(self) -> None:
-        s = self.session
-        if s is None and not self._pending.any_without_session():
-            return
-        self._check_headroom()
-        level = self.disk.effective
-        if level >= StorageLevel.PAUSED:
-            self._drop_pending(landmarks_too=True)
-            return
-        for attempt in range(2):
-            with_landmarks = level < StorageLevel.METRICS_ONLY
-            if not with_landmarks:
-                self._drop_landmarks()
-            try:
-                self._commit(s, with_landmarks=with_landmarks)
-            except Exception as exc:
-                self._error(exc)
-                if is_disk_full(exc):
-                    level = max(StorageLevel.METRICS_ONLY, StorageLevel(min(level + 1, 3)))
-                    self.disk.write_failed(level)
-                    self._drop_landmarks()
-                    if attempt == 0 and level < StorageLevel.PAUSED:
-                        continue
-                    self._drop_pending(landmarks_too=True)
-                    return
-                self.failed_flushes += 1
-                if self.failed_flushes >= 3:
-                    self._drop_pending(landmarks_too=True)
-                    self.failed_flushes = 0
-                return
-            self.failed_flushes = 0
-            if level > StorageLevel.ALL:
-                try:
-                    self.store.checkpoint()  # low on space: do not let the WAL grow
-                except sqlite3.Error as exc:
-                    self._error(exc)
-            return
-
-    def _drop_landmarks(self) -> None:
-        n = self._blocks.drop()
-        if self.session is not None:
-            self.session.frames_unstored += n
-
-    def _drop_pending(self, *, landmarks_too: bool) -> None:
-        p = self._pending
-        self.strides_unstored += len(p.strides)
-        for c in p.clips:
-            self.clips_skipped += 1
-            with contextlib.suppress(OSError):
-                (self.store.clips_dir / c.path).unlink(missing_ok=True)
-        p.clear()
-        if landmarks_too:
-            self._drop_landmarks()
-
-    def _commit(self, s: RecordingSession | None, *, with_landmarks: bool) -> None:
-        p = self._pending
-        sid = write_commit(
-            self.store,
-            device_id=self._device_id,
-            session=s,
-            pending=p,
-            blocks=self._blocks if with_landmarks else None,
-            no_clips=self._no_clips,
-            hooks=self._hooks,
-        )
-        # Committed: the pending writes are on disk.
-        if s is not None:
-            s.sid = sid
-            s.runner_dirty = False
-            if s.purge_clips and sid is not None:
-                s.purge_clips = False
-                delete_session_clips(self.store, sid)
-        self.commits += 1
-        self.strides_written += len(p.strides)
-        self.clips_written += len(p.clips)
-        p.clear()
-        if with_landmarks:
-            self._blocks.committed()
+        self._flusher.flush(self.session)
 
     def _shutdown(self) -> None:
         s = self.session
