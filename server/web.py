@@ -29,6 +29,7 @@ from edge.live.config import ServerConfig
 from server.auth import COOKIE, PinAuth, client_address, locked_message, require_settings
 from server.errors import validation_error
 from server.guard import RequestGuard
+from server.review import marks_clips as review_marks_clips
 from server.review import routes as review_routes
 from server.runners import routes as runner_routes
 
@@ -111,6 +112,7 @@ def include_review(app: FastAPI) -> None:
     member never sees another member's sessions. A locked review page sends the browser to
     the PIN form."""
     app.include_router(review_routes.router, dependencies=[Depends(require_settings)])
+    app.include_router(review_marks_clips.router, dependencies=[Depends(require_settings)])
     app.include_router(runner_routes.router, dependencies=[Depends(require_settings)])
 
     @app.exception_handler(StarletteHTTPException)

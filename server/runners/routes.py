@@ -26,7 +26,7 @@ from edge.runners import store as runners
 from edge.runners.export import runner_csv, runner_json
 from edge.runners.progress import before_after, progress
 from edge.runners.report import runner_report_html, session_report_html
-from server.review.routes import db_path, parse_day
+from server.review.deps import db_path, parse_day
 from server.state import live_recorder
 from server.static_files import static_file
 

@@ -1,4 +1,4 @@
-"""A FastAPI app with only the review router, on a given database (tests and the browser test)."""
+"""A FastAPI app with only the review routers, on a given database (tests and the browser test)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from server.review.routes import router
+from server.review import marks_clips, routes
 
 
 def review_app(db: Path) -> FastAPI:
     app = FastAPI()
     app.state.review_db = db
-    app.include_router(router)
+    app.include_router(routes.router)
+    app.include_router(marks_clips.router)
     return app
