@@ -21,7 +21,8 @@ from edge.gait.metrics import (
 )
 from edge.gait.records import MetricValue, StrideRecord, View
 from edge.gait.report_model import HeadMetric, Metric, Summary, Symmetry
-from edge.gait.step_metrics import StepContext, step_metrics
+from edge.gait.step_metrics import step_metrics
+from edge.gait.step_values import StepContext
 from edge.gait.tuning import MIN_CONTACTS
 from edge.gait.views import ViewGuess
 

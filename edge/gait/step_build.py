@@ -22,7 +22,8 @@ from edge.gait.contact_detect import FootEvent
 from edge.gait.metrics import FOOT_METRICS
 from edge.gait.records import AnalysisUpdate, Foot, GaitEvent, MetricValue, StrideRecord
 from edge.gait.ring import RingBuffer
-from edge.gait.step_metrics import StepContext, step_metrics
+from edge.gait.step_metrics import step_metrics
+from edge.gait.step_values import StepContext
 from edge.gait.tuning import (
     HEAD_BASELINE_S,
     HEAD_BASELINE_TOLERANCE_DEG,

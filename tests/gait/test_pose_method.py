@@ -11,8 +11,8 @@ import pytest
 
 from edge.gait.analyzer import GaitAnalyzer
 from edge.gait.config import AlertsConfig, GaitConfig
+from edge.gait.pose_method import BALL_OF_FOOT
 from edge.gait.report import analyze_landmarks
-from edge.gait.step_metrics import BALL_OF_FOOT
 from edge.gait.synthetic import RunnerParams, generate
 from edge.gait.synthetic_body import LEG_M, body_points
 from edge.landmarks import Landmark
