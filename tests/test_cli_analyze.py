@@ -21,7 +21,7 @@ import pytest
 
 from edge.gait.records import MetricValue, StrideRecord
 from edge.offline.analyze import Progress
-from edge.recording.export import strides_csv
+from edge.recording.export_csv import strides_csv
 from tests.conftest import REPO
 
 NOISE = ("XNNPACK", "moov atom", "Traceback", "INFO:")

@@ -13,7 +13,8 @@ from edge.atomic import write_atomic
 from edge.catalogue import info
 from edge.config.root import load_config
 from edge.errors import StorageError, TreadwatchError
-from edge.recording.export import export_json, export_session_json, strides_csv
+from edge.recording.export import export_json, export_session_json
+from edge.recording.export_csv import strides_csv
 from edge.recording.store import SessionStore
 
 

@@ -10,7 +10,8 @@ import io
 import json
 from typing import Any
 
-from edge.recording.export import metric_columns, session_json, stride_row
+from edge.recording.export import session_json
+from edge.recording.export_csv import metric_columns, stride_row
 from edge.recording.store import SessionStore
 from edge.runners.progress import progress
 from edge.runners.store import get_runner, runner_sessions
@@ -33,7 +34,7 @@ def runner_json(store: SessionStore, runner_id: int) -> str:
 def runner_csv(store: SessionStore, runner_id: int) -> str:
     """One row per step of every session: ``session_id, session_started_at`` (ISO 8601,
     local time with its offset), then the columns of the session export
-    (:func:`edge.recording.export.strides_csv`: ``index, foot, frame_index,
+    (:func:`edge.recording.export_csv.strides_csv`: ``index, foot, frame_index,
     capture_time_s, session_time_s``, per metric its value, confidence, reason, label),
     rounded alike."""
     get_runner(store, runner_id)

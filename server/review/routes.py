@@ -27,8 +27,8 @@ from edge.recording.export import (
     export_session_json,
     session_json,
     session_summary,
-    strides_csv,
 )
+from edge.recording.export_csv import strides_csv
 from edge.runners.store import list_runners, session_runner
 from server.review.deps import QueryId, SessionId, Store, need, parse_day, session_or_404
 from server.static_files import static_file

@@ -18,9 +18,8 @@ from edge.recording.export import (
     compare,
     export_json,
     export_session_json,
-    parse_strides_csv,
-    strides_csv,
 )
+from edge.recording.export_csv import parse_strides_csv, strides_csv
 from edge.recording.recorder import Recorder
 from edge.recording.store import SessionStore
 from tests.recording.synth import SynthSession, as_in_csv, recording_config

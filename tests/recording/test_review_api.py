@@ -13,7 +13,7 @@ import pytest
 
 from edge.config.root import Config
 from edge.gait.report import SCHEMA_VERSION
-from edge.recording.export import parse_strides_csv
+from edge.recording.export_csv import parse_strides_csv
 from edge.recording.recorder import Recorder
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from edge.recording.export import parse_strides_csv
+from edge.recording.export_csv import parse_strides_csv
 from edge.recording.recorder import Recorder
 from tests.recording.reviewapp import review_app
 from tests.recording.serving import serve
