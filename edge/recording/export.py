@@ -245,21 +245,22 @@ def compare(
     info_a: SessionInfo | None = None,
     info_b: SessionInfo | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Per-metric summaries of two sessions and the difference of their means (b − a); given
-    the sessions, each one's cadence is the one it carries (:func:`session_summary`)."""
+    """Per-metric summaries of two sessions and the difference of their figures (b − a): the
+    figure every other screen shows (``value``: the median of the confident steps; given the
+    sessions, the cadence each one carries, :func:`session_summary`)."""
     sa = metric_summary(a) if info_a is None else session_summary(info_a, a)
     sb = metric_summary(b) if info_b is None else session_summary(info_b, b)
     out: dict[str, dict[str, Any]] = {}
     for name in list(dict.fromkeys([*sa, *sb])):
         ma, mb = sa.get(name), sb.get(name)
-        mean_a = ma["mean"] if ma else None
-        mean_b = mb["mean"] if mb else None
-        diff = mean_b - mean_a if mean_a is not None and mean_b is not None else None
+        va = ma.get("value") if ma else None
+        vb = mb.get("value") if mb else None
+        diff = vb - va if va is not None and vb is not None else None
         out[name] = {
             "unit": (ma or mb or {}).get("unit", ""),
             "a": ma,
             "b": mb,
             "diff": diff,
-            "diff_pct": (diff / abs(mean_a) * 100.0) if diff is not None and mean_a else None,
+            "diff_pct": (diff / abs(va) * 100.0) if diff is not None and va else None,
         }
     return out

@@ -137,13 +137,27 @@ def before_after(store: SessionStore, a: int, b: int) -> dict[str, Any]:
     if session_runner(store, infos[0].id) != session_runner(store, infos[1].id):
         raise StorageError("the two sessions belong to different runners")
     pa, pb = (session_point(store, i) for i in infos)
+    rows = compare_points(metric_table([pa, pb]), pa, pb)
+    return {"before": pa, "after": pb, "rows": rows}
+
+
+def compare_points(
+    table: Sequence[dict[str, Any]],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    both: bool = False,
+) -> list[dict[str, Any]]:
+    """Each metric of ``table`` in two visits (:func:`session_point`): its figure before and
+    after, ``after − before`` and both range verdicts. Left out: a metric measured in neither
+    (e.g. a front-view metric seen from the side), or, with ``both``, in only one."""
     rows = []
-    for m in metric_table([pa, pb]):
-        ma, mb = pa["metrics"].get(m["name"]), pb["metrics"].get(m["name"])
+    for m in table:
+        ma, mb = before["metrics"].get(m["name"]), after["metrics"].get(m["name"])
         va = ma["median"] if ma else None
         vb = mb["median"] if mb else None
-        if va is None and vb is None:
-            continue  # measured in neither (e.g. a front-view metric seen from the side)
+        if (va is None or vb is None) if both else (va is None and vb is None):
+            continue
         rows.append(
             {
                 **m,
@@ -154,4 +168,4 @@ def before_after(store: SessionStore, a: int, b: int) -> dict[str, Any]:
                 "after_verdict": mb["verdict"] if mb else None,
             }
         )
-    return {"before": pa, "after": pb, "rows": rows}
+    return rows

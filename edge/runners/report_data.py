@@ -14,6 +14,7 @@ from edge.recording.rows import SessionInfo
 from edge.recording.store import SessionStore
 from edge.runners.contact_frames import contact_frames
 from edge.runners.progress import (
+    compare_points,
     focus_cue,
     metric_table,
     progress,
@@ -43,26 +44,8 @@ def _previous(store: SessionStore, info: SessionInfo, runner_id: int | None) -> 
 def _changes(
     table: Sequence[dict[str, Any]], now: dict[str, Any], then: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
-    if then is None:
-        return []
-    out = []
-    for m in table:
-        a, b = then["metrics"].get(m["name"]), now["metrics"].get(m["name"])
-        va = a["median"] if a else None
-        vb = b["median"] if b else None
-        if va is None or vb is None:
-            continue
-        out.append(
-            {
-                **m,
-                "before": va,
-                "after": vb,
-                "diff": vb - va,
-                "before_verdict": a["verdict"] if a else None,
-                "after_verdict": b["verdict"] if b else None,
-            }
-        )
-    return out
+    """What changed since ``then`` (no earlier visit: nothing), metrics measured in both."""
+    return [] if then is None else compare_points(table, then, now, both=True)
 
 
 def _largest(compared: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

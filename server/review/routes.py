@@ -210,6 +210,7 @@ def compare_sessions(a: QueryId, b: QueryId, store: Store) -> JSONResponse:
             "a": ia.as_json(),
             "b": ib.as_json(),
             "metrics": compare(s.strides(ia.id), s.strides(ib.id), ia, ib),
+            "catalogue": catalogue_json(),
             "strides": {
                 "a": [_stride_point(x, ia.t_start_s) for x in s.strides(ia.id)],
                 "b": [_stride_point(x, ib.t_start_s) for x in s.strides(ib.id)],

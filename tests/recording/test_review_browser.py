@@ -145,9 +145,9 @@ def test_compare_two_sessions(page: Any, site: tuple[str, list[SynthSession]]) -
     page.click("#compare")
     page.wait_for_selector("body[data-loaded=true]")
     row = page.locator("#diff tr[data-metric=shank_angle_deg] td").all_inner_texts()
-    assert row[0] == "shank angle"
+    assert row[0] == "Shank angle at contact"  # the catalogue's label, as on every screen
     assert row[3] == str(len(sessions[0].strides))
-    assert row[6] == "-2.50"  # the second session's shank angles are 2.5° lower
+    assert row[6] == "-2.5"  # 2.5° lower, in the catalogue's digits (one decimal)
     # the metrics of both: the second one also has the landing signs its cue watches
     assert page.locator("#plots canvas").count() == 5
 

@@ -1,4 +1,5 @@
-/* Two sessions side by side (e.g. before / after a cue): per-metric means and their difference. */
+/* Two sessions side by side (e.g. before / after a cue): each metric's session figure (as every
+   other screen shows it: the catalogue's label, unit and digits) and their difference. */
 "use strict";
 
 (() => {
@@ -15,11 +16,13 @@
         el("a", { href: `/review/session?id=${s.id}` }, "open")));
     document.getElementById("heads").replaceChildren(head("A", d.a), head("B", d.b));
     const tb = document.querySelector("#diff tbody");
+    const cat = name => (d.catalogue || {})[name] || { label: label(name), unit: "", digits: undefined };
+    const fig = (s, digits) => !s || s.value === null || s.value === undefined ? "–" : num(s.value, digits);
     tb.replaceChildren(...Object.entries(d.metrics).map(([name, m]) => el("tr", { "data-metric": name },
-      el("td", { class: "l" }, label(name)), el("td", {}, m.unit),
-      el("td", {}, num(m.a && m.a.mean)), el("td", {}, m.a ? m.a.n : 0),
-      el("td", {}, num(m.b && m.b.mean)), el("td", {}, m.b ? m.b.n : 0),
-      el("td", { class: "diff" }, m.diff === null ? "–" : (m.diff > 0 ? "+" : "") + num(m.diff)),
+      el("td", { class: "l" }, cat(name).label), el("td", {}, cat(name).unit || m.unit),
+      el("td", {}, fig(m.a, cat(name).digits)), el("td", {}, m.a ? m.a.n : 0),
+      el("td", {}, fig(m.b, cat(name).digits)), el("td", {}, m.b ? m.b.n : 0),
+      el("td", { class: "diff" }, m.diff === null ? "–" : (m.diff > 0 ? "+" : "") + num(m.diff, cat(name).digits)),
       el("td", {}, m.diff_pct === null ? "–" : (m.diff_pct > 0 ? "+" : "") + num(m.diff_pct, 1) + " %"))));
     const box = document.getElementById("plots");
     for (const name of Object.keys(d.metrics)) {
