@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import HTTPException
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 MEDIA_TYPES = {
@@ -24,3 +25,22 @@ def static_file(directory: Path, name: str) -> FileResponse:
     return FileResponse(
         path, media_type=MEDIA_TYPES[path.suffix], headers={"Cache-Control": "no-cache"}
     )
+
+
+def add_pages(router: APIRouter, directory: Path, pages: dict[str, str], assets: str) -> None:
+    """Serve each ``pages`` path as its file from ``directory``, and the directory's other
+    files under ``assets`` + ``/{name}`` (scripts, styles), none of them in the API schema."""
+
+    def page(name: str) -> Callable[[], FileResponse]:
+        def serve() -> FileResponse:
+            return static_file(directory, name)
+
+        return serve
+
+    for path, name in pages.items():
+        router.add_api_route(path, page(name), methods=["GET"], include_in_schema=False)
+
+    def asset(name: str) -> FileResponse:
+        return static_file(directory, name)
+
+    router.add_api_route(assets + "/{name}", asset, methods=["GET"], include_in_schema=False)

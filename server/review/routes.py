@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from edge.catalogue import KEY_METRICS, catalogue_json
 from edge.errors import StorageError
@@ -31,7 +31,7 @@ from edge.recording.export import (
 from edge.recording.export_csv import strides_csv
 from edge.runners.store import list_runners, session_runner
 from server.review.deps import QueryId, SessionId, Store, need, parse_day, session_or_404
-from server.static_files import static_file
+from server.static_files import add_pages
 
 router = APIRouter(tags=["review"])
 
@@ -43,28 +43,12 @@ MAX_LANDMARK_FRAMES = 1200
 # --- pages ------------------------------------------------------------------------------------
 
 
-def _file(name: str) -> FileResponse:
-    return static_file(STATIC, name)
-
-
-@router.get("/review", include_in_schema=False)
-def page_list() -> FileResponse:
-    return _file("index.html")
-
-
-@router.get("/review/session", include_in_schema=False)
-def page_session() -> FileResponse:
-    return _file("session.html")
-
-
-@router.get("/review/compare", include_in_schema=False)
-def page_compare() -> FileResponse:
-    return _file("compare.html")
-
-
-@router.get("/review/static/{name}", include_in_schema=False)
-def page_static(name: str) -> FileResponse:
-    return _file(name)
+add_pages(
+    router,
+    STATIC,
+    {"/review": "index.html", "/review/session": "session.html", "/review/compare": "compare.html"},
+    "/review/static",
+)
 
 
 # --- data ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from edge.errors import StorageError
@@ -28,7 +28,7 @@ from edge.runners.progress import before_after, progress
 from edge.runners.report import runner_report_html, session_report_html
 from server.review.deps import db_path, parse_day
 from server.state import live_recorder
-from server.static_files import static_file
+from server.static_files import add_pages
 
 router = APIRouter(tags=["runners"])
 
@@ -72,23 +72,12 @@ def _range(date_from: str | None, date_to: str | None) -> tuple[float | None, fl
 # --- pages ------------------------------------------------------------------------------------
 
 
-def _file(name: str) -> FileResponse:
-    return static_file(STATIC, name)
-
-
-@router.get("/runners", include_in_schema=False)
-def page_runners() -> FileResponse:
-    return _file("runners.html")
-
-
-@router.get("/runners/runner", include_in_schema=False)
-def page_runner() -> FileResponse:
-    return _file("runner.html")
-
-
-@router.get("/runners/static/{name}", include_in_schema=False)
-def page_static(name: str) -> FileResponse:
-    return _file(name)
+add_pages(
+    router,
+    STATIC,
+    {"/runners": "runners.html", "/runners/runner": "runner.html"},
+    "/runners/static",
+)
 
 
 @router.get("/review/report", include_in_schema=False)
