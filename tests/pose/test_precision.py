@@ -13,6 +13,7 @@ import pytest
 
 from edge.config.root import parse_config
 from edge.errors import ConfigError
+from edge.pose import config as pose_config
 from edge.pose.config import PoseConfig
 from edge.pose.interpreter import TFLiteModel
 from edge.pose.precision import (
@@ -114,8 +115,11 @@ def test_config_key_and_its_values() -> None:
 
 
 def test_former_landmark_model_key_is_read_as_precision(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Said once per process: start this test as a fresh process would (an earlier test may
+    # have loaded a config with the former key already).
+    monkeypatch.setattr(pose_config, "_warned", set())
     with caplog.at_level(logging.WARNING):
         assert parse_config({"pose": {"landmark_model": "float"}}).pose.precision == "fp32"
         assert parse_config({"pose": {"landmark_model": "int8"}}).pose.precision == "int8"
