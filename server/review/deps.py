@@ -38,11 +38,9 @@ def db_path(request: Request) -> Path:
     return path
 
 
-def open_store(path: Annotated[Path, Depends(db_path)]) -> Iterator[SessionStore | None]:
-    """The session store, or ``None`` when nothing has been recorded yet."""
-    if not path.is_file():
-        yield None
-        return
+def opened_store(path: Path) -> Iterator[SessionStore]:
+    """The session database at ``path`` for one request (a 503 saying why if it cannot be
+    opened), closed after the answer."""
     try:
         store = SessionStore(path)
     except StorageError as exc:
@@ -51,6 +49,14 @@ def open_store(path: Annotated[Path, Depends(db_path)]) -> Iterator[SessionStore
         yield store
     finally:
         store.close()
+
+
+def open_store(path: Annotated[Path, Depends(db_path)]) -> Iterator[SessionStore | None]:
+    """The session store, or ``None`` when nothing has been recorded yet."""
+    if not path.is_file():
+        yield None
+        return
+    yield from opened_store(path)
 
 
 Store = Annotated[SessionStore | None, Depends(open_store)]

@@ -26,7 +26,7 @@ from edge.runners import store as runners
 from edge.runners.export import runner_csv, runner_json
 from edge.runners.progress import before_after, progress
 from edge.runners.report import runner_report_html, session_report_html
-from server.review.deps import db_path, parse_day
+from server.review.deps import db_path, opened_store, parse_day
 from server.state import live_recorder
 from server.static_files import add_pages
 
@@ -43,14 +43,7 @@ def _query_id(description: str) -> Any:
 
 def open_store(path: Annotated[FsPath, Depends(db_path)]) -> Iterator[SessionStore]:
     """The session database (created if nothing was recorded yet: runners may come first)."""
-    try:
-        store = SessionStore(path)
-    except StorageError as exc:
-        raise HTTPException(503, str(exc)) from None
-    try:
-        yield store
-    finally:
-        store.close()
+    yield from opened_store(path)
 
 
 Store = Annotated[SessionStore, Depends(open_store)]
